@@ -1,0 +1,18 @@
+"""Shared fixtures: the built-in architectures at the paper's CIFAR-100 shape."""
+
+import pytest
+
+from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH
+from nasbench_rss.arch.layout import Shape
+
+PAPER_SHAPE = Shape(in_channels=3, num_classes=100, image_size=32)
+
+
+@pytest.fixture(params=[MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH], ids=lambda a: a.name)
+def arch(request):
+    return request.param
+
+
+@pytest.fixture
+def mbv3_table():
+    return MOBILENET_V3_ARCH.flops_table(PAPER_SHAPE)
