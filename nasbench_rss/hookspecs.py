@@ -1,0 +1,79 @@
+"""Hook specifications: what a plugin may register, one hook per kind of thing.
+
+A plugin is a module (or any object) with functions marked ``@hookimpl`` whose names are
+those below.  Each hook gets a ``register`` callback; the plugin calls it once per thing it
+provides, with a :class:`nasbench_rss.plugins.Registration`::
+
+    from nasbench_rss import hookimpl
+    from nasbench_rss.plugins import Registration
+
+    @hookimpl
+    def register_samplers(register):
+        register(Registration("my-sampler", "Uniform over networks", MySampler, MySampler.Config))
+
+Third-party plugins are found through the entry-point group ``nasbench_rss``
+(``[project.entry-points.nasbench_rss] my-plugin = "my_package.plugin"``).  Built-ins are
+registered through these same hooks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    from nasbench_rss.plugins import Registration
+
+PROJECT_NAME = "nasbench_rss"
+"""The pluggy project name, which is also the entry-point group of third-party plugins."""
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+Register = Callable[["Registration"], None]
+
+# Kind (singular, as used by lookups and listings) -> name of the hook that registers it.
+# Adding a kind is a new hookspec below plus one line here.
+HOOKS_BY_KIND: dict[str, str] = {
+    "architecture": "register_architectures",
+    "sampler": "register_samplers",
+    "dataset": "register_datasets",
+    "reporter": "register_reporters",
+}
+
+
+@hookspec
+def register_architectures(register: Register) -> None:
+    """Register supernet architectures.
+
+    ``Registration.factory()`` (no arguments) returns an
+    :class:`nasbench_rss.arch.architecture.Architecture`; ``options_model`` is usually None.
+    """
+
+
+@hookspec
+def register_samplers(register: Register) -> None:
+    """Register subnet samplers (training methods such as progressive shrinking or RSS).
+
+    ``Registration.factory(config, space, rng)`` returns a sampler; ``options_model`` is the
+    sampler's pydantic ``Config`` model (with ``extra="forbid"``).
+    """
+
+
+@hookspec
+def register_datasets(register: Register) -> None:
+    """Register datasets.
+
+    ``Registration.factory(config, ...)`` returns a dataset (train/test uint8 tensors,
+    labels, classes, channels, mean/std); ``options_model`` is its pydantic options model.
+    """
+
+
+@hookspec
+def register_reporters(register: Register) -> None:
+    """Register reporters, which turn a finished suite's results into reports.
+
+    ``Registration.factory(config, ...)`` returns a reporter; ``options_model`` is its
+    pydantic options model, or None when it takes no options.
+    """
