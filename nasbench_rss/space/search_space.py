@@ -227,9 +227,21 @@ class SearchSpace:
         """Stage codes of subnets (each checked to belong to this space)."""
         out = np.empty((len(subnets), self.n_stages), dtype=np.int64)
         for i, net in enumerate(subnets):
-            self.check(net)
+            if net.space is not self:  # a Subnet was checked against its own space when made
+                self.check(net)
             out[i] = net.stage_codes(self)
         return out
+
+    @cached_property
+    def layer_digits(self) -> dict[tuple[int, int], int]:
+        """(kernel, expand) -> the layer's digit in a stage code."""
+        n_e = len(self.expand_choices)
+        return {(k, e): i * n_e + j for i, k in enumerate(self.kernel_choices) for j, e in enumerate(self.expand_choices)}
+
+    @cached_property
+    def depth_offsets(self) -> tuple[dict[int, int], ...]:
+        """Per stage, depth -> the first stage code of that depth."""
+        return tuple(self.stage_tables[s].depth_offset for s in range(self.n_stages))
 
     def subnets(self, codes: np.ndarray) -> list["Subnet"]:
         """Subnets from a batch of stage codes (trusted: they come from this space)."""

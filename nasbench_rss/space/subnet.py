@@ -61,21 +61,14 @@ class Subnet:
     def stage_codes(self, space: SearchSpace | None = None) -> tuple[int, ...]:
         """Stage codes in ``space`` (default: the subnet's own space); see search_space."""
         space = space or self.space
-        n_e = len(space.expand_choices)
         base = space.choices_per_layer
-        k_index = {k: i for i, k in enumerate(space.kernel_choices)}
-        e_index = {e: i for i, e in enumerate(space.expand_choices)}
+        digits = space.layer_digits
         codes = []
-        for s, stage in enumerate(self.layers):
-            offset = 0
-            for d in space.stage_depth_choices(s):
-                if d == len(stage):
-                    break
-                offset += base**d
+        for stage, offsets in zip(self.layers, space.depth_offsets):
             code = 0
-            for k, e in stage:
-                code = code * base + k_index[k] * n_e + e_index[e]
-            codes.append(offset + code)
+            for layer in stage:
+                code = code * base + digits[layer]
+            codes.append(offsets[len(stage)] + code)
         return tuple(codes)
 
     # -------------------------------------------------------------- encoding
