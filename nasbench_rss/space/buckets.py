@@ -165,6 +165,14 @@ class _StageConfigs:
         return int(self.codes[np.searchsorted(self.cumulative, u, side="right") - 1])
 
 
+def _pick(weights: np.ndarray, cumulative: np.ndarray, rng: np.random.Generator) -> int:
+    """An index drawn with probability proportional to ``weights`` (``cumulative`` = their cumsum)."""
+    i = min(int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")), len(cumulative) - 1)
+    while weights[i] == 0:  # u * total can round up onto the edge of trailing zero weights
+        i -= 1
+    return i
+
+
 class ExactBucketSampler:
     """Draws from ``base`` conditioned on a FLOPs bucket; also counts networks per bucket."""
 
@@ -180,8 +188,8 @@ class ExactBucketSampler:
             self._configs.append(_StageConfigs(costs, weights))
             leaves.append(_Node(_Grid.from_values(costs, weights), stage=s))
         self.root = self._build(leaves)
-        self._counter = self if base == "uniform" else None
-        self._marginals: dict[tuple[int, int], np.ndarray] = {}
+        self._uniform: ExactBucketSampler | None = self if base == "uniform" else None
+        self._marginals: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def _build(self, nodes: list[_Node]) -> _Node:
         if len(nodes) == 1 and len(self.table.stage_costs) == 1:
@@ -209,8 +217,10 @@ class ExactBucketSampler:
 
     def count(self, bucket: Bucket) -> int:
         """Exact number of networks of the space in the bucket."""
-        if self.base != "uniform":
-            return ExactBucketSampler(self.table, "uniform").count(bucket)
+        if self._uniform is None:
+            self._uniform = ExactBucketSampler(self.table, "uniform")
+        if self._uniform is not self:
+            return self._uniform.count(bucket)
         a, b = self._split_weights(bucket)
         return sum(x * y for x, y in zip(a.tolist(), b.tolist()) if y)
 
@@ -238,12 +248,12 @@ class ExactBucketSampler:
         if key not in self._marginals:
             a, b = self._split_weights(bucket)
             p = a.astype(np.float64) * b.astype(np.float64)
-            self._marginals[key] = np.cumsum(p / p.sum())
-        cumulative = self._marginals[key]
+            self._marginals[key] = (p, np.cumsum(p))
+        p, cumulative = self._marginals[key]
         left, right = self.root.left.grid, self.root.right.grid
         codes = np.empty((n, self.space.n_stages), dtype=np.int64)
         for row in range(n):
-            i = min(int(np.searchsorted(cumulative, rng.random(), side="right")), len(cumulative) - 1)
+            i = _pick(p, cumulative, rng)
             a_value = int(left.values(left.nonzero[i]))
             low = right.cumulative[right._count_at_most(np.int64(lo - a_value - 1))]
             high = right.cumulative[right._count_at_most(np.int64(hi - a_value))]
@@ -265,11 +275,7 @@ class ExactBucketSampler:
             first, second = node.right, node.left
         values = first.grid.values(first.grid.nonzero)
         p = first.grid.weights[first.grid.nonzero].astype(np.float64) * second.grid.weight_at(total - values).astype(np.float64)
-        cumulative = np.cumsum(p)
-        i = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
-        i = min(i, len(cumulative) - 1)
-        while p[i] == 0:  # rng.random() * total can round onto a zero-weight step's edge
-            i -= 1
+        i = _pick(p, np.cumsum(p), rng)
         self._descend(first, int(values[i]), rng, out)
         self._descend(second, total - int(values[i]), rng, out)
 
