@@ -12,6 +12,7 @@ import numpy as np
 from tabulate import tabulate
 
 from nasbench_rss import __version__
+from nasbench_rss.cli_plugins import add_plugins_command, handle_plugins
 from nasbench_rss.errors import NasbenchError
 
 #: The paper's shape for its headline figures (CIFAR-100): FLOPs depend on all three.
@@ -172,13 +173,6 @@ def cmd_flops(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return 0
 
 
-def cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
-    from nasbench_rss.cli_plugins import run_plugins
-    from nasbench_rss.plugins import get_registry
-
-    return run_plugins(get_registry(strict=args.strict_plugins or None), as_json=args.json, out=out)
-
-
 # -------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nasbench-rss", description="Benchmark how weight-sharing supernets are trained.")
@@ -215,8 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     _shape_flags(p)
     p.add_argument("--json", action="store_true", help="a JSON list of {encoding, ofa, mflops, macs}")
 
-    p = sub.add_parser("plugins", help="list installed plugins")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_plugins_command(sub)
     return parser
 
 
@@ -232,7 +225,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: Te
         if args.command == "flops":
             return cmd_flops(args, out, stdin)
         if args.command == "plugins":
-            return cmd_plugins(args, out)
+            return handle_plugins(args, out)
     except NasbenchError as err:
         print(f"nasbench-rss {args.command}: error: {err}", file=sys.stderr)
         return 2

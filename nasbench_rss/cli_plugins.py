@@ -23,12 +23,12 @@ def add_plugins_command(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def handle_plugins(args: argparse.Namespace) -> int:
+def handle_plugins(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run ``plugins`` with the default registry (strict when ``args.strict_plugins`` is set)."""
     from nasbench_rss.plugins import get_registry
 
     registry = get_registry(strict=getattr(args, "strict_plugins", None))
-    return run_plugins(registry, as_json=args.as_json)
+    return run_plugins(registry, as_json=args.as_json, out=out)
 
 
 def run_plugins(registry: PluginRegistry, as_json: bool, out: TextIO | None = None) -> int:

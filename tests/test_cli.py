@@ -85,3 +85,11 @@ def test_errors_exit_2_with_a_message(argv, message, capsys):
 def test_runs_as_a_module():
     result = subprocess.run([sys.executable, "-m", "nasbench_rss.cli", "flops", "mobilenet-v3", "3333-3333-3333-3333-3333", "--json"], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout)[0]["macs"] == 4_050_384
+
+
+def test_plugins_json_lists_the_builtins():
+    code, text = run("plugins", "--json")
+    listing = json.loads(text)
+    assert code == 0
+    builtins = {(p["kind"], p["name"], p["distribution"]) for p in listing["plugins"]}
+    assert {("architecture", "mobilenet-v3", "nasbench-rss"), ("architecture", "proxylessnas", "nasbench-rss")} <= builtins
