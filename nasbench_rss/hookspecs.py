@@ -11,6 +11,8 @@ provides, with a :class:`nasbench_rss.plugins.Registration`::
     def register_samplers(register):
         register(Registration("my-sampler", "Uniform over networks", MySampler, MySampler.Config))
 
+    where ``MySampler(config, context)`` subclasses ``nasbench_rss.samplers.base.Sampler``.
+
 Third-party plugins are found through the entry-point group ``nasbench_rss``
 (``[project.entry-points.nasbench_rss] my-plugin = "my_package.plugin"``).  Built-ins are
 registered through these same hooks.
@@ -56,8 +58,10 @@ def register_architectures(register: Register) -> None:
 def register_samplers(register: Register) -> None:
     """Register subnet samplers (training methods such as progressive shrinking or RSS).
 
-    ``Registration.factory(config, space, rng)`` returns a sampler; ``options_model`` is the
-    sampler's pydantic ``Config`` model (with ``extra="forbid"``).
+    ``Registration.factory(config, context)`` returns a
+    :class:`nasbench_rss.samplers.base.Sampler`; ``context`` is a
+    :class:`nasbench_rss.samplers.base.SamplerContext` (space, epochs, rng, FLOPs table) and
+    ``options_model`` is the sampler's pydantic ``Config`` model (with ``extra="forbid"``).
     """
 
 

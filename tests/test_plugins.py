@@ -24,6 +24,7 @@ from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH
 from nasbench_rss.cli_plugins import add_plugins_command, run_plugins
 from nasbench_rss.errors import PluginError
 from nasbench_rss.plugins import (
+    BUILTIN_PLUGINS,
     STRICT_ENV_VAR,
     InvalidRegistration,
     PluginFailure,
@@ -37,6 +38,7 @@ from nasbench_rss.plugins import (
 )
 
 BUILTIN_ARCHITECTURES = ["mobilenet-v3", "proxylessnas"]
+BUILTIN_SAMPLERS = ["alternating", "max-then-min", "min-then-max", "per-batch", "progressive-shrinking", "rss", "single"]
 
 
 # ---------------------------------------------------------------------- helpers
@@ -125,7 +127,7 @@ def test_builtin_architectures_listed_with_this_distribution(monkeypatch):
     assert registry.get("architecture", "mobilenet-v3").factory() is MOBILENET_V3_ARCH
     assert registry.get("architecture", "proxylessnas").factory() is PROXYLESSNAS_ARCH
     assert registry.failures == ()
-    assert [(p.name, p.builtin) for p in registry.plugins] == [("nasbench_rss.arch.plugin", True)]
+    assert [(p.name, p.builtin) for p in registry.plugins] == [(name, True) for name in BUILTIN_PLUGINS]
 
 
 def test_builtins_go_through_the_same_hook_as_plugins():
@@ -171,9 +173,9 @@ def test_throwaway_class_plugin_registers_a_sampler(monkeypatch):
     assert (entry.kind, entry.plugin, entry.distribution, entry.version) == ("sampler", "acme", "acme-samplers", "2.0")
     assert entry.options_model is Config
     assert entry.factory() == ("sampler", "uniform-nets")
-    assert registry.names("sampler") == ["uniform-nets"]
+    assert "uniform-nets" in registry.names("sampler")
     assert registry.names("architecture") == BUILTIN_ARCHITECTURES  # built-ins still there
-    assert [p.name for p in registry.plugins] == ["nasbench_rss.arch.plugin", "acme"]
+    assert [p.name for p in registry.plugins] == [*BUILTIN_PLUGINS, "acme"]
 
 
 def test_throwaway_module_plugin_with_several_kinds():
@@ -381,7 +383,7 @@ def test_entry_point_of_an_already_registered_module_is_skipped(monkeypatch):
     use_entry_points(monkeypatch, declared)
     registry = PluginRegistry.load(strict=True)
     assert registry.names("architecture") == BUILTIN_ARCHITECTURES
-    assert len(registry.plugins) == 1
+    assert len(registry.plugins) == len(BUILTIN_PLUGINS)
 
 
 def test_entry_point_without_distribution(monkeypatch):
@@ -443,8 +445,11 @@ def test_unknown_name_lists_what_is_available(monkeypatch):
         registry.get("architecture", "foo")
     with pytest.raises(LookupError, match="did you mean 'mobilenet-v3'"):
         registry.get("architecture", "mobilenet-v2")
+    available = ", ".join(BUILTIN_SAMPLERS)
+    with pytest.raises(PluginError, match=rf"unknown sampler 'rsss' \(did you mean 'rss'\?\); available: {available}$"):
+        registry.get("sampler", "rsss")
     with pytest.raises(PluginError, match="unknown sampler 'rss'; available: none"):
-        registry.get("sampler", "rss")
+        PluginRegistry().get("sampler", "rss")
 
 
 def test_unknown_kind_lists_kinds():
@@ -503,8 +508,12 @@ def test_plugins_json_lists_builtins_plugins_and_failures(monkeypatch):
     out = io.StringIO()
     assert run_plugins(registry_with_a_failure(monkeypatch), as_json=True, out=out) == 0
     listing = json.loads(out.getvalue())
+    builtin_samplers = [
+        p["name"] for p in listing["plugins"] if p["kind"] == "sampler" and p["plugin"] == "nasbench_rss.samplers.plugin"
+    ]
+    assert builtin_samplers == BUILTIN_SAMPLERS
 
-    assert listing["plugins"] == [
+    assert [p for p in listing["plugins"] if p["plugin"] != "nasbench_rss.samplers.plugin"] == [
         {
             "kind": "architecture",
             "name": "mobilenet-v3",
@@ -561,8 +570,9 @@ def test_plugins_subcommand_parses_and_runs(monkeypatch, capsys):
 
     args = parser.parse_args(["plugins", "--json"])
     assert args.handler(args) == 0
-    names = [p["name"] for p in json.loads(capsys.readouterr().out)["plugins"]]
-    assert names == BUILTIN_ARCHITECTURES
+    listed = json.loads(capsys.readouterr().out)["plugins"]
+    assert [p["name"] for p in listed if p["kind"] == "architecture"] == BUILTIN_ARCHITECTURES
+    assert [p["name"] for p in listed if p["kind"] == "sampler"] == BUILTIN_SAMPLERS
 
     args = parser.parse_args(["plugins"])
     assert args.handler(args) == 0

@@ -1,0 +1,1 @@
+"""Subnet samplers: which subnets a supernet trains at each epoch and step."""

@@ -1,0 +1,200 @@
+"""What every sampler is: a pydantic config, a plan of phases, and subnets per step.
+
+A sampler is built by its plugin's factory as ``factory(config, context)`` and answers
+``subnets(epoch, step)``: the subnets whose gradients are summed into the update of that
+step.  The trainer calls it exactly once per step, in order, so a sampler may draw from
+``context.rng`` as it goes; ``state_dict``/``load_state_dict`` carry that state across a
+resume (the base class saves the generator; subclasses add what they cache).
+
+The phases tell the trainer what changes over the run: each phase has its own epochs,
+learning-rate scale and schedule (a fresh optimizer and a cosine from its own start), the
+(restricted) space its subnets come from, how many subnets per step, the distillation
+weight, and whether channels are re-organised before it starts (progressive shrinking).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pydantic
+
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.space.flops import FlopsTable
+from nasbench_rss.space.search_space import SearchSpace
+from nasbench_rss.space.subnet import Subnet
+
+
+class SamplerError(NasbenchError, ValueError):
+    """A sampler's options do not fit the run (e.g. too few epochs for its phases)."""
+
+
+class SamplerConfig(pydantic.BaseModel):
+    """Base of every sampler's options; subclasses add ``name: Literal["their-name"]``."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class SamplerContext:
+    """What a sampler is built from besides its config: the run it serves.
+
+    ``space``: the architecture's full space.  ``epochs``: total training epochs of the
+    cell.  ``rng``: the cell's ``sampler`` stream.  ``flops``: the exact FLOPs table of the
+    space at the dataset's shape (for samplers that target MFLOP buckets).
+    """
+
+    space: SearchSpace
+    epochs: int
+    rng: np.random.Generator
+    flops: FlopsTable
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of epochs trained with one optimizer and one learning-rate schedule.
+
+    ``lr_scale`` multiplies the base learning rate.  ``kd_ratio`` > 0 adds distillation
+    from the teacher (a frozen copy of the full network taken at the end of the phase
+    that has ``snapshot_teacher``).  ``reorganize_expand_stage`` is OFA's
+    ``expand_ratio_stage``: when set, hidden channels are sorted by importance before the
+    phase starts.
+    """
+
+    name: str
+    epochs: int
+    space: SearchSpace
+    lr_scale: float = 1.0
+    subnets_per_step: int = 1
+    kd_ratio: float = 0.0
+    reorganize_expand_stage: int | None = None
+    snapshot_teacher: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "epochs": self.epochs,
+            "lr_scale": self.lr_scale,
+            "subnets_per_step": self.subnets_per_step,
+            "kd_ratio": self.kd_ratio,
+            "reorganize_expand_stage": self.reorganize_expand_stage,
+            "snapshot_teacher": self.snapshot_teacher,
+            "kernel_choices": list(self.space.kernel_choices),
+            "expand_choices": list(self.space.expand_choices),
+            "depth_choices": list(self.space.depth_choices),
+        }
+
+
+class Sampler(abc.ABC):
+    """Base class of samplers.  Subclasses set ``Config`` and implement ``phases`` and ``subnets``."""
+
+    Config: ClassVar[type[SamplerConfig]]
+
+    def __init__(self, config: SamplerConfig, context: SamplerContext) -> None:
+        if context.epochs < 1:
+            raise SamplerError(f"epochs: {context.epochs} not allowed; allowed: integers >= 1")
+        expected = getattr(type(self), "Config", None)
+        if expected is not None and not isinstance(config, expected):
+            raise SamplerError(
+                f"{type(self).__name__} needs a {expected.__qualname__}, got {type(config).__qualname__} "
+                "(build samplers with nasbench_rss.samplers.registry.build_sampler)"
+            )
+        self.config = config
+        self.context = context
+        self.space = context.space
+        self.rng = context.rng
+
+    @property
+    @abc.abstractmethod
+    def phases(self) -> tuple[Phase, ...]:
+        """The plan; the phases' epochs add up to ``context.epochs``."""
+
+    @abc.abstractmethod
+    def subnets(self, epoch: int, step: int) -> list[Subnet]:
+        """Subnets trained at ``step`` (0-based, within the epoch) of ``epoch`` (0-based)."""
+
+    def check_position(self, epoch: int, step: int) -> None:
+        """Raise SamplerError unless ``epoch`` is one of the run's and ``step`` is >= 0."""
+        last = self.context.epochs - 1
+        if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or not 0 <= epoch <= last:
+            raise SamplerError(f"epoch: {epoch!r} not allowed; allowed: integers 0..{last} (a {last + 1}-epoch run)")
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+            raise SamplerError(f"step: {step!r} not allowed; allowed: integers >= 0")
+
+    def phase_at(self, epoch: int) -> tuple[int, Phase]:
+        """Index and phase of ``epoch``."""
+        start = 0
+        for index, phase in enumerate(self.phases):
+            if epoch < start + phase.epochs:
+                return index, phase
+            start += phase.epochs
+        raise SamplerError(f"epoch {epoch} is past the last of {self.context.epochs} epochs")
+
+    def phase_start(self, index: int) -> int:
+        """First epoch of phase ``index``."""
+        return sum(phase.epochs for phase in self.phases[:index])
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-able state; extend it in subclasses that cache draws."""
+        return {"rng": _plain(self.rng.bit_generator.state)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` saved (also after a JSON round trip)."""
+        if not isinstance(state, dict) or "rng" not in state:
+            raise SamplerError(f"sampler state: expected a mapping with key 'rng' (from state_dict()), got {state!r:.200}")
+        try:
+            self.rng.bit_generator.state = state["rng"]
+        except (TypeError, ValueError, KeyError) as error:
+            generator = type(self.rng.bit_generator).__name__
+            raise SamplerError(f"sampler state 'rng': does not fit this run's {generator} generator ({error})") from None
+
+    def describe(self) -> dict[str, Any]:
+        """The resolved options and the phase plan, for the cell's records."""
+        return {"config": self.config.model_dump(mode="json"), "phases": [p.describe() for p in self.phases]}
+
+
+NAMED_SUBNETS: tuple[str, ...] = ("smallest", "middle", "largest")
+
+
+def resolve_subnet(space: SearchSpace, text: str, field: str = "subnet") -> Subnet:
+    """``smallest``, ``middle`` (the middle choice of every dimension: kernel 5, expand 4,
+    depth 3 in the paper's space), ``largest``, or an encoding such as ``3333-3333-...``.
+
+    ``field`` is the option the text came from; errors name it.
+    """
+    if not isinstance(text, str):
+        raise SamplerError(f"{field}: {text!r} is not a string; allowed: {', '.join(NAMED_SUBNETS)} or an encoding")
+    if text == "smallest":
+        return space.smallest()
+    if text == "largest":
+        return space.largest()
+    if text == "middle":
+        kernel = sorted(space.kernel_choices)[(len(space.kernel_choices) - 1) // 2]
+        expand = sorted(space.expand_choices)[(len(space.expand_choices) - 1) // 2]
+        layers = []
+        for s in range(space.n_stages):
+            depths = sorted(space.stage_depth_choices(s))
+            layers.append(((kernel, expand),) * depths[(len(depths) - 1) // 2])
+        return Subnet(space, tuple(layers))
+    try:
+        return Subnet.decode(space, text)
+    except NasbenchError as error:
+        raise SamplerError(
+            f"{field}: {text!r} is not one of {', '.join(NAMED_SUBNETS)} and not a {space.architecture} encoding "
+            f"({error}); allowed: {', '.join(NAMED_SUBNETS)} or an encoding such as {space.smallest().encode()!r}"
+        ) from None
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy arrays and scalars turned into lists and Python numbers (JSON-able)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

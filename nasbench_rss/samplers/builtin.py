@@ -1,0 +1,25 @@
+"""The built-in samplers: every training method of the paper, by registered name."""
+
+from __future__ import annotations
+
+from nasbench_rss.samplers.alternating import AlternatingSampler
+from nasbench_rss.samplers.base import Sampler
+from nasbench_rss.samplers.per_batch import PerBatchSampler
+from nasbench_rss.samplers.progressive_shrinking import ProgressiveShrinking
+from nasbench_rss.samplers.rss import RandomSubnetSampling
+from nasbench_rss.samplers.single import SingleSubnetSampler
+from nasbench_rss.samplers.switch import MaxThenMin, MinThenMax
+
+BUILTIN_SAMPLERS: dict[str, tuple[str, type[Sampler]]] = {
+    "rss": ("Random Subnet Sampling: one random subnet per epoch (the paper's Algorithm 1)", RandomSubnetSampling),
+    "per-batch": ("k fresh random subnets per step, gradients summed (the paper's Fig. 5 ablation)", PerBatchSampler),
+    "single": ("One fixed subnet: smallest, middle, largest or an encoding (the paper's Fig. 6)", SingleSubnetSampler),
+    "alternating": ("A fixed cycle of subnets, one per epoch; smallest/largest by default (Fig. 7)", AlternatingSampler),
+    "min-then-max": ("The smallest subnet, then the largest from switch_epoch on (the paper's Fig. 7)", MinThenMax),
+    "max-then-min": ("The largest subnet, then the smallest from switch_epoch on (the paper's Fig. 7)", MaxThenMin),
+    "progressive-shrinking": (
+        "OFA's Progressive Shrinking: supernet, then kernel, depth and expand phases with distillation",
+        ProgressiveShrinking,
+    ),
+}
+"""Registered name -> (one-line description, sampler class); the class's ``Config`` is its options."""
