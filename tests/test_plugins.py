@@ -513,7 +513,7 @@ def test_plugins_json_lists_builtins_plugins_and_failures(monkeypatch):
     ]
     assert builtin_samplers == BUILTIN_SAMPLERS
 
-    assert [p for p in listing["plugins"] if p["plugin"] != "nasbench_rss.samplers.plugin"] == [
+    assert [p for p in listing["plugins"] if p["plugin"] not in ("nasbench_rss.samplers.plugin", "nasbench_rss.data.plugin")] == [
         {
             "kind": "architecture",
             "name": "mobilenet-v3",
