@@ -13,6 +13,7 @@ from tabulate import tabulate
 
 from nasbench_rss import __version__
 from nasbench_rss.cli_plugins import add_plugins_command, handle_plugins
+from nasbench_rss.cli_train import add_train_command, handle_train
 from nasbench_rss.errors import NasbenchError
 
 #: The paper's shape for its headline figures (CIFAR-100): FLOPs depend on all three.
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="a JSON list of {encoding, ofa, mflops, macs}")
 
     add_plugins_command(sub)
+    add_train_command(sub)
     return parser
 
 
@@ -226,6 +228,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: Te
             return cmd_flops(args, out, stdin)
         if args.command == "plugins":
             return handle_plugins(args, out)
+        if args.command == "train":
+            return handle_train(args, out)
     except NasbenchError as err:
         print(f"nasbench-rss {args.command}: error: {err}", file=sys.stderr)
         return 2

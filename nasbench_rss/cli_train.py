@@ -1,0 +1,101 @@
+"""``nasbench-rss train``: one training cell from the command line.
+
+Options of the sampler (``--option``), dataset (``--dataset-option``) and trainer
+(``--train-option``) are ``key=value`` pairs; a value is read as JSON when it parses
+(``k=2``, ``kd_ratio=0.5``, ``subnets=["smallest","middle"]``, ``download=true``) and as a
+plain string otherwise (``subnet=middle``).  Each plugin's own model validates them, so
+errors name the field and what it allows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, Sequence, TextIO
+
+import pydantic
+
+from nasbench_rss.errors import NasbenchError
+
+
+def parse_options(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
+    """``["k=2", "subnet=middle"]`` -> ``{"k": 2, "subnet": "middle"}``; a key given twice is an error."""
+    options: dict[str, Any] = {}
+    for pair in pairs or ():
+        key, sep, text = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise NasbenchError(f"{flag} {pair!r}: expected key=value, e.g. {flag} k=2")
+        if key in options:
+            raise NasbenchError(f"{flag}: {key!r} given twice")
+        try:
+            options[key] = json.loads(text)
+        except json.JSONDecodeError:
+            options[key] = text
+    return options
+
+
+def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "train",
+        help="train one cell (architecture x dataset x sampler x seed) into a cell directory",
+        description=(
+            "Train a supernet with a sampler and write OUT/config.json, OUT/events.jsonl (one line per epoch), "
+            "OUT/checkpoint.pt (every epoch) and OUT/result.json. Rerunning with the same arguments resumes."
+        ),
+    )
+    p.add_argument("--arch", required=True, help="architecture plugin (see `nasbench-rss plugins`)")
+    p.add_argument("--dataset", required=True, help="dataset plugin, e.g. fashion-mnist or synthetic")
+    p.add_argument("--sampler", required=True, help="sampler plugin, e.g. rss or progressive-shrinking")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE", help="a sampler option (repeatable)")
+    p.add_argument("--dataset-option", action="append", metavar="KEY=VALUE", help="a dataset option, e.g. root=DIR (repeatable)")
+    p.add_argument("--train-option", action="append", metavar="KEY=VALUE", help="a trainer option, e.g. lr=0.02 (repeatable)")
+    p.add_argument("--epochs", type=int, required=True, help="total training epochs (all phases)")
+    p.add_argument("--seed", type=int, required=True, help="the cell's seed; every random stream derives from it")
+    p.add_argument("--out", required=True, metavar="DIR", help="cell directory")
+    p.add_argument("--train-subset", type=int, metavar="N", help="class-stratified subset of N training images")
+    p.add_argument("--test-subset", type=int, metavar="N", help="class-stratified subset of N test images")
+    p.add_argument("--device", default="auto", help="auto (CUDA when there is one), cpu, cuda or cuda:N")
+    p.add_argument("--json", action="store_true", help="print result.json's summary as JSON")
+    return p
+
+
+def handle_train(args: argparse.Namespace, out: TextIO) -> int:
+    from nasbench_rss.train.config import CellConfig
+    from nasbench_rss.train.trainer import train_cell
+
+    try:
+        config = CellConfig(
+            arch=args.arch,
+            dataset=args.dataset,
+            dataset_options=parse_options(args.dataset_option, "--dataset-option"),
+            sampler=args.sampler,
+            sampler_options=parse_options(args.option, "--option"),
+            epochs=args.epochs,
+            seed=args.seed,
+            train_subset=args.train_subset,
+            test_subset=args.test_subset,
+            train=parse_options(args.train_option, "--train-option"),
+        )
+    except pydantic.ValidationError as error:
+        raise NasbenchError(f"invalid cell: {error}") from None
+    result = train_cell(config, args.out, device=args.device)
+    summary = {
+        "out": args.out,
+        "train_seconds": result["train_seconds"],
+        "images_per_second": result["images_per_second"],
+        "final_train_loss": result["final_train_loss"],
+        "final_train_accuracy": result["final_train_accuracy"],
+        "exposure_buckets": result["exposure"]["buckets"],
+        "distinct_subnets": result["exposure"]["distinct_subnets"],
+    }
+    if args.json:
+        json.dump(summary, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(
+            f"trained {args.out}: {result['train_seconds']:.1f} s, {result['images_per_second']:.0f} img/s, "
+            f"final train loss {result['final_train_loss']:.4f}, accuracy {result['final_train_accuracy']:.4f}, "
+            f"{result['exposure']['distinct_subnets']} distinct subnets\n"
+        )
+    return 0

@@ -1,0 +1,1 @@
+"""The trainer: one cell (supernet x dataset x sampler x seed) to a trained supernet."""

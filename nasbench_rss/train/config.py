@@ -1,0 +1,57 @@
+"""What one training cell is: architecture x dataset x sampler x seed, and how to train it.
+
+Defaults are the paper's (lr 0.01 cosine, batch 64, SGD momentum 0.9 Nesterov, weight
+decay 3e-5 off BN and biases, cross-entropy, dropout 0.1).  Every field is validated and
+unknown fields are errors, so nothing a user writes is silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pydantic
+from pydantic import Field
+
+from nasbench_rss.train.schedule import LrSchedule
+
+Augmentation = Literal["standard", "ofa", "none"]
+Precision = Literal["auto", "fp32", "bf16"]
+MemoryFormat = Literal["auto", "channels_last", "contiguous"]
+
+
+class _Strict(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
+class TrainConfig(_Strict):
+    """Optimisation and input pipeline of a cell."""
+
+    lr: float = Field(0.01, gt=0, description="base learning rate (a sampler's phases scale it)")
+    lr_schedule: LrSchedule = Field("cosine", description="cosine decay per phase, from each phase's own start, or constant")
+    warmup_epochs: int = Field(0, ge=0, description="linear warmup at the start of the first phase")
+    momentum: float = Field(0.9, ge=0, lt=1)
+    nesterov: bool = True
+    weight_decay: float = Field(3e-5, ge=0, description="applied to conv and linear weights, not to BN parameters or biases")
+    batch_size: int = Field(64, ge=2, description="images per step (BN needs at least 2)")
+    drop_last: bool = Field(False, description="drop the last, smaller batch of each epoch")
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    dropout: float = Field(0.1, ge=0, lt=1, description="dropout before the classifier")
+    augmentation: Augmentation = Field("standard", description="standard: pad-and-crop (+ flips where they keep the class); ofa: random-resized-crop 0.08-1 and flip; none")
+    image_size: int = Field(32, ge=8, description="training and test image size (the MNIST family is resized 28->32)")
+    precision: Precision = Field("auto", description="auto: bf16 autocast on CUDA, fp32 on the CPU")
+    memory_format: MemoryFormat = Field("auto", description="auto: channels_last (measured faster on CPU and GPU)")
+
+
+class CellConfig(_Strict):
+    """One training cell.  Options dicts are validated by each plugin's own model."""
+
+    arch: str = Field(description="architecture plugin name")
+    dataset: str = Field(description="dataset plugin name")
+    dataset_options: dict[str, Any] = Field(default_factory=dict)
+    sampler: str = Field(description="sampler plugin name")
+    sampler_options: dict[str, Any] = Field(default_factory=dict)
+    epochs: int = Field(ge=1)
+    seed: int = Field(ge=0)
+    train_subset: int | None = Field(None, ge=1, description="class-stratified training subset of this many images")
+    test_subset: int | None = Field(None, ge=1, description="class-stratified test subset of this many images")
+    train: TrainConfig = Field(default_factory=TrainConfig)

@@ -1,0 +1,66 @@
+"""``nasbench-rss train`` from the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from nasbench_rss.cli import main
+from nasbench_rss.cli_train import parse_options
+from nasbench_rss.errors import NasbenchError
+
+TINY = [
+    "--arch", "mobilenet-v3", "--dataset", "synthetic", "--epochs", "2", "--seed", "1",
+    "--dataset-option", "train_size=64", "--dataset-option", "test_size=16", "--dataset-option", "num_classes=4",
+    "--dataset-option", "image_size=16", "--train-option", "batch_size=32", "--train-option", "image_size=16",
+    "--device", "cpu",
+]  # fmt: skip
+
+
+def run(argv):
+    out = io.StringIO()
+    return main(argv, out=out), out.getvalue()
+
+
+def test_parse_options_reads_json_values_and_plain_strings():
+    assert parse_options(["k=2", "subnet=middle", 'subnets=["smallest","largest"]', "download=true", "x=a=b"], "--option") == {
+        "k": 2, "subnet": "middle", "subnets": ["smallest", "largest"], "download": True, "x": "a=b",
+    }  # fmt: skip
+    with pytest.raises(NasbenchError, match="expected key=value"):
+        parse_options(["k"], "--option")
+    with pytest.raises(NasbenchError, match="'k' given twice"):
+        parse_options(["k=1", "k=2"], "--option")
+
+
+def test_train_writes_a_cell_directory(tmp_path):
+    code, text = run(["train", *TINY, "--sampler", "alternating", "--out", str(tmp_path / "cell"), "--json"])
+    assert code == 0
+    summary = json.loads(text)
+    assert summary["distinct_subnets"] == 2
+    assert {p.name for p in (tmp_path / "cell").iterdir()} >= {"config.json", "events.jsonl", "checkpoint.pt", "result.json"}
+    result = json.loads((tmp_path / "cell" / "result.json").read_text())
+    assert result["train_seconds"] == summary["train_seconds"]
+
+
+def test_unknown_sampler_lists_the_available_ones(tmp_path, capsys):
+    code, _ = run(["train", *TINY, "--sampler", "rsss", "--out", str(tmp_path / "x")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "rsss" in err and "rss" in err and "progressive-shrinking" in err
+
+
+def test_bad_sampler_option_names_the_field(tmp_path, capsys):
+    code, _ = run(["train", *TINY, "--sampler", "per-batch", "--option", "k=0", "--out", str(tmp_path / "x")])
+    assert code == 2
+    assert "k" in capsys.readouterr().err
+    code, _ = run(["train", *TINY, "--sampler", "rss", "--option", "colour=red", "--out", str(tmp_path / "y")])
+    assert code == 2
+    assert "colour" in capsys.readouterr().err
+
+
+def test_bad_train_option_names_the_field(tmp_path, capsys):
+    code, _ = run(["train", *TINY, "--sampler", "rss", "--train-option", "lr=-1", "--out", str(tmp_path / "x")])
+    assert code == 2
+    assert "lr" in capsys.readouterr().err

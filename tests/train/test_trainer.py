@@ -1,0 +1,233 @@
+"""The trainer end to end on small synthetic data (16x16, a few steps per epoch)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH
+from nasbench_rss.arch.layout import Shape
+from nasbench_rss.space.subnet import Subnet
+from nasbench_rss.train import trainer as trainer_module
+from nasbench_rss.train.config import CellConfig
+from nasbench_rss.train.trainer import (
+    CellMismatch,
+    TrainingDiverged,
+    accumulate_gradients,
+    build_cell,
+    train_cell,
+)
+
+SYNTHETIC = {"train_size": 128, "test_size": 32, "num_classes": 4, "channels": 1, "image_size": 16}
+
+
+def cell_config(sampler="rss", epochs=3, seed=0, sampler_options=None, **train) -> CellConfig:
+    return CellConfig(
+        arch="mobilenet-v3",
+        dataset="synthetic",
+        dataset_options=SYNTHETIC,
+        sampler=sampler,
+        sampler_options=sampler_options or {},
+        epochs=epochs,
+        seed=seed,
+        train={"batch_size": 32, "image_size": 16, **train},
+    )
+
+
+def read_events(out):
+    return [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+
+
+def weights(out) -> dict[str, torch.Tensor]:
+    return torch.load(out / "checkpoint.pt", weights_only=False)["model"]
+
+
+def assert_same_weights(a: dict, b: dict, atol: float = 1e-6) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        torch.testing.assert_close(a[name], b[name], atol=atol, rtol=0, msg=name)
+
+
+def quiet(_message: str) -> None:
+    pass
+
+
+def test_cell_writes_config_events_checkpoint_and_result(tmp_path):
+    result = train_cell(cell_config(epochs=2), tmp_path, device="cpu", log=quiet)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["sampler_options"]["distribution"] == "per-dimension"
+    assert config["train"]["lr"] == 0.01 and config["train"]["momentum"] == 0.9  # defaults resolved
+    assert config["dataset_options"]["train_size"] == 128
+
+    events = read_events(tmp_path)
+    assert [e["epoch"] for e in events] == [0, 1]
+    for e in events:
+        assert e["phase"] == "train" and e["steps"] == 4 and e["images"] == 128
+        assert len(e["subnets"]) == 1 and e["subnets"][0]["steps"] == 4  # one subnet per epoch
+        assert e["seconds"] > 0 and e["images_per_second"] == pytest.approx(128 / e["seconds"])
+        assert 0 <= e["train_accuracy"] <= 1 and e["train_loss"] > 0
+    assert events[0]["lr_start"] == pytest.approx(0.01)
+    table = MOBILENET_V3_ARCH.flops_table(Shape(1, 4, 16))
+    for e in events:
+        row = e["subnets"][0]
+        assert row["mflops"] == table.mflops(Subnet.decode(table.space, row["encoding"]))
+
+    assert result["train_seconds"] == pytest.approx(sum(e["seconds"] for e in events))
+    assert result["exposure"]["total_subnet_steps"] == 8
+    assert sum(result["exposure"]["buckets"].values()) == 8
+    assert result["environment"]["device"] == "cpu"
+    assert json.loads((tmp_path / "result.json").read_text()) == result
+
+
+def test_loss_falls_on_synthetic_data(tmp_path):
+    config = cell_config(sampler="single", sampler_options={"subnet": "smallest"}, epochs=6, lr=0.1, augmentation="none")
+    train_cell(config, tmp_path, device="cpu", log=quiet)
+    losses = [e["train_loss"] for e in read_events(tmp_path)]
+    assert losses[-1] < 0.7 * losses[0], losses
+
+
+def test_same_seed_same_subnets_and_weights_other_seed_differs(tmp_path):
+    runs = {}
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        train_cell(cell_config(sampler="per-batch", sampler_options={"k": 2}, epochs=2, seed=seed), tmp_path / name, device="cpu", log=quiet)
+        runs[name] = ([e["subnets"] for e in read_events(tmp_path / name)], weights(tmp_path / name))
+    assert runs["a"][0] == runs["b"][0]
+    assert_same_weights(runs["a"][1], runs["b"][1], atol=0)
+    assert runs["a"][0] != runs["c"][0]
+
+
+def test_global_torch_rng_is_left_alone(tmp_path):
+    torch.manual_seed(1234)
+    expected = torch.rand(3)
+    torch.manual_seed(1234)
+    train_cell(cell_config(epochs=1), tmp_path, device="cpu", log=quiet)
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize(
+    ("sampler", "epochs", "stops"),
+    [
+        ("rss", 4, (2,)),
+        ("per-batch", 3, (1,)),
+        # 6 epochs: one per phase; stops land inside the kernel phase's teacher use and
+        # right before each expand phase's channel re-organisation
+        ("progressive-shrinking", 6, (1, 3, 4)),
+    ],
+)
+def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path, sampler, epochs, stops):
+    config = cell_config(sampler=sampler, epochs=epochs)
+    whole = train_cell(config, tmp_path / "whole", device="cpu", log=quiet)
+
+    out = tmp_path / "pieces"
+    done = 0
+    for stop in stops:
+        assert train_cell(config, out, device="cpu", log=quiet, epoch_limit=stop - done) is None
+        done = stop
+        assert not (out / "result.json").exists()
+        assert len(read_events(out)) == stop
+    pieces = train_cell(config, out, device="cpu", log=quiet)
+
+    assert_same_weights(weights(tmp_path / "whole"), weights(out))
+    strip = lambda events: [{k: v for k, v in e.items() if k not in ("seconds", "images_per_second")} for e in events]
+    assert strip(read_events(out)) == strip(read_events(tmp_path / "whole"))
+    assert pieces["exposure"] == whole["exposure"]
+
+
+def test_events_of_an_epoch_without_checkpoint_are_dropped_on_resume(tmp_path):
+    config = cell_config(epochs=3)
+    train_cell(config, tmp_path, device="cpu", log=quiet, epoch_limit=1)
+    with open(tmp_path / "events.jsonl", "a") as file:  # as if killed after the event, before the checkpoint
+        file.write(json.dumps({"event": "epoch", "epoch": 1, "stale": True}) + "\n")
+    train_cell(config, tmp_path, device="cpu", log=quiet)
+    events = read_events(tmp_path)
+    assert [e["epoch"] for e in events] == [0, 1, 2]
+    assert not any(e.get("stale") for e in events)
+
+
+def test_progressive_shrinking_phases_lrs_and_teacher(tmp_path):
+    result = train_cell(cell_config(sampler="progressive-shrinking", epochs=6), tmp_path, device="cpu", log=quiet)
+    events = read_events(tmp_path)
+    assert [e["phase"] for e in events] == ["supernet", "kernel", "depth-1", "depth-2", "expand-1", "expand-2"]
+    scales = [1, 1 / 2.7, 1 / 32.5, 1 / 10.8, 1 / 32.5, 1 / 10.8]
+    assert [e["lr_start"] for e in events] == pytest.approx([0.01 * s for s in scales])
+    per_step = [sum(row["steps"] for row in e["subnets"]) // e["steps"] for e in events]
+    assert per_step == [1, 1, 2, 2, 4, 4]
+    largest = MOBILENET_V3_ARCH.space().largest().encode()
+    assert [row["encoding"] for row in events[0]["subnets"]] == [largest]
+    checkpoint = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert checkpoint["teacher"] is not None
+    assert result["exposure"]["total_subnet_steps"] == sum(4 * p for p in per_step)
+
+
+def test_summed_gradients_equal_the_sum_of_single_subnet_gradients():
+    space = MOBILENET_V3_ARCH.space()
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = MOBILENET_V3_ARCH.build(Shape(1, 4, 16), space, dropout=0.0).double()
+        inputs = torch.randn(8, 1, 16, 16, dtype=torch.float64)
+    labels = torch.arange(8) % 4
+    subnets = [space.smallest(), space.largest(), space.unrank(space.size // 3)]
+
+    def grads(chosen):
+        model.zero_grad(set_to_none=True)
+        accumulate_gradients(model, chosen, inputs, labels)
+        return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+    single = [grads([s]) for s in subnets]
+    summed = grads(subnets)
+    for name, grad in summed.items():
+        expected = sum(g[name] for g in single if name in g)
+        torch.testing.assert_close(grad, expected, atol=1e-12, rtol=1e-9)
+    assert set(summed) == set().union(*single)
+
+
+def test_nan_loss_stops_the_cell_naming_epoch_and_step_and_keeps_earlier_files(tmp_path, monkeypatch):
+    config = cell_config(epochs=3)
+    calls = {"n": 0}
+    real = trainer_module.F.cross_entropy
+
+    def poisoned(logits, labels, **kwargs):
+        calls["n"] += 1
+        loss = real(logits, labels, **kwargs)
+        return loss * float("nan") if calls["n"] == 4 + 3 else loss  # epoch 1, step 2 (4 steps per epoch)
+
+    monkeypatch.setattr(trainer_module.F, "cross_entropy", poisoned)
+    with pytest.raises(TrainingDiverged, match=r"epoch 1 step 2"):
+        train_cell(config, tmp_path, device="cpu", log=quiet)
+    events = read_events(tmp_path)
+    assert [e["event"] for e in events] == ["epoch", "diverged"]
+    assert events[1]["epoch"] == 1 and events[1]["step"] == 2
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["epochs_done"] == 1
+    assert not (tmp_path / "result.json").exists()
+
+
+def test_a_directory_of_another_cell_is_refused_and_a_finished_cell_is_read_back(tmp_path):
+    first = train_cell(cell_config(epochs=1), tmp_path, device="cpu", log=quiet)
+    assert train_cell(cell_config(epochs=1), tmp_path, device="cpu", log=quiet) == first
+    with pytest.raises(CellMismatch, match="seed"):
+        train_cell(cell_config(epochs=1, seed=5), tmp_path, device="cpu", log=quiet)
+
+
+def test_bad_inputs_are_clear_errors(tmp_path):
+    from nasbench_rss.errors import NasbenchError
+
+    with pytest.raises(NasbenchError, match="available"):
+        train_cell(cell_config(sampler="no-such-sampler"), tmp_path / "a", device="cpu", log=quiet)
+    with pytest.raises(NasbenchError, match="k"):
+        train_cell(cell_config(sampler="per-batch", sampler_options={"k": 0}), tmp_path / "b", device="cpu", log=quiet)
+    with pytest.raises(NasbenchError, match="warmup_epochs"):
+        train_cell(cell_config(epochs=2, warmup_epochs=2), tmp_path / "c", device="cpu", log=quiet)
+    if not torch.cuda.is_available():
+        with pytest.raises(NasbenchError, match="no CUDA device"):
+            train_cell(cell_config(), tmp_path / "d", device="cuda", log=quiet)
+
+
+def test_build_cell_puts_data_and_model_on_the_device():
+    cell = build_cell(cell_config(), torch.device("cpu"))
+    assert cell.dataset.train_images.dtype == torch.uint8
+    assert cell.shape == Shape(1, 4, 16)
+    inputs, labels = next(iter(cell.loader))
+    assert inputs.shape == (32, 1, 16, 16) and inputs.dtype == torch.float32
+    assert labels.dtype == torch.int64
