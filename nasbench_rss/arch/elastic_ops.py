@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nasbench_rss.arch.depthwise import depthwise_conv2d
 from nasbench_rss.arch.layout import se_channels
 from nasbench_rss.arch.static import global_avg_pool
 
@@ -138,8 +139,7 @@ class DynamicDepthwiseConv(nn.Module):
 
     def forward(self, x: torch.Tensor, kernel: int | None = None) -> torch.Tensor:
         kernel = self.max_kernel if kernel is None else kernel
-        channels = x.size(1)
-        return F.conv2d(x, self.active_filter(channels, kernel), None, self.stride, kernel // 2, 1, channels)
+        return depthwise_conv2d(x, self.active_filter(x.size(1), kernel), self.stride)
 
     def extra_repr(self) -> str:
         return f"max_channels={self.max_channels}, kernels={list(self.kernels)}, stride={self.stride}"
