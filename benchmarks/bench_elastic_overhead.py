@@ -25,20 +25,11 @@ from torch import nn
 
 from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH
 from nasbench_rss.arch.layout import Shape
+from nasbench_rss.samplers.base import resolve_subnet
 from nasbench_rss.space.subnet import Subnet
 
 ARCHS = {a.name: a for a in (MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH)}
 FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
-
-
-def middle(space) -> Subnet:
-    """Kernel 5, expand 4, depth 3 everywhere (fixed-depth stages keep their depth)."""
-    layers = []
-    for s in range(space.n_stages):
-        depths = space.stage_depth_choices(s)
-        depth = 3 if 3 in depths else depths[0]
-        layers.append(((5, 4),) * depth)
-    return Subnet(space, tuple(layers))
 
 
 def make_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, impl: str = "default") -> Callable[[], float]:
@@ -117,7 +108,8 @@ def main() -> None:
     for arch_name in ARCHS if args.arch == "all" else [args.arch]:
         arch = ARCHS[arch_name]
         space = arch.space()
-        for label, subnet in (("smallest", space.smallest()), ("middle", middle(space)), ("largest", space.largest())):
+        for label in ("smallest", "middle", "largest"):
+            subnet = resolve_subnet(space, label)
             for fmt_name in args.formats:
                 fmt = FORMATS[fmt_name]
                 x = x0.contiguous(memory_format=fmt)
