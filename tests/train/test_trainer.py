@@ -9,6 +9,7 @@ import torch
 
 from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH
 from nasbench_rss.arch.layout import Shape
+from nasbench_rss.data.torchvision_data import DEBIAN_FASHION_MNIST_DIR
 from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.train import trainer as trainer_module
 from nasbench_rss.train.config import CellConfig
@@ -231,3 +232,23 @@ def test_build_cell_puts_data_and_model_on_the_device():
     inputs, labels = next(iter(cell.loader))
     assert inputs.shape == (32, 1, 16, 16) and inputs.dtype == torch.float32
     assert labels.dtype == torch.int64
+
+
+@pytest.mark.skipif(
+    not (DEBIAN_FASHION_MNIST_DIR / "train-images-idx3-ubyte.gz").exists(),
+    reason="needs Debian's dataset-fashion-mnist package (apt-get install -y dataset-fashion-mnist; CI installs it)",
+)
+def test_a_cell_trains_on_real_fashion_mnist(tmp_path):
+    config = CellConfig(
+        arch="mobilenet-v3", dataset="fashion-mnist", dataset_options={"root": str(tmp_path / "data")},
+        sampler="rss", epochs=1, seed=0, train_subset=256, test_subset=100, train={"augmentation": "ofa"},
+    )  # fmt: skip
+    result = train_cell(config, tmp_path / "cell", device="cpu", log=quiet)
+    assert result["dataset"] == {
+        "name": "fashion-mnist", "train_images": 256, "test_images": 100, "num_classes": 10, "channels": 1, "image_size": 32,
+    }  # fmt: skip
+    event = read_events(tmp_path / "cell")[0]
+    assert event["images"] == 256 and event["steps"] == 4
+    assert event["subnets"][0]["mflops"] == MOBILENET_V3_ARCH.flops_table(Shape(1, 10, 32)).mflops(
+        Subnet.decode(MOBILENET_V3_ARCH.space(), event["subnets"][0]["encoding"])
+    )
