@@ -1,8 +1,8 @@
 """``nasbench-rss train``: one training cell from the command line.
 
-Options of the sampler (``--option``), dataset (``--dataset-option``) and trainer
-(``--train-option``) are ``key=value`` pairs; a value is read as JSON when it parses
-(``k=2``, ``kd_ratio=0.5``, ``subnets=["smallest","middle"]``, ``download=true``) and as a
+Options of the sampler (``--option``), architecture (``--arch-option``), dataset
+(``--dataset-option``) and trainer (``--train-option``) are ``key=value`` pairs; a value
+is read as JSON when it parses (``k=2``, ``kd_ratio=0.5``, ``subnets=["smallest","middle"]``, ``download=true``) and as a
 plain string otherwise (``subnet=middle``).  Each plugin's own model validates them, so
 errors name the field and what it allows.
 """
@@ -48,6 +48,7 @@ def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="dataset plugin, e.g. fashion-mnist or synthetic")
     p.add_argument("--sampler", required=True, help="sampler plugin, e.g. rss or progressive-shrinking")
     p.add_argument("--option", action="append", metavar="KEY=VALUE", help="a sampler option (repeatable)")
+    p.add_argument("--arch-option", action="append", metavar="KEY=VALUE", help="an architecture option, e.g. kernel=[3,5] (repeatable)")
     p.add_argument("--dataset-option", action="append", metavar="KEY=VALUE", help="a dataset option, e.g. root=DIR (repeatable)")
     p.add_argument("--train-option", action="append", metavar="KEY=VALUE", help="a trainer option, e.g. lr=0.02 (repeatable)")
     p.add_argument("--epochs", type=int, required=True, help="total training epochs (all phases)")
@@ -68,6 +69,7 @@ def handle_train(args: argparse.Namespace, out: TextIO) -> int:
         config = CellConfig(
             arch=args.arch,
             dataset=args.dataset,
+            arch_options=parse_options(args.arch_option, "--arch-option"),
             dataset_options=parse_options(args.dataset_option, "--dataset-option"),
             sampler=args.sampler,
             sampler_options=parse_options(args.option, "--option"),

@@ -50,7 +50,7 @@ def register_architectures(register: Register) -> None:
     """Register supernet architectures.
 
     ``Registration.factory()`` (no arguments) returns an
-    :class:`nasbench_rss.arch.architecture.Architecture`; ``options_model`` is usually None.
+    :class:`nasbench_rss.arch.architecture.Architecture`; ``options_model`` validates its options (the built-ins take :class:`nasbench_rss.arch.options.SpaceOptions`).
     """
 
 

@@ -9,10 +9,11 @@ from nasbench_rss.hookspecs import hookimpl
 def register_architectures(register) -> None:
     # Imported here, not at module import, so loading plugins stays cheap until a hook runs.
     from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH
+    from nasbench_rss.arch.options import SpaceOptions
     from nasbench_rss.plugins import Registration
 
     for arch in (MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH):
-        register(Registration(name=arch.name, description=arch.description, factory=_constant(arch)))
+        register(Registration(name=arch.name, description=arch.description, factory=_constant(arch), options_model=SpaceOptions))
 
 
 def _constant(value):

@@ -46,6 +46,7 @@ class CellConfig(_Strict):
     """One training cell.  Options dicts are validated by each plugin's own model."""
 
     arch: str = Field(description="architecture plugin name")
+    arch_options: dict[str, Any] = Field(default_factory=dict, description="the architecture's options (its elastic choices)")
     dataset: str = Field(description="dataset plugin name")
     dataset_options: dict[str, Any] = Field(default_factory=dict)
     sampler: str = Field(description="sampler plugin name")

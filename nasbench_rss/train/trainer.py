@@ -31,12 +31,14 @@ from torch import nn
 import nasbench_rss
 from nasbench_rss import atomic
 from nasbench_rss.arch.layout import Shape
+from nasbench_rss.arch.options import architecture_space
 from nasbench_rss.data.augment import BatchAugmenter
 from nasbench_rss.data.dataset import ImageDataset
 from nasbench_rss.data.loader import BatchLoader
 from nasbench_rss.data.registry import load_dataset
 from nasbench_rss.data.subset import apply_subsets
 from nasbench_rss.data.augment import prepare
+from nasbench_rss.environment import device_name
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import get_registry
 from nasbench_rss.samplers.base import Phase, Sampler, SamplerContext
@@ -99,12 +101,13 @@ def build_cell(config: CellConfig, device: torch.device) -> Cell:
     """Resolve the plugins, load the data onto ``device`` and build supernet and sampler."""
     train = config.train
     registry = get_registry()
-    arch = registry.get("architecture", config.arch).factory()
+    arch_entry = registry.get("architecture", config.arch)
+    arch = arch_entry.factory()
     dataset, dataset_options = load_dataset(config.dataset, config.dataset_options)
     dataset = apply_subsets(dataset, config.train_subset, config.test_subset, numpy_rng(config.seed, "subset"))
     dataset = prepare(dataset, train.image_size).to(device)
     shape = Shape(in_channels=dataset.channels, num_classes=dataset.num_classes, image_size=train.image_size)
-    space = arch.space()
+    space, arch_options = architecture_space(arch_entry, config.arch_options)
     context = SamplerContext(space=space, epochs=config.epochs, rng=numpy_rng(config.seed, "sampler"), flops=arch.flops_table(shape, space))
     sampler = build_sampler(config.sampler, config.sampler_options, context)
 
@@ -134,16 +137,26 @@ def build_cell(config: CellConfig, device: torch.device) -> Cell:
     resolved = config.model_dump(mode="json")
     resolved["dataset_options"] = dataset_options
     resolved["sampler_options"] = sampler.config.model_dump(mode="json")
+    resolved["arch_options"] = arch_options
     return Cell(config, resolved, device, dataset, shape, model, sampler, augmenter, loader, autocast_dtype, channels_last)
 
 
 class CellTrainer:
     """The epoch loop of one cell, with its checkpoint, events and exposure."""
 
-    def __init__(self, cell: Cell, out: Path, log: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        cell: Cell,
+        out: Path,
+        log: Callable[[str], None] | None = None,
+        on_step: Callable[[int, int, int], None] | None = None,
+    ) -> None:
+        """``log`` gets one line per epoch; ``on_step(epoch, steps_done, steps)`` runs after every
+        optimizer step (for progress displays: it must be cheap, and it never synchronises the device)."""
         self.cell = cell
         self.out = Path(out)
         self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.on_step = on_step
         self.model = cell.model
         self.sampler = cell.sampler
         # Every parameter holds a (zero) gradient from the start and ``zero_grad`` keeps it
@@ -343,6 +356,8 @@ class CellTrainer:
             images += labels.shape[0]
             step_losses[step] = step_loss / len(subnets)
             loss_sum += step_loss
+            if self.on_step is not None:
+                self.on_step(epoch, step + 1, steps)
         if phase.snapshot_teacher and epoch == phase_start + phase.epochs - 1:
             self.teacher = self._snapshot_teacher()
         synchronize(device)
@@ -446,7 +461,7 @@ def environment(device: torch.device, autocast_dtype: torch.dtype | None, channe
         "python": platform.python_version(),
         "platform": platform.platform(),
         "device": str(device),
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "device_name": device_name(device),
         "threads": torch.get_num_threads(),
         "precision": "bf16 autocast" if autocast_dtype is not None else "fp32",
         "memory_format": "channels_last" if channels_last else "contiguous",
@@ -460,7 +475,8 @@ def train_cell(
     device: str = "auto",
     log: Callable[[str], None] | None = None,
     epoch_limit: int | None = None,
+    on_step: Callable[[int, int, int], None] | None = None,
 ) -> dict[str, Any] | None:
     """Train (or resume, or just read back) the cell in ``out``; its result dict, or None if stopped by ``epoch_limit``."""
     cell = build_cell(config, resolve_device(device))
-    return CellTrainer(cell, Path(out), log).run(epoch_limit)
+    return CellTrainer(cell, Path(out), log, on_step).run(epoch_limit)

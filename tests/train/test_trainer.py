@@ -252,3 +252,13 @@ def test_a_cell_trains_on_real_fashion_mnist(tmp_path):
     assert event["subnets"][0]["mflops"] == MOBILENET_V3_ARCH.flops_table(Shape(1, 10, 32)).mflops(
         Subnet.decode(MOBILENET_V3_ARCH.space(), event["subnets"][0]["encoding"])
     )
+
+
+def test_architecture_options_shape_the_supernet_and_are_recorded(tmp_path):
+    config = cell_config(epochs=1).model_copy(update={"arch_options": {"kernel": [3], "expand": [3, 4]}})
+    steps = []
+    result = train_cell(config, tmp_path, device="cpu", log=quiet, on_step=lambda *position: steps.append(position))
+    assert result["config"]["arch_options"] == {"kernel": [3], "expand": [3, 4], "depth": [2, 3, 4]}
+    trained = [subnet["encoding"] for subnet in read_events(tmp_path)[0]["subnets"]]
+    assert all(set(encoding.replace("-", "")[0::2]) == {"3"} for encoding in trained)  # every kernel is 3
+    assert steps == [(0, 1, 4), (0, 2, 4), (0, 3, 4), (0, 4, 4)]  # on_step after each of the 4 steps
