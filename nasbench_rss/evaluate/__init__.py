@@ -1,0 +1,1 @@
+"""Population evaluation: subnets per MFLOP bucket, BN recalibration, test accuracy."""

@@ -1,0 +1,44 @@
+"""How a trained supernet's population is evaluated (the paper's protocol by default).
+
+The subnets evaluated depend only on the architecture, the dataset's shape and
+``seed``: every sampler in a suite is evaluated on the same subnets, so comparisons
+between samplers are paired.  A suite sets this once, in ``defaults.evaluation``.  The test set (or its class-stratified
+subset) is the cell's: ``test_subset`` of the dataset.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pydantic
+from pydantic import Field
+
+from nasbench_rss.space.buckets import PAPER_BUCKETS, PAPER_TOLERANCE
+from nasbench_rss.space.population import BaseDistribution
+
+
+class EvaluationConfig(pydantic.BaseModel):
+    """Which subnets are evaluated and how their BN statistics are recalibrated."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    buckets: tuple[float, ...] = Field(PAPER_BUCKETS, min_length=1, description="bucket centres in MFLOPs")
+    tolerance: float = Field(PAPER_TOLERANCE, gt=0, description="half-width of each bucket in MFLOPs")
+    per_bucket: int = Field(100, ge=1, description="subnets evaluated per bucket")
+    mode: Literal["exact", "paper"] = Field(
+        "exact", description="exact: the base distribution conditioned on the bucket; paper: the paper's rejection protocol"
+    )
+    base: BaseDistribution = Field("per-dimension", description="base distribution of subnets (per-dimension is the paper's)")
+    seed: int = Field(0, ge=0, description="evaluation seed: the subnet list depends on it, the architecture and the shape only")
+    recalibration_images: int = Field(2000, ge=1, description="training images whose batch statistics reset BN (OFA: 2000)")
+    recalibration_batch_size: int = Field(200, ge=2, description="batch size of BN recalibration (OFA: 200)")
+    batch_size: int = Field(500, ge=1, description="batch size of the test pass")
+
+    @pydantic.field_validator("buckets")
+    @classmethod
+    def _distinct(cls, buckets: tuple[float, ...]) -> tuple[float, ...]:
+        if any(b <= 0 for b in buckets):
+            raise ValueError(f"buckets must be positive MFLOPs, got {list(buckets)}")
+        if len(set(buckets)) != len(buckets):
+            raise ValueError(f"buckets {list(buckets)} repeat a value; list each once")
+        return tuple(sorted(buckets))
