@@ -11,3 +11,15 @@ class SpaceError(NasbenchError, ValueError):
 
 class PluginError(NasbenchError):
     """A plugin could not be loaded, or two plugins claim one name."""
+
+
+class SuiteError(NasbenchError, ValueError):
+    """An invalid suite file: one line per problem, each ``FILE:LINE:COL: path: what; allowed: what``.
+
+    ``problems`` holds those lines, so callers can count or re-format them; nothing of a
+    suite runs while any is left.
+    """
+
+    def __init__(self, problems: "list[str] | str") -> None:
+        self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))

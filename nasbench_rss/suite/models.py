@@ -1,0 +1,244 @@
+"""The pydantic models of a suite document, built from the plugin registry when validating.
+
+Nothing here lists samplers, datasets or architectures by hand: :func:`document_model`
+makes one model per registered plugin with :func:`pydantic.create_model` (its ``options``
+typed by the plugin's own ``options_model``) and joins them in a discriminated union, so a
+third-party sampler's options are checked exactly like a built-in's, and the JSON Schema
+of the result lists every installed plugin's options.
+
+* a run is tagged by ``sampler`` (``runs.ofa.sampler: progressive-shrinking``);
+* an architecture or dataset entry is tagged by ``name``; in ``matrix`` an entry may be
+  written as the bare name (``mnist`` for ``{name: mnist}``).
+
+Every model forbids unknown keys.  A plugin registered without an options model accepts
+no options.  What pydantic cannot check (epochs a sampler needs, inheritance of matrix
+entries, ``baseline`` naming a run) is checked by :mod:`nasbench_rss.suite.resolve`.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union, get_args
+
+import pydantic
+from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic_core import PydanticCustomError
+
+from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.plugins import PluginRegistry
+from nasbench_rss.train.config import TrainConfig
+
+NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+DEVICE_PATTERN = r"^(auto|cpu|cuda|cuda:[0-9]+)$"
+PATTERN_HELP: dict[str, str] = {
+    NAME_PATTERN: "lowercase letters, digits and single '-' between them, e.g. rss-short",
+    DEVICE_PATTERN: "auto, cpu, cuda or cuda:N",
+}
+"""What each pattern allows, in words (used by error messages)."""
+
+STRICT = ConfigDict(extra="forbid", frozen=True)
+SuiteName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+PositiveInt = Annotated[int, Field(strict=True, ge=1)]
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
+EPOCHS_HELP = "total training epochs of the run: an integer >= 1, or a mapping dataset name -> epochs naming every dataset"
+
+
+def _epochs_form(value: Any) -> str:
+    return "per-dataset" if isinstance(value, dict) else "count"
+
+
+Epochs = Annotated[
+    Union[Annotated[PositiveInt, Tag("count")], Annotated[dict[str, PositiveInt], Tag("per-dataset")]],
+    Discriminator(_epochs_form),
+]
+"""An epoch count for every dataset, or one per dataset (e.g. the paper's Table 1)."""
+
+
+class TaggedEntry(pydantic.BaseModel):
+    """Base of the registry-built models: which plugin kind they stand for and their tag field."""
+
+    model_config = STRICT
+    kind: ClassVar[str] = ""
+    tag_field: ClassVar[str] = "name"
+
+    @classmethod
+    def tag_value(cls) -> str:
+        """The plugin name this model was built for."""
+        return get_args(cls.model_fields[cls.tag_field].annotation)[0]
+
+
+class ArchitectureEntryBase(TaggedEntry):
+    kind: ClassVar[str] = "architecture"
+
+
+class DatasetEntryBase(TaggedEntry):
+    kind: ClassVar[str] = "dataset"
+
+
+class RunBase(TaggedEntry):
+    kind: ClassVar[str] = "sampler"
+    tag_field: ClassVar[str] = "sampler"
+
+
+def _no_options(kind: str, name: str) -> type[pydantic.BaseModel]:
+    return pydantic.create_model(
+        f"NoOptions_{kind}_{_slug(name)}", __config__=STRICT, __doc__=f"{kind} {name!r} takes no options."
+    )
+
+
+def _slug(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def _options_field(kind: str, name: str, model: type[pydantic.BaseModel] | None) -> tuple[Any, Any]:
+    """The ``options`` field: the plugin's model, defaulted when every option has a default.
+
+    A model with a required ``name`` field (the design's ``name: Literal[...]`` without a
+    default) gets the tag filled in, so users never repeat the plugin name in ``options``.
+    """
+    model = model or _no_options(kind, name)
+    name_field = model.model_fields.get("name")
+    annotation: Any = model
+    fixed: dict[str, Any] = {}
+    if name_field is not None and name_field.is_required():
+        fixed = {"name": name}
+        annotation = Annotated[model, BeforeValidator(lambda value: {**fixed, **value} if isinstance(value, dict) else value)]
+    description = f"options of {kind} {name!r} (validated by {model.__module__}.{model.__qualname__})"
+    if any(field.is_required() for field in model.model_fields.values() if field is not name_field):
+        return annotation, Field(description=description)
+    return annotation, Field(default_factory=lambda: model.model_validate(fixed), description=description)
+
+
+def architecture_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
+    entry = registry.get("architecture", name)
+    return pydantic.create_model(
+        f"Architecture_{_slug(name)}",
+        __base__=ArchitectureEntryBase,
+        __doc__=entry.description,
+        name=(Literal[name], Field(description=f"architecture plugin: {entry.description}")),
+        options=_options_field("architecture", name, entry.options_model),
+    )
+
+
+def dataset_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
+    entry = registry.get("dataset", name)
+    subset = "class-stratified {} subset of this many images; null: the whole split"
+    return pydantic.create_model(
+        f"Dataset_{_slug(name)}",
+        __base__=DatasetEntryBase,
+        __doc__=entry.description,
+        name=(Literal[name], Field(description=f"dataset plugin: {entry.description}")),
+        options=_options_field("dataset", name, entry.options_model),
+        train_subset=(Optional[PositiveInt], Field(None, description=subset.format("training"))),
+        test_subset=(Optional[PositiveInt], Field(None, description=subset.format("test"))),
+    )
+
+
+def run_model(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
+    entry = registry.get("sampler", name)
+    return pydantic.create_model(
+        f"Run_{_slug(name)}",
+        __base__=RunBase,
+        __doc__=entry.description,
+        description=(str, Field("", description="what this run is, for reports")),
+        sampler=(Literal[name], Field(description=f"sampler plugin: {entry.description}")),
+        options=_options_field("sampler", name, entry.options_model),
+        epochs=(Epochs, Field(description=EPOCHS_HELP)),
+        training=(
+            TrainConfig,
+            Field(default_factory=TrainConfig, description="training settings merged key by key over defaults.training"),
+        ),
+    )
+
+
+def tagged_union(members: list[type[TaggedEntry]], kind: str, tag_field: str) -> Any:
+    """A discriminated union of ``members`` (just the member when there is one)."""
+    if not members:
+        return _unavailable(kind, tag_field)
+    if len(members) == 1:
+        return members[0]
+    return Annotated[reduce(or_, members), Field(discriminator=tag_field)]
+
+
+def _unavailable(kind: str, tag_field: str) -> type[TaggedEntry]:
+    """Stand-in when no plugin of ``kind`` is registered: every value is an error saying so."""
+
+    def refuse(value: Any) -> Any:
+        raise PydanticCustomError("unknown_plugin", f"no {kind} plugin is registered; allowed: none until one is installed (see `nasbench-rss plugins`)")
+
+    base = RunBase if kind == "sampler" else ArchitectureEntryBase if kind == "architecture" else DatasetEntryBase
+    namespace = {
+        "__annotations__": {tag_field: Annotated[str, BeforeValidator(refuse)]},
+        "model_config": ConfigDict(extra="ignore", frozen=True),  # the one error is the missing plugin
+        "__module__": __name__,
+    }
+    return type(f"No_{kind}", (base,), namespace)
+
+
+def _bare_name(value: Any) -> Any:
+    """``mnist`` -> ``{"name": "mnist"}`` (the short form of a matrix entry)."""
+    return {"name": value} if isinstance(value, str) else value
+
+
+def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
+    """The model of a whole suite document for the plugins in ``registry``."""
+    architectures = [architecture_entry(registry, name) for name in registry.names("architecture")]
+    datasets = [dataset_entry(registry, name) for name in registry.names("dataset")]
+    runs = [run_model(registry, name) for name in registry.names("sampler")]
+    Architecture = tagged_union(architectures, "architecture", "name")
+    Dataset = tagged_union(datasets, "dataset", "name")
+    Run = tagged_union(runs, "sampler", "sampler")
+    arch_names = Union[tuple(Literal[name] for name in registry.names("architecture"))] if architectures else str
+    dataset_names = Union[tuple(Literal[name] for name in registry.names("dataset"))] if datasets else str
+    MatrixArchitecture = Annotated[Architecture, BeforeValidator(_bare_name, json_schema_input_type=Union[arch_names, Architecture])]
+    MatrixDataset = Annotated[Dataset, BeforeValidator(_bare_name, json_schema_input_type=Union[dataset_names, Dataset])]
+
+    Defaults = pydantic.create_model(
+        "Defaults",
+        __config__=STRICT,
+        __doc__="Settings every cell starts from; matrix entries and runs override them.",
+        architecture=(Optional[Architecture], Field(None, description="the architecture, unless matrix.architecture lists several")),
+        dataset=(Optional[Dataset], Field(None, description="the dataset, unless matrix.dataset lists several")),
+        training=(TrainConfig, Field(default_factory=TrainConfig, description="training settings of every run")),
+        evaluation=(
+            EvaluationConfig,
+            Field(default_factory=EvaluationConfig, description="how every cell's subnet population is evaluated (one for all: comparisons stay paired)"),
+        ),
+    )
+    Matrix = pydantic.create_model(
+        "Matrix",
+        __config__=STRICT,
+        __doc__="Axes crossed with the runs and seeds; each entry is a name or a mapping like the defaults' entry.",
+        architecture=(
+            Optional[Annotated[list[MatrixArchitecture], Field(min_length=1)]],
+            Field(None, description="architectures; an entry's options inherit defaults.architecture's when the names match"),
+        ),
+        dataset=(
+            Optional[Annotated[list[MatrixDataset], Field(min_length=1)]],
+            Field(
+                None,
+                description="datasets; keys an entry omits inherit from defaults.dataset (options only when the names match)",
+            ),
+        ),
+    )
+    return pydantic.create_model(
+        "Suite",
+        __config__=STRICT,
+        __doc__="A nasbench-rss suite: cells are architecture x dataset x run x seed.",
+        name=(SuiteName, Field(description="suite name; the default run directory is runs/<name>")),
+        description=(str, Field("", description="what the suite is for")),
+        requires=(
+            list[str],
+            Field(default_factory=list, description="distributions needed, with versions (e.g. 'nasbench-rss>=0.1'); checked before anything runs"),
+        ),
+        seeds=(Annotated[list[NonNegativeInt], Field(min_length=1)], Field(default_factory=lambda: [0], description="seeds; each is one replicate of every cell (default [0])")),
+        device=(Annotated[str, StringConstraints(pattern=DEVICE_PATTERN)], Field("auto", description="auto (CUDA when there is one), cpu, cuda or cuda:N")),
+        baseline=(Optional[SuiteName], Field(None, description="the run every other run is compared with in reports")),
+        defaults=(Defaults, Field(default_factory=Defaults)),
+        matrix=(Matrix, Field(default_factory=Matrix)),
+        runs=(
+            Annotated[dict[SuiteName, Run], Field(min_length=1)],
+            Field(description="named runs: a sampler with its options, epochs and training overrides"),
+        ),
+    )

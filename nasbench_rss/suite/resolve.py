@@ -1,0 +1,305 @@
+"""From a schema-valid document to the grid's resolved parts, checking what pydantic cannot.
+
+Resolution fills every default, applies inheritance (a matrix entry takes the keys it
+omits from ``defaults``; its options only when it names the same plugin, merged key by
+key; a run's ``training`` is merged key by key over ``defaults.training``) and checks the
+document as a whole: distinct seeds, ``baseline`` naming a run, per-dataset epochs naming
+exactly the suite's datasets, architecture options the space accepts, distinct grid
+names, and options models that do not forbid unknown keys (whose unknown keys would be
+silently dropped).  Sampler checks are in :mod:`nasbench_rss.suite.sampler_check`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pydantic
+
+from nasbench_rss.arch.options import architecture_space
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.plugins import PluginRegistry
+from nasbench_rss.suite.problems import Problem
+from nasbench_rss.train.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class GridEntry:
+    """One architecture or dataset of the grid, every option resolved (JSON-ready)."""
+
+    name: str
+    options: dict[str, Any]
+    path: tuple[Any, ...]
+    train_subset: int | None = None
+    test_subset: int | None = None
+    space: Any = field(default=None, compare=False, repr=False)  # the architecture's SearchSpace
+
+    def to_document(self, kind: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": self.name, "options": self.options}
+        if kind == "dataset":
+            entry.update(train_subset=self.train_subset, test_subset=self.test_subset)
+        return entry
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    """A run with its sampler options resolved and its training merged over the defaults."""
+
+    name: str
+    description: str
+    sampler: str
+    options: dict[str, Any]
+    epochs: int | dict[str, int]
+    training: TrainConfig
+    path: tuple[Any, ...]
+
+    def epochs_for(self, dataset: str) -> int:
+        return self.epochs if isinstance(self.epochs, int) else self.epochs[dataset]
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "sampler": self.sampler,
+            "options": self.options,
+            "epochs": self.epochs,
+            "training": self.training.model_dump(mode="json"),
+        }
+
+
+@dataclass(frozen=True)
+class ResolvedSuite:
+    """Everything the grid is made of; ``cells.expand`` crosses it with the seeds."""
+
+    architectures: tuple[GridEntry, ...]
+    datasets: tuple[GridEntry, ...]
+    runs: tuple[ResolvedRun, ...]
+    training: TrainConfig
+    evaluation: EvaluationConfig
+    default_architecture: GridEntry | None
+    default_dataset: GridEntry | None
+
+
+def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[ResolvedSuite | None, list[Problem]]:
+    """Resolve a schema-valid ``document`` (``raw``: the YAML data it came from); problems without positions."""
+    problems: list[Problem] = []
+    problems += _seed_problems(document.seeds)
+    problems += _option_key_problems(raw, registry)
+
+    defaults = document.defaults
+    default_arch = _architecture(defaults.architecture, ("defaults", "architecture"), registry, problems)
+    default_data = _dataset(defaults.dataset, ("defaults", "dataset"), problems)
+    architectures = _axis("architecture", document.matrix.architecture, defaults.architecture, default_arch, registry, problems)
+    datasets = _axis("dataset", document.matrix.dataset, defaults.dataset, default_data, registry, problems)
+
+    runs = []
+    for name, run in document.runs.items():
+        path = ("runs", name)
+        training = _merge(TrainConfig, defaults.training, run.training, (*path, "training"), problems)
+        options = run.options.model_dump(mode="json")
+        runs.append(ResolvedRun(name, run.description, run.sampler, options, run.epochs, training or defaults.training, path))
+        if isinstance(run.epochs, dict) and datasets is not None:
+            problems += _epochs_problems(path, run.epochs, list(dict.fromkeys(d.name for d in datasets)))
+
+    if document.baseline is not None and document.baseline not in document.runs:
+        problems.append(
+            Problem(
+                ("baseline",),
+                f"{document.baseline!r} is not a run of this suite{_close(document.baseline, document.runs)}; "
+                f"allowed: {', '.join(document.runs)}",
+            )
+        )
+    if problems or architectures is None or datasets is None:
+        return None, problems
+    suite = ResolvedSuite(
+        tuple(architectures), tuple(datasets), tuple(runs), defaults.training, defaults.evaluation, default_arch, default_data
+    )
+    return suite, problems
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def _axis(
+    kind: str,
+    entries: list[Any] | None,
+    default_model: Any,
+    default: GridEntry | None,
+    registry: PluginRegistry,
+    problems: list[Problem],
+) -> list[GridEntry] | None:
+    """The resolved entries of one matrix axis (the default alone when the axis is not given)."""
+    if entries is None:
+        if default is None:
+            if default_model is None:
+                problems.append(
+                    Problem(
+                        ("defaults",),
+                        f"no {kind} given; allowed: defaults.{kind} (one {kind}) or matrix.{kind} (a list), "
+                        f"naming one of: {', '.join(registry.names(kind)) or 'none registered'}",
+                    )
+                )
+            return None
+        return [default]
+    resolved: list[GridEntry] = []
+    seen: dict[str, int] = {}
+    failed = False
+    for index, entry in enumerate(entries):
+        path = ("matrix", kind, index)
+        if entry.name in seen:
+            problems.append(
+                Problem(
+                    path,
+                    f"{kind} {entry.name!r} is listed twice (first as matrix.{kind}[{seen[entry.name]}]); "
+                    f"allowed: each {kind} once (cell ids are architecture/dataset/run/seed)",
+                )
+            )
+        seen.setdefault(entry.name, index)
+        inherited = _inherit(entry, default_model, path, problems)
+        grid_entry = (
+            _architecture(inherited, path, registry, problems) if kind == "architecture" else _dataset(inherited, path, problems)
+        )
+        if grid_entry is None:
+            failed = True
+        else:
+            resolved.append(grid_entry)
+    return None if failed else resolved
+
+
+def _inherit(entry: Any, default: Any, path: tuple[Any, ...], problems: list[Problem]) -> Any:
+    """``entry`` with the keys it omits taken from ``default`` (options only for the same plugin)."""
+    if default is None:
+        return entry
+    given = entry.model_fields_set
+    updates = {
+        name: getattr(default, name)
+        for name in type(entry).model_fields
+        if name not in given and name not in ("name", "options") and name in type(default).model_fields
+    }
+    if entry.name == default.name:
+        if "options" not in given:
+            updates["options"] = default.options
+        else:
+            merged = _merge(type(entry.options), default.options, entry.options, (*path, "options"), problems)
+            if merged is not None:
+                updates["options"] = merged
+    return entry.model_copy(update=updates)
+
+
+def _merge(model: type[pydantic.BaseModel], base: Any, override: Any, path: tuple[Any, ...], problems: list[Problem]) -> Any:
+    """``base`` with the fields ``override`` sets explicitly, validated again as a whole."""
+    values = {**base.model_dump(), **override.model_dump(include=override.model_fields_set)}
+    try:
+        return model.model_validate(values)
+    except pydantic.ValidationError as error:
+        for item in error.errors(include_url=False):
+            where = ".".join(str(part) for part in item["loc"])
+            message = str(item["msg"]).removeprefix("Value error, ")
+            problems.append(Problem(path, f"after merging over the defaults: {where + ': ' if where else ''}{message}"))
+        return None
+
+
+def _architecture(entry: Any, path: tuple[Any, ...], registry: PluginRegistry, problems: list[Problem]) -> GridEntry | None:
+    if entry is None:
+        return None
+    options = entry.options.model_dump(mode="json")
+    try:
+        space, resolved = architecture_space(registry.get("architecture", entry.name), options)
+    except NasbenchError as error:
+        problems.append(Problem((*path, "options"), str(error)))
+        return None
+    return GridEntry(entry.name, resolved, path, space=space)
+
+
+def _dataset(entry: Any, path: tuple[Any, ...], problems: list[Problem]) -> GridEntry | None:
+    if entry is None:
+        return None
+    return GridEntry(entry.name, entry.options.model_dump(mode="json"), path, entry.train_subset, entry.test_subset)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _seed_problems(seeds: list[int]) -> list[Problem]:
+    first: dict[int, int] = {}
+    problems = []
+    for index, seed in enumerate(seeds):
+        if seed in first:
+            problems.append(
+                Problem(("seeds", index), f"seed {seed} repeats seeds[{first[seed]}]; allowed: distinct integers >= 0")
+            )
+        first.setdefault(seed, index)
+    return problems
+
+
+def _epochs_problems(path: tuple[Any, ...], epochs: Mapping[str, int], datasets: list[str]) -> list[Problem]:
+    problems = [
+        Problem(
+            (*path, "epochs", name),
+            f"{name!r} is not a dataset of this suite{_close(name, datasets)}; allowed: {', '.join(datasets)}",
+            at_key=True,
+        )
+        for name in epochs
+        if name not in datasets
+    ]
+    missing = [name for name in datasets if name not in epochs]
+    if missing:
+        problems.append(
+            Problem(
+                (*path, "epochs"),
+                f"no epochs for dataset(s) {', '.join(missing)}; allowed: a mapping naming every dataset "
+                f"({', '.join(datasets)}), or one integer for all",
+            )
+        )
+    return problems
+
+
+def _option_key_problems(raw: Any, registry: PluginRegistry) -> list[Problem]:
+    """Unknown keys in options whose model does not forbid them (pydantic would drop them silently)."""
+    problems = []
+    for kind, path, options in _raw_options(raw):
+        name = options[0]
+        try:
+            model = registry.get(kind, name).options_model
+        except NasbenchError:
+            continue
+        if model is None or model.model_config.get("extra") == "forbid" or not isinstance(options[1], dict):
+            continue
+        allowed = {field.alias or key for key, field in model.model_fields.items()} | set(model.model_fields)
+        for key in options[1]:
+            if key not in allowed:
+                problems.append(
+                    Problem(
+                        (*path, key),
+                        f"unknown key {key!r}{_close(key, allowed)}; allowed: {', '.join(sorted(allowed))} "
+                        f"({kind} {name!r}'s options model would ignore it silently)",
+                        at_key=True,
+                    )
+                )
+    return problems
+
+
+def _raw_options(raw: Any):
+    """(kind, path of options, (plugin name, raw options)) for every options mapping in ``raw``."""
+    if not isinstance(raw, dict):
+        return
+    defaults = raw.get("defaults") if isinstance(raw.get("defaults"), dict) else {}
+    matrix = raw.get("matrix") if isinstance(raw.get("matrix"), dict) else {}
+    runs = raw.get("runs") if isinstance(raw.get("runs"), dict) else {}
+    for kind in ("architecture", "dataset"):
+        entry = defaults.get(kind)
+        if isinstance(entry, dict) and "options" in entry:
+            yield kind, ("defaults", kind, "options"), (entry.get("name"), entry["options"])
+        items = matrix.get(kind) if isinstance(matrix.get(kind), list) else []
+        for index, entry in enumerate(items):
+            if isinstance(entry, dict) and "options" in entry:
+                yield kind, ("matrix", kind, index, "options"), (entry.get("name"), entry["options"])
+    for run_name, run in runs.items():
+        if isinstance(run, dict) and "options" in run:
+            yield "sampler", ("runs", run_name, "options"), (run.get("sampler"), run["options"])
+
+
+def _close(word: Any, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(choice) for choice in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,154 @@
+"""YAML text to plain data, keeping where every key, value and list item was written.
+
+PyYAML's ``safe_load`` forgets positions and silently keeps the last of two equal keys
+in a mapping, which would ignore what the user wrote first.  So the text is composed into
+PyYAML's node tree (every node knows its start mark), checked for duplicate keys, and
+only then constructed into plain Python data.  :meth:`YamlDocument.locate` maps a path
+into the data (a pydantic error's ``loc``) back to a 1-based line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+from nasbench_rss.suite.problems import Position, Problem, raise_problems
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+KEY_COMPONENT = "[key]"
+"""What pydantic puts in a ``loc`` after a mapping key whose *key* (not value) is invalid."""
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """Plain data of one YAML document and its node tree, for positions."""
+
+    data: Any
+    root: yaml.Node
+    source: str
+
+    def locate(self, loc: Sequence[Any]) -> tuple[Position, tuple[Any, ...]]:
+        """Where ``loc`` points in the text, and the components of ``loc`` found in the document.
+
+        Components that are not keys or indices of the document (pydantic's tags of
+        discriminated unions, e.g. the sampler name in ``runs.ofa.rss.options``) are
+        skipped.  A path ending at a mapping or list points at its key; at a scalar, at the
+        scalar itself; a path that leaves the document (a missing key) at the deepest
+        node reached.
+        """
+        node: yaml.Node = self.root
+        key_node: yaml.Node | None = None
+        found: list[Any] = []
+        for component in loc:
+            if component == KEY_COMPONENT and key_node is not None:
+                return _position(key_node), tuple(found)
+            child = _child(node, component)
+            if child is None:
+                continue
+            key_node, node = child
+            found.append(component)
+        if key_node is not None and not isinstance(node, yaml.ScalarNode):
+            return _position(key_node), tuple(found)
+        return _position(node), tuple(found)
+
+    def key_position(self, loc: Sequence[Any]) -> Position:
+        """Position of the last key of ``loc`` (for problems with a key, such as unknown ones)."""
+        node: yaml.Node = self.root
+        key_node: yaml.Node | None = None
+        for component in loc:
+            child = _child(node, component)
+            if child is None:
+                continue
+            key_node, node = child
+        return _position(key_node if key_node is not None else node)
+
+
+def parse_yaml(text: str, source: str) -> YamlDocument:
+    """Compose, check and construct ``text``; a :class:`SuiteError` for bad syntax or duplicate keys."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise_problems(source, [Problem((), "the file is empty; allowed: a mapping with name, runs, ...", Position(1, 1))])
+        duplicates = list(_duplicate_keys(root))
+        if duplicates:
+            raise_problems(source, duplicates)
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as error:
+        raise_problems(source, [_syntax_problem(error)])
+    except yaml.YAMLError as error:  # errors without a mark (e.g. a bad stream)
+        raise_problems(source, [Problem((), f"YAML: {error}", Position(1, 1))])
+    finally:
+        loader.dispose()
+    return YamlDocument(data, root, source)
+
+
+def read_yaml(path: Path) -> YamlDocument:
+    """:func:`parse_yaml` of a file; unreadable or non-UTF-8 files are :class:`SuiteError` too."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise_problems(str(path), [Problem((), f"cannot read the suite file: {error}", Position(1, 1))])
+    return parse_yaml(text, str(path))
+
+
+def _position(node: yaml.Node) -> Position:
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _child(node: yaml.Node, component: Any) -> tuple[yaml.Node, yaml.Node] | None:
+    """(key node, value node) of ``component`` in a mapping, (item, item) in a sequence, else None."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != MERGE_TAG and key.value == str(component):
+                return key, value
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(component, int) and not isinstance(component, bool):
+        if 0 <= component < len(node.value):
+            item = node.value[component]
+            return item, item
+    return None
+
+
+def _duplicate_keys(root: yaml.Node, path: tuple[Any, ...] = ()):
+    """Problems for every key that repeats an earlier key of its mapping (anywhere in the tree)."""
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(root, path)]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in seen_nodes:  # an alias: already checked where its anchor is
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], yaml.Node] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != MERGE_TAG:
+                    identity = (key.tag, key.value)
+                    if identity in first:
+                        earlier = _position(first[identity])
+                        yield Problem(
+                            (*where, key.value),
+                            f"duplicate key {key.value!r} (first at line {earlier.line}); "
+                            "allowed: each key once per mapping (YAML would silently keep only the last)",
+                            _position(key),
+                        )
+                    else:
+                        first[identity] = key
+                    stack.append((value, (*where, key.value)))
+                else:
+                    stack.append((value, where))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*where, index)) for index, item in enumerate(node.value))
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    position = Position(mark.line + 1, mark.column + 1) if mark is not None else Position(1, 1)
+    message = f"YAML syntax: {error.problem or error.context}"
+    if error.context and error.problem:
+        context_line = f" at line {error.context_mark.line + 1}" if error.context_mark is not None else ""
+        message += f" ({error.context}{context_line})"
+    return Problem((), message + "; allowed: YAML 1.1 block or flow syntax", position)

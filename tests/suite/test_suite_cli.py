@@ -1,0 +1,99 @@
+"""``validate`` and ``schema``: through a tiny parser with the commands, as cli.main wires them."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+
+import pytest
+
+from nasbench_rss.cli_suite import INVALID_SUITE_EXIT, add_suite_commands
+
+SUITE = """\
+name: tiny
+seeds: [0, 1]
+baseline: ofa
+defaults:
+  architecture: {name: mobilenet-v3}
+  dataset: {name: synthetic, train_subset: 100}
+runs:
+  ofa: {sampler: progressive-shrinking, epochs: 6}
+  rss: {sampler: rss, epochs: 2}
+"""
+
+
+def run(argv: list[str]) -> tuple[int, str]:
+    parser = argparse.ArgumentParser(prog="nasbench-rss")
+    parser.add_argument("--strict-plugins", action="store_true")
+    add_suite_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    out = io.StringIO()
+    return args.handler(args, out), out.getvalue()
+
+
+@pytest.fixture
+def suite_file(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(SUITE)
+    return path
+
+
+def test_validate_lists_the_cells(suite_file):
+    status, text = run(["validate", str(suite_file)])
+    assert status == 0
+    lines = text.splitlines()
+    assert lines[0] == "suite tiny: 4 cells = 1 architecture(s) x 1 dataset(s) x 2 run(s) x 2 seed(s); device auto; baseline ofa"
+    assert lines[1].split() == ["cell", "epochs", "sampler", "train", "test", "directory"]
+    rows = [line.split() for line in lines[3:-1]]
+    assert [row[:5] for row in rows] == [
+        ["mobilenet-v3/synthetic/ofa/seed0", "6", "progressive-shrinking", "100", "all"],
+        ["mobilenet-v3/synthetic/ofa/seed1", "6", "progressive-shrinking", "100", "all"],
+        ["mobilenet-v3/synthetic/rss/seed0", "2", "rss", "100", "all"],
+        ["mobilenet-v3/synthetic/rss/seed1", "2", "rss", "100", "all"],
+    ]
+    assert rows[0][5].startswith("cells/mobilenet-v3/synthetic/ofa/seed0-")
+    assert lines[-1] == "total epochs: 16"
+
+
+def test_validate_json(suite_file):
+    status, text = run(["validate", str(suite_file), "--json"])
+    assert status == 0
+    document = json.loads(text)
+    assert (document["suite"], document["seeds"], document["baseline"], document["total_epochs"]) == ("tiny", [0, 1], "ofa", 16)
+    first = document["cells"][0]
+    assert first["id"] == "mobilenet-v3/synthetic/ofa/seed0"
+    assert first["directory"] == f"cells/mobilenet-v3/synthetic/ofa/seed0-{first['config_hash']}"
+    assert first["config"]["sampler_options"]["name"] == "progressive-shrinking"
+    assert {key for key in first} >= {"run", "arch", "dataset", "seed", "sampler", "epochs", "train_subset", "test_subset"}
+
+
+def test_an_invalid_suite_exits_4_with_every_problem_on_stderr(suite_file, capsys):
+    suite_file.write_text(SUITE.replace("epochs: 6", "epochs: 5").replace("sampler: rss", "sampler: rss, bogus: 1"))
+    status, text = run(["validate", str(suite_file)])
+    assert status == INVALID_SUITE_EXIT == 4
+    assert text == ""
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{suite_file}:9:23: runs.rss.bogus: unknown key 'bogus'")
+    assert err[-1] == f"nasbench-rss validate: {suite_file}: 1 problem; nothing would run"
+
+
+def test_an_invalid_suite_reports_sampler_problems(suite_file, capsys):
+    suite_file.write_text(SUITE.replace("epochs: 6", "epochs: 5"))
+    assert run(["validate", str(suite_file)])[0] == 4
+    err = capsys.readouterr().err
+    assert f"{suite_file}:8:3: runs.ofa: progressive-shrinking: epochs: 5 too few" in err
+
+
+def test_a_missing_file_is_an_invalid_suite(tmp_path, capsys):
+    assert run(["validate", str(tmp_path / "nope.yaml")])[0] == 4
+    assert "cannot read the suite file" in capsys.readouterr().err
+
+
+def test_schema_prints_the_json_schema():
+    status, text = run(["schema"])
+    assert status == 0
+    schema = json.loads(text)
+    assert schema["title"] == "Suite"
+    assert "Run_progressive_shrinking" in schema["$defs"]
+    assert text.startswith('{\n  "$schema"')

@@ -1,0 +1,82 @@
+"""Every suite in suites/ validates, and each has the shape it promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nasbench_rss.suite import load_suite
+
+SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
+SUITE_FILES = sorted(SUITES_DIR.glob("*.yaml"))
+
+
+def test_the_suites_are_there():
+    names = {path.stem for path in SUITE_FILES}
+    assert names >= {
+        "smoke", "quick", "paper", "paper-fmnist", "ablation-subnets-per-step", "ablation-selection", "ablation-hparams", "proxylessnas",
+    }
+
+
+@pytest.mark.parametrize("path", SUITE_FILES, ids=lambda path: path.name)
+def test_every_shipped_suite_validates(path):
+    suite = load_suite(path)
+    assert suite.name == path.stem
+    assert suite.source == path
+    cells = suite.cells()
+    assert cells and len({cell.id for cell in cells}) == len(cells)
+    assert suite.baseline is None or suite.baseline in suite.runs
+    assert suite.description
+
+
+def cells_by_run(name: str) -> dict[tuple[str, str], int]:
+    suite = load_suite(SUITES_DIR / f"{name}.yaml")
+    return {(cell.dataset, cell.run): cell.config.epochs for cell in suite.cells() if cell.seed == suite.seeds[0]}
+
+
+def test_paper_grid_has_table_1_epochs():
+    suite = load_suite(SUITES_DIR / "paper.yaml")
+    assert len(suite.cells()) == 4 * 3 * 3
+    assert cells_by_run("paper") == {
+        ("mnist", "ofa"): 37, ("mnist", "rss"): 37, ("mnist", "rss-short"): 10,
+        ("fashion-mnist", "ofa"): 82, ("fashion-mnist", "rss"): 82, ("fashion-mnist", "rss-short"): 25,
+        ("cifar10", "ofa"): 590, ("cifar10", "rss"): 590, ("cifar10", "rss-short"): 180,
+        ("cifar100", "ofa"): 590, ("cifar100", "rss"): 590, ("cifar100", "rss-short"): 180,
+    }
+    train = suite.cells()[0].config.train
+    assert (train.lr, train.lr_schedule, train.batch_size, train.momentum, train.weight_decay, train.dropout) == (0.01, "cosine", 64, 0.9, 3e-5, 0.1)
+
+
+def test_smoke_is_synthetic_and_tiny():
+    suite = load_suite(SUITES_DIR / "smoke.yaml")
+    cells = suite.cells()
+    assert {cell.config.dataset for cell in cells} == {"synthetic"}
+    assert len(cells) <= 3 and suite.seeds == [0]
+    assert all(cell.config.dataset_options["train_size"] <= 256 for cell in cells)
+    assert sum(cell.config.epochs for cell in cells) <= 16
+
+
+def test_quick_is_fashion_mnist_subset_with_ofa_rss_and_rss_short():
+    suite = load_suite(SUITES_DIR / "quick.yaml")
+    cells = suite.cells()
+    assert [cell.run for cell in cells] == ["ofa", "rss", "rss-short"]
+    assert {cell.config.dataset for cell in cells} == {"fashion-mnist"}
+    assert suite.seeds == [0] and suite.baseline == "ofa"
+    assert all(cell.config.train_subset is not None for cell in cells)
+    epochs = {cell.run: cell.config.epochs for cell in cells}
+    assert epochs["ofa"] == epochs["rss"] > epochs["rss-short"]
+
+
+def test_a_smoke_cell_config_trains_as_planned(tmp_path):
+    """A PlannedCell's config goes to train_cell unchanged (it resolves and checks the options again)."""
+    from nasbench_rss.train.trainer import CONFIG_FILE, train_cell
+
+    suite = load_suite(SUITES_DIR / "smoke.yaml")
+    cell = next(cell for cell in suite.cells() if cell.config.epochs == 1)
+    result = train_cell(cell.config, tmp_path / cell.directory, device="cpu", log=lambda message: None)
+    assert result is not None and len(result["epoch_seconds"]) == 1
+    import json
+
+    recorded = json.loads((tmp_path / cell.directory / CONFIG_FILE).read_text())
+    assert recorded == cell.config.model_dump(mode="json")
