@@ -13,6 +13,8 @@ from tabulate import tabulate
 
 from nasbench_rss import __version__
 from nasbench_rss.cli_plugins import add_plugins_command, handle_plugins
+from nasbench_rss.cli_run import add_run_command, handle_run
+from nasbench_rss.cli_suite import add_suite_commands, handle_schema, handle_validate
 from nasbench_rss.cli_train import add_train_command, handle_train
 from nasbench_rss.errors import NasbenchError
 
@@ -212,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_plugins_command(sub)
     add_train_command(sub)
+    add_suite_commands(sub)
+    add_run_command(sub)
     return parser
 
 
@@ -230,6 +234,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: Te
             return handle_plugins(args, out)
         if args.command == "train":
             return handle_train(args, out)
+        if args.command == "run":
+            return handle_run(args, out)
+        if args.command == "validate":
+            return handle_validate(args, out)
+        if args.command == "schema":
+            return handle_schema(args, out)
     except NasbenchError as err:
         print(f"nasbench-rss {args.command}: error: {err}", file=sys.stderr)
         return 2

@@ -1,0 +1,282 @@
+"""``run_suite``: a suite's cells trained into a run directory, resumably.
+
+Rerunning the same suite into the same directory skips complete cells, resumes
+interrupted ones from their last checkpoint and retries failed ones; a failing cell is
+recorded and the others go on.  Nothing is written by a dry run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence, TextIO
+
+from tabulate import tabulate
+
+from nasbench_rss import atomic
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.plugins import get_registry
+from nasbench_rss.run import manifest as manifests
+from nasbench_rss.run.executor import Job, LocalExecutor, job_slots
+from nasbench_rss.run.layout import (
+    CELL_FILE,
+    CELLS_DIR,
+    LOCK_FILE,
+    MANIFEST_FILE,
+    SUITE_FILE,
+    CellState,
+    cell_state,
+    read_json,
+)
+from nasbench_rss.run.lock import DirectoryLock
+from nasbench_rss.run.progress import Progress, format_duration
+
+if TYPE_CHECKING:
+    from nasbench_rss.suite import PlannedCell, Suite
+
+EXIT_COMPLETE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID = 0, 1, 2, 4
+HISTORY_DIR = "history"
+
+
+class RunError(NasbenchError):
+    """The run cannot start as asked (directory of another suite, in use, bad options): nothing ran."""
+
+
+@dataclass(frozen=True)
+class PlannedEntry:
+    """A selected cell, where it lives and what is on disk for it now."""
+
+    cell: PlannedCell
+    directory: Path
+    state: CellState
+
+    @property
+    def action(self) -> str:
+        status, done = self.state.status, self.state.epochs_done
+        if status == "complete":
+            return "skip (complete)"
+        if status == "failed":
+            return "retry (failed: " + _one_line(self.state.failure.get("error", "")) + ")"
+        if status == "interrupted":
+            return f"resume after epoch {done}" if done else "restart (no epoch finished)"
+        return "train"
+
+
+@dataclass
+class RunSummary:
+    """What a run did: the outcome of every selected cell."""
+
+    run_dir: Path
+    outcomes: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FAILED if self.failures else EXIT_COMPLETE
+
+
+def select_cells(cells: Sequence[PlannedCell], only: Sequence[str] | None) -> list[PlannedCell]:
+    """Cells whose id (``arch/dataset/run/seedN``) matches any ``only`` glob (all when None).
+
+    A pattern matching no cell is an error listing the ids, so a typo never runs nothing.
+    """
+    if not only:
+        return list(cells)
+    unmatched = [pattern for pattern in only if not any(fnmatch.fnmatchcase(cell.id, pattern) for cell in cells)]
+    if unmatched:
+        ids = ", ".join(cell.id for cell in cells)
+        raise RunError(f"--only {', '.join(map(repr, unmatched))} matches no cell; cell ids are arch/dataset/run/seedN: {ids}")
+    return [cell for cell in cells if any(fnmatch.fnmatchcase(cell.id, pattern) for pattern in only)]
+
+
+def default_run_dir(suite: Suite) -> Path:
+    return Path("runs") / suite.name
+
+
+def plan(suite: Suite, run_dir: Path, only: Sequence[str] | None = None) -> list[PlannedEntry]:
+    """The selected cells of ``suite`` with their directories under ``run_dir`` and their state."""
+    run_dir = Path(run_dir)
+    return [
+        PlannedEntry(cell, run_dir / cell.directory, cell_state(run_dir / cell.directory))
+        for cell in select_cells(suite.cells(), only)
+    ]
+
+
+def run_suite(
+    suite: Suite,
+    out: str | Path | None = None,
+    *,
+    only: Sequence[str] | None = None,
+    device: str | None = None,
+    jobs: int = 1,
+    dry_run: bool = False,
+    stream: TextIO | None = None,
+    interactive: bool | None = None,
+) -> RunSummary:
+    """Train ``suite``'s cells (those matching ``only``) into ``out`` (default ``runs/<name>``).
+
+    ``device`` overrides the suite's.  Progress goes to ``stream`` (default stderr).
+    Raises :class:`RunError` (or another NasbenchError) before anything runs when the
+    run cannot start.
+    """
+    from nasbench_rss.train.trainer import resolve_device
+
+    stream = stream or sys.stderr
+    run_dir = Path(out) if out is not None else default_run_dir(suite)
+    if jobs < 1:
+        raise RunError(f"--jobs: {jobs} is not allowed; allowed: 1 or more")
+    device = device or suite.device
+    resolved_device = resolve_device(device)  # an unusable device is an error before anything runs
+    _check_directory(run_dir, suite)
+    entries = plan(suite, run_dir, only)
+    summary = RunSummary(run_dir, dry_run=dry_run)
+    if dry_run:
+        for entry in entries:
+            summary.outcomes[entry.cell.id] = entry.state.status
+        return summary
+
+    with DirectoryLock(run_dir / LOCK_FILE, f"run directory {run_dir}"):
+        _write_suite(run_dir, suite)
+        registry = get_registry()
+        environment = manifests.environment_record(registry, device, resolved_device)
+        manifest = manifests.start_invocation(
+            read_json(run_dir / MANIFEST_FILE),
+            {
+                "name": suite.name,
+                "description": suite.description,
+                "source": str(suite.source) if suite.source else None,
+                "seeds": list(suite.seeds),
+                "baseline": suite.baseline,
+            },
+            [cell.record() | {"epochs": cell.config.epochs} for cell in suite.cells()],
+            environment,
+            {"only": list(only or []), "jobs": jobs},
+        )
+        atomic.write_json(run_dir / MANIFEST_FILE, manifest)
+        if manifest["mixed_environments"]:
+            print(
+                f"note: {run_dir} holds cells made with different {', '.join(manifest['mixed_environments'])} "
+                f"(see {MANIFEST_FILE} invocations)",
+                file=stream,
+            )
+        _note_stale_cells(run_dir, suite, stream)
+
+        progress = Progress(stream, len(entries), sum(e.cell.config.epochs for e in entries), slots=jobs, interactive=interactive)
+        todo = []
+        for entry in entries:
+            atomic.write_json(entry.directory / CELL_FILE, entry.cell.record())
+            if entry.state.status == "complete":
+                summary.outcomes[entry.cell.id] = "complete"
+                progress.skip(entry.cell.config.epochs)
+                progress.finished += 1
+            else:
+                todo.append(Job(entry.cell.id, entry.directory, entry.cell.config.epochs))
+        if len(todo) < len(entries):
+            progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete in {run_dir}")
+        executor = LocalExecutor(job_slots(device, jobs), progress)
+        try:
+            outcomes = executor.run(todo)
+        finally:
+            progress.close()
+        for job in todo:
+            outcome = outcomes[job.cell_id]
+            summary.outcomes[job.cell_id] = outcome
+            if outcome == "failed":
+                failure = read_json(job.directory / "failure.json") or {}
+                summary.failures[job.cell_id] = failure.get("error", "unknown error")
+            elif outcome == "interrupted":
+                summary.interrupted = True
+        status = "interrupted" if summary.interrupted else ("failed" if summary.failures else "complete")
+        counts = {name: sum(1 for o in summary.outcomes.values() if o == name) for name in ("complete", "failed", "interrupted")}
+        atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts))
+    return summary
+
+
+def _check_directory(run_dir: Path, suite: Suite) -> None:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunError(f"--out {run_dir}: exists and is not a directory")
+    manifest = read_json(run_dir / MANIFEST_FILE)
+    if manifest is not None and manifest.get("suite", {}).get("name") != suite.name:
+        raise RunError(
+            f"--out {run_dir}: holds a run of suite {manifest['suite'].get('name')!r}, not {suite.name!r}; "
+            "use another --out directory"
+        )
+    if manifest is None and run_dir.is_dir() and any(run_dir.iterdir()):
+        raise RunError(f"--out {run_dir}: is a non-empty directory that is not a run directory (no {MANIFEST_FILE}); use another --out")
+
+
+def _write_suite(run_dir: Path, suite: Suite) -> None:
+    """Write ``suite.resolved.yaml``; an earlier, different version moves to ``history/``."""
+    path = run_dir / SUITE_FILE
+    text = suite.resolved_yaml()
+    if path.exists():
+        previous = path.read_text()
+        if previous == text:
+            return
+        history = run_dir / HISTORY_DIR
+        history.mkdir(parents=True, exist_ok=True)
+        number = len(list(history.glob("suite.resolved.*.yaml"))) + 1
+        atomic.write_text(history / f"suite.resolved.{number}.yaml", previous)
+    atomic.write_text(path, text)
+
+
+def _note_stale_cells(run_dir: Path, suite: Suite, stream: TextIO) -> None:
+    planned = {str(cell.directory) for cell in suite.cells()}
+    stale = sorted(
+        str(path.parent.relative_to(run_dir))
+        for path in (run_dir / CELLS_DIR).glob(f"*/*/*/*/{CELL_FILE}")
+        if str(path.parent.relative_to(run_dir)) not in planned
+    )
+    if stale:
+        print(
+            f"note: {len(stale)} cell director{'y' if len(stale) == 1 else 'ies'} in {run_dir} belong to an earlier version "
+            f"of the suite (a setting changed) and are left as they are: {', '.join(stale[:5])}{' ...' if len(stale) > 5 else ''}",
+            file=stream,
+        )
+
+
+def _one_line(text: str, limit: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe_plan(entries: Sequence[PlannedEntry]) -> str:
+    """A table of what a run would do, for ``--dry-run``."""
+    rows = [[e.cell.id, e.cell.config.epochs, e.action, str(e.directory)] for e in entries]
+    total = sum(e.cell.config.epochs for e in entries if e.state.status != "complete")
+    return tabulate(rows, headers=["cell", "epochs", "action", "directory"]) + f"\n{len(entries)} cells, {total} epochs to train"
+
+
+def describe_summary(summary: RunSummary, entries: Sequence[PlannedEntry], command: str) -> str:
+    """The end-of-run table: every selected cell's outcome, time and speed; failures; how to resume."""
+    rows = []
+    for entry in entries:
+        outcome = summary.outcomes.get(entry.cell.id, "not run")
+        state = cell_state(entry.directory)
+        result = state.result or {}
+        rows.append(
+            [
+                entry.cell.id,
+                outcome,
+                f"{state.epochs_done}/{entry.cell.config.epochs}",
+                format_duration(result["train_seconds"]) if result else "",
+                f"{result['images_per_second']:.0f}" if result else "",
+            ]
+        )
+    lines = [tabulate(rows, headers=["cell", "outcome", "epochs", "train time", "img/s"])]
+    counts = {o: sum(1 for v in summary.outcomes.values() if v == o) for o in ("complete", "failed", "interrupted")}
+    lines.append(f"{counts['complete']} complete, {counts['failed']} failed, {counts['interrupted']} interrupted; results in {summary.run_dir}")
+    for cell_id, error in summary.failures.items():
+        lines.append(f"FAILED {cell_id}: {_one_line(error, 300)}")
+    if summary.failures:
+        lines.append(f"each failed cell's traceback is in its worker.log; rerun `{command}` to retry them")
+    if summary.interrupted:
+        lines.append(f"interrupted: rerun `{command}` to resume (complete cells are kept, others continue from their last epoch)")
+    return "\n".join(lines)

@@ -1,0 +1,87 @@
+"""Reading a run directory back: its manifest and every planned cell with its state and result.
+
+Reports, notebooks and ``nasbench-rss evaluate`` read runs through this, not by globbing
+files, so a missing or failed cell is always visible as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.run.layout import MANIFEST_FILE, SUITE_FILE, CellStatus, cell_state, read_json
+
+
+@dataclass(frozen=True)
+class CellRecord:
+    """One planned cell of a run directory as it is on disk."""
+
+    id: str
+    run: str
+    arch: str
+    dataset: str
+    seed: int
+    epochs: int
+    directory: Path
+    config: dict[str, Any]
+    evaluation: dict[str, Any]
+    status: CellStatus
+    epochs_done: int
+    result: dict[str, Any] | None
+    failure: dict[str, Any] | None
+
+
+class RunDirectory:
+    """A run directory made by ``nasbench-rss run``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        manifest = read_json(self.path / MANIFEST_FILE)
+        if manifest is None:
+            raise NasbenchError(f"{self.path}: not a run directory (no {MANIFEST_FILE}); make one with `nasbench-rss run SUITE --out {self.path}`")
+        self.manifest: dict[str, Any] = manifest
+
+    @property
+    def suite_name(self) -> str:
+        return self.manifest["suite"]["name"]
+
+    @property
+    def resolved_suite(self) -> str:
+        """The text of ``suite.resolved.yaml``: the suite as this directory last ran it."""
+        return (self.path / SUITE_FILE).read_text()
+
+    def cells(self) -> list[CellRecord]:
+        """Every cell the suite plans, in suite order, complete or not."""
+        records = []
+        for planned in self.manifest["cells"]:
+            directory = self.path / planned["directory"]
+            state = cell_state(directory)
+            records.append(
+                CellRecord(
+                    id=planned["id"],
+                    run=planned["run"],
+                    arch=planned["arch"],
+                    dataset=planned["dataset"],
+                    seed=planned["seed"],
+                    epochs=planned["epochs"],
+                    directory=directory,
+                    config=planned["config"],
+                    evaluation=planned["evaluation"],
+                    status=state.status,
+                    epochs_done=state.epochs_done,
+                    result=state.result,
+                    failure=state.failure,
+                )
+            )
+        return records
+
+    def missing(self) -> list[CellRecord]:
+        """Cells without a result (pending, interrupted or failed)."""
+        return [cell for cell in self.cells() if cell.status != "complete"]
+
+
+def open_run(path: str | Path) -> RunDirectory:
+    """The run directory at ``path``; an error when it is not one."""
+    return RunDirectory(path)

@@ -1,0 +1,76 @@
+"""Progress display, manifest bookkeeping and job slots, without training anything."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from nasbench_rss.run.executor import job_slots
+from nasbench_rss.run.manifest import end_invocation, start_invocation
+from nasbench_rss.run.progress import Progress, format_duration
+
+
+@pytest.mark.parametrize("seconds, text", [(0, "0s"), (42.4, "42s"), (725, "12m05s"), (11220, "3h07m")])
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text
+
+
+def test_plain_progress_writes_lines_per_cell_and_epoch_with_an_eta():
+    stream = io.StringIO()
+    progress = Progress(stream, total_cells=2, total_epochs=4, interactive=False)
+    progress.cell_started("a/b/rss/seed0", epochs=2, epochs_done=0)
+    progress.step("a/b/rss/seed0", 0, 3, 4)
+    assert "ETA" not in stream.getvalue()  # no step lines in plain mode
+    progress.step("a/b/rss/seed0", 0, 4, 4)
+    progress.cell_finished("a/b/rss/seed0", "failed", "boom")
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "[1/2] a/b/rss/seed0: training 2 epochs"
+    assert lines[1].startswith("  a/b/rss/seed0: epoch 1/2 done; ETA ~")
+    assert lines[2] == "  a/b/rss/seed0: failed: boom"
+    assert "\r" not in stream.getvalue()
+    assert progress.epochs_left == 2  # the failed cell's untrained epoch no longer counts
+
+
+def test_interactive_status_line_shows_cells_epoch_step_and_eta():
+    progress = Progress(io.StringIO(), total_cells=3, total_epochs=6, slots=1, interactive=True)
+    progress.skip(2)
+    progress.finished += 1
+    progress.cell_started("x/y/ofa/seed1", epochs=2, epochs_done=1)
+    progress.step("x/y/ofa/seed1", 1, 5, 10)
+    line = progress.status_line()
+    assert line.startswith("cells 1/3 | x/y/ofa/seed1 epoch 2/2 step 5/10 | ETA unknown")
+    progress._epoch_seconds_sum, progress._epochs_timed = 10.0, 2  # 5 s per epoch
+    assert progress.eta_seconds() == pytest.approx(5.0 * progress.epochs_left)
+
+
+def environment(commit):
+    return {"git": {"commit": commit, "dirty": False}, "versions": {"torch": "x"}, "plugins": [], "device": {"type": "cpu", "name": "cpu"}, "host": {}}
+
+
+def test_manifest_keeps_every_invocation_and_flags_mixed_code():
+    suite = {"name": "s", "seeds": [0]}
+    first = start_invocation(None, suite, [], environment("aaa"), {"jobs": 1})
+    assert first["invocations"][0]["status"] == "running" and first["git"]["commit"] == "aaa"
+    second = start_invocation(first, suite, [], environment("bbb"), {"jobs": 1})  # the first died
+    assert second["invocations"][0]["status"].startswith("died")
+    assert second["mixed_environments"] == ["git"] and second["git"]["commit"] == "bbb"
+    ended = end_invocation(second, "complete", {"complete": 1})
+    assert ended["invocations"][-1]["status"] == "complete" and ended["ended"] == ended["invocations"][-1]["ended"]
+    assert ended["started"] == first["started"]
+
+
+def test_job_slots_split_cpu_cores(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert job_slots("cpu", 1) == [("cpu", None)]
+    assert job_slots("cpu", 2) == [("cpu", 4), ("cpu", 4)]
+    assert job_slots("cpu", 16) == [("cpu", 1)] * 16
+    with pytest.raises(ValueError):
+        job_slots("cpu", 0)
+
+
+def test_job_slots_spread_over_gpus(monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    monkeypatch.setattr("torch.cuda.device_count", lambda: 2)
+    assert job_slots("auto", 3) == [("cuda:0", None), ("cuda:1", None), ("cuda:0", None)]
+    assert job_slots("cuda:1", 2) == [("cuda:1", None)] * 2
