@@ -8,19 +8,15 @@ gives a new hash and so a new directory, never a silent mix with old results.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
 from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.hashing import json_hash
 from nasbench_rss.suite.resolve import ResolvedSuite
 from nasbench_rss.train.config import CellConfig
-
-HASH_LENGTH = 10
-
 
 @dataclass(frozen=True)
 class PlannedCell:
@@ -63,8 +59,7 @@ class PlannedCell:
 
 def config_hash(config: CellConfig) -> str:
     """First 10 hex digits of the SHA-256 of the config's canonical JSON."""
-    text = json.dumps(config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_LENGTH]
+    return json_hash(config.model_dump(mode="json"))
 
 
 def expand(suite: ResolvedSuite, seeds: list[int]) -> list[PlannedCell]:
