@@ -13,6 +13,7 @@ from typing import Literal
 import pydantic
 from pydantic import Field
 
+from nasbench_rss.hashing import json_hash
 from nasbench_rss.space.buckets import PAPER_BUCKETS, PAPER_TOLERANCE
 from nasbench_rss.space.population import BaseDistribution
 
@@ -42,3 +43,26 @@ class EvaluationConfig(pydantic.BaseModel):
         if len(set(buckets)) != len(buckets):
             raise ValueError(f"buckets {list(buckets)} repeat a value; list each once")
         return tuple(sorted(buckets))
+
+    @pydantic.model_validator(mode="after")
+    def _batch_fits(self) -> "EvaluationConfig":
+        if self.recalibration_batch_size > self.recalibration_images:
+            raise ValueError(
+                f"recalibration_batch_size {self.recalibration_batch_size} is more than recalibration_images "
+                f"{self.recalibration_images}; allowed: at most recalibration_images"
+            )
+        return self
+
+    @property
+    def config_hash(self) -> str:
+        """Hash of every setting: an ``evaluation.json`` made with other settings is stale."""
+        return json_hash(self.model_dump(mode="json"))
+
+    @property
+    def calibration_key(self) -> str:
+        """Hash of what decides one subnet's result (besides the weights and the test set).
+
+        A subnet evaluated under the same key is not evaluated again, even when the bucket
+        list or ``per_bucket`` changed; the test pass's batch size only changes rounding.
+        """
+        return json_hash({"seed": self.seed, "images": self.recalibration_images, "batch_size": self.recalibration_batch_size})

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.evaluate.files import read_evaluation
 from nasbench_rss.run.layout import MANIFEST_FILE, SUITE_FILE, CellStatus, cell_state, read_json
 
 
@@ -31,6 +32,13 @@ class CellRecord:
     epochs_done: int
     result: dict[str, Any] | None
     failure: dict[str, Any] | None
+    population: dict[str, Any] | None
+    """The cell's ``evaluation.json`` (per-bucket subnet accuracies) under its current
+    evaluation settings; None until the population is evaluated."""
+
+    @property
+    def evaluated(self) -> bool:
+        return self.population is not None
 
 
 class RunDirectory:
@@ -73,6 +81,7 @@ class RunDirectory:
                     epochs_done=state.epochs_done,
                     result=state.result,
                     failure=state.failure,
+                    population=read_evaluation(directory, planned["evaluation"]) if state.status == "complete" else None,
                 )
             )
         return records
@@ -80,6 +89,10 @@ class RunDirectory:
     def missing(self) -> list[CellRecord]:
         """Cells without a result (pending, interrupted or failed)."""
         return [cell for cell in self.cells() if cell.status != "complete"]
+
+    def unevaluated(self) -> list[CellRecord]:
+        """Trained cells whose population is not (or not under the current settings) evaluated."""
+        return [cell for cell in self.cells() if cell.status == "complete" and not cell.evaluated]
 
 
 def open_run(path: str | Path) -> RunDirectory:

@@ -1,0 +1,187 @@
+"""A trained cell's population evaluation: recalibration, records, reuse, errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from nasbench_rss.evaluate.cell import EvaluationError, calibration_images, evaluate_cell, load_trained_weights
+from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.evaluate.files import EVALUATION_FILE, SUBNET_RECORDS_FILE, read_evaluation
+from nasbench_rss.evaluate.measure import SubnetEvaluator, SubnetScore
+from nasbench_rss.evaluate.recalibrate import batch_norms, recalibrate_bn
+from nasbench_rss.train.config import CellConfig
+from nasbench_rss.train.trainer import CHECKPOINT_FILE, CellTrainer, build_cell
+
+SYNTHETIC = {"train_size": 128, "test_size": 64, "num_classes": 4, "channels": 1, "image_size": 16, "noise": 0.3}
+# MobileNetV3 at 1x16x16 with 4 classes spans 2.37 to 7.60 MFLOPs.
+EVALUATION = EvaluationConfig(buckets=(3, 5, 7, 9), per_bucket=2, recalibration_images=64, recalibration_batch_size=32, batch_size=32)
+
+
+def quiet(_message: str) -> None:
+    pass
+
+
+def cell_config(sampler: str = "rss", epochs: int = 2, sampler_options=None) -> CellConfig:
+    return CellConfig(
+        arch="mobilenet-v3", dataset="synthetic", dataset_options=SYNTHETIC, sampler=sampler,
+        sampler_options=sampler_options or {}, epochs=epochs, seed=0, train={"batch_size": 32, "image_size": 16},
+    )  # fmt: skip
+
+
+def trained(tmp_path, name: str = "cell", **kwargs):
+    """A trained cell (in memory, with its directory)."""
+    cell = build_cell(cell_config(**kwargs), torch.device("cpu"))
+    CellTrainer(cell, tmp_path / name, quiet).run()
+    return cell, tmp_path / name
+
+
+@pytest.fixture(scope="module")
+def trained_cell(tmp_path_factory):
+    """One trained cell, shared: each test copies its directory (``copy_of``)."""
+    return trained(tmp_path_factory.mktemp("trained"))
+
+
+def copy_of(trained_cell, tmp_path, name: str = "cell"):
+    cell, directory = trained_cell
+    shutil.copytree(directory, tmp_path / name)
+    return cell, tmp_path / name
+
+
+def evaluator(cell, config=EVALUATION) -> SubnetEvaluator:
+    return SubnetEvaluator(
+        cell.model, calibration_images(cell, config), cell.augmenter.evaluate(cell.dataset.test_images),
+        cell.dataset.test_labels, config.recalibration_batch_size, config.batch_size,
+    )  # fmt: skip
+
+
+def test_recalibration_sets_bn_statistics_to_the_calibration_images_statistics(trained_cell):
+    cell, directory = trained_cell
+    load_trained_weights(cell, directory)
+    model = cell.model
+    model.set_active(model.space.smallest())
+    images = calibration_images(cell, EVALUATION)
+    first_bn = model.first_conv.bn
+    before = first_bn.running_mean.clone()
+    recalibrate_bn(model, images.split(32))
+    with torch.no_grad():
+        activations = model.first_conv.conv(images)
+    # equal-sized batches: the cumulative average of batch means is the mean over all images
+    torch.testing.assert_close(first_bn.running_mean, activations.mean((0, 2, 3)), rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(before, first_bn.running_mean)
+    assert all(bn.momentum == 0.1 and not bn.training for bn in batch_norms(model))  # momentum and mode restored
+
+
+def test_recalibration_helps_a_subnet_whose_statistics_another_subnet_overwrote():
+    """The weight-sharing problem in small: the smallest subnet learns the task, then the
+    largest runs in train mode and its batch statistics replace the shared BN statistics."""
+    cell = build_cell(cell_config(), torch.device("cpu"))
+    model, space = cell.model, cell.model.space
+    images, labels = cell.augmenter.evaluate(cell.dataset.train_images), cell.dataset.train_labels
+    model.set_active(space.smallest())
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    order = torch.Generator().manual_seed(0)
+    for _ in range(60):
+        batch = torch.randint(0, len(labels), (32,), generator=order)
+        loss = torch.nn.functional.cross_entropy(model(images[batch]), labels[batch])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.set_active(space.largest())
+    with torch.no_grad():
+        for chunk in images.split(32):
+            model(chunk)
+    scorer = evaluator(cell)
+    model.set_active(space.smallest())
+    stale_accuracy, stale_loss = scorer.test_pass()
+    score = scorer.score(space.smallest())
+    assert score.loss < 0.8 * stale_loss
+    assert score.accuracy > stale_accuracy
+
+
+def test_evaluation_records_every_subnet_and_skips_unreachable_buckets(trained_cell, tmp_path):
+    cell, directory = copy_of(trained_cell, tmp_path)
+    evaluation = evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
+    buckets = {b["label"]: b for b in evaluation["buckets"]}
+    assert [b["status"] for b in evaluation["buckets"]] == ["evaluated", "evaluated", "evaluated", "unreachable"]
+    assert "reachable: 2.3716 to 7.6006 MFLOPs" in buckets["9"]["reason"] and buckets["9"]["subnets"] == []
+    for label in ("3", "5", "7"):
+        subnets = buckets[label]["subnets"]
+        assert [s["index"] for s in subnets] == [0, 1]
+        for record in subnets:
+            assert abs(record["mflops"] - float(label)) <= 0.5
+            assert 0 <= record["accuracy"] <= 1 and record["loss"] > 0
+            # accuracy is a whole number of the 64 test images
+            assert record["accuracy"] * 64 == pytest.approx(round(record["accuracy"] * 64))
+    assert evaluation["test_images"] == 64 and evaluation["evaluated_now"] == 6 and evaluation["reused"] == 0
+    assert read_evaluation(directory, EVALUATION) == json.loads((directory / EVALUATION_FILE).read_text())
+    assert read_evaluation(directory, EVALUATION.model_copy(update={"per_bucket": 3})) is None  # stale under other settings
+
+
+def test_evaluation_leaves_the_trained_checkpoint_alone(trained_cell, tmp_path):
+    cell, directory = copy_of(trained_cell, tmp_path)
+    before = (directory / CHECKPOINT_FILE).read_bytes()
+    evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
+    assert (directory / CHECKPOINT_FILE).read_bytes() == before
+
+
+def test_measured_subnets_are_not_measured_again(trained_cell, tmp_path, monkeypatch):
+    cell, directory = copy_of(trained_cell, tmp_path)
+    calls = []
+    real_score = SubnetEvaluator.score
+
+    def counting_score(self, subnet):
+        calls.append(subnet.encode())
+        return real_score(self, subnet)
+
+    monkeypatch.setattr(SubnetEvaluator, "score", counting_score)
+    first = evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
+    assert len(calls) == 6
+    assert evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet) == first and len(calls) == 6
+    # more subnets per bucket: only the new ones are measured, the first two keep their records
+    more = EVALUATION.model_copy(update={"per_bucket": 3})
+    second = evaluate_cell(cell, directory, more, "c/seed0", quiet)
+    assert len(calls) == 9 and second["reused"] == 6 and second["evaluated_now"] == 3
+    assert [b["subnets"][:2] for b in second["buckets"]] == [b["subnets"] for b in first["buckets"]]
+    # other calibration settings measure everything again
+    other = EVALUATION.model_copy(update={"recalibration_images": 32})
+    evaluate_cell(cell, directory, other, "c/seed0", quiet)
+    assert len(calls) == 15
+
+
+def test_a_torn_last_record_is_measured_again(trained_cell, tmp_path, monkeypatch):
+    cell, directory = copy_of(trained_cell, tmp_path)
+    evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
+    (directory / EVALUATION_FILE).unlink()
+    lines = (directory / SUBNET_RECORDS_FILE).read_text().splitlines()
+    (directory / SUBNET_RECORDS_FILE).write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:20])  # killed mid-append
+    calls = []
+    monkeypatch.setattr(SubnetEvaluator, "score", lambda self, s: calls.append(s) or SubnetScore(0.5, 1.0, 0.0))
+    evaluation = evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
+    assert len(calls) == 1 and evaluation["reused"] == 5
+
+
+def test_samplers_are_evaluated_on_the_same_subnets(trained_cell, tmp_path):
+    a, a_dir = copy_of(trained_cell, tmp_path, "rss")
+    b, b_dir = trained(tmp_path, "single", sampler="single", epochs=1)
+    first = evaluate_cell(a, a_dir, EVALUATION, "rss", quiet)
+    second = evaluate_cell(b, b_dir, EVALUATION, "single", quiet)
+    assert first["subnets_hash"] == second["subnets_hash"]
+    assert [[s["encoding"] for s in x["subnets"]] for x in first["buckets"]] == [
+        [s["encoding"] for s in x["subnets"]] for x in second["buckets"]
+    ]
+    assert [s["accuracy"] for x in first["buckets"] for s in x["subnets"]] != [s["accuracy"] for x in second["buckets"] for s in x["subnets"]]
+
+
+def test_an_untrained_cell_or_too_few_training_images_is_an_error(trained_cell, tmp_path):
+    cell = build_cell(cell_config(), torch.device("cpu"))
+    with pytest.raises(EvaluationError, match="not trained yet"):
+        evaluate_cell(cell, tmp_path, EVALUATION, "c", quiet)
+    cell, directory = copy_of(trained_cell, tmp_path, "trained")
+    too_many = EVALUATION.model_copy(update={"recalibration_images": 500})
+    with pytest.raises(EvaluationError, match="recalibration_images: 500 is more than the cell's 128 training images"):
+        evaluate_cell(cell, directory, too_many, "c", quiet)
