@@ -76,8 +76,11 @@ def register_datasets(register: Register) -> None:
 
 @hookspec
 def register_reporters(register: Register) -> None:
-    """Register reporters, which turn a finished suite's results into reports.
+    """Register reporters, which turn a run directory's results into report files.
 
-    ``Registration.factory(config, ...)`` returns a reporter; ``options_model`` is its
-    pydantic options model, or None when it takes no options.
+    The registered name is the format ``nasbench-rss report --format`` takes.
+    ``Registration.factory(options)`` (an instance of ``options_model``, or None) returns an
+    object with ``write(report, out_dir) -> list[Path]``; ``report`` is a
+    :class:`nasbench_rss.report.Report` with ``.analysis`` (every number, as ``report.json``
+    holds them), ``.document`` (the blocks the Markdown and HTML reports render) and ``.figures``.
     """

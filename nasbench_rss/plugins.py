@@ -34,7 +34,12 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = PROJECT_NAME
 STRICT_ENV_VAR = "NASBENCH_RSS_STRICT_PLUGINS"
-BUILTIN_PLUGINS: tuple[str, ...] = ("nasbench_rss.arch.plugin", "nasbench_rss.data.plugin", "nasbench_rss.samplers.plugin")
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "nasbench_rss.arch.plugin",
+    "nasbench_rss.data.plugin",
+    "nasbench_rss.samplers.plugin",
+    "nasbench_rss.report.plugin",
+)
 """Modules of this package registered as plugins, in this order, before any entry point."""
 
 KINDS: tuple[str, ...] = tuple(HOOKS_BY_KIND)

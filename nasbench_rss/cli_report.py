@@ -1,0 +1,47 @@
+"""``nasbench-rss report RUN_DIR``: findings, statistics and figures of a run directory.
+
+Writes report.md, report.json and report.html (or the --format reporters) with the
+figures into RUN_DIR/report (or --out DIR) and prints the paths written.  A partial run
+gives a report that says which cells are missing.  Exit codes: 0 written, 4 not written
+(not a run directory, unknown format, unusable --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from nasbench_rss.errors import NasbenchError
+
+EXIT_WRITTEN, EXIT_INVALID = 0, 4
+
+
+def add_report_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="write a run directory's report: findings, per-bucket statistics, training time, exposure, figures",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory made by `nasbench-rss run`, e.g. runs/quick")
+    p.add_argument(
+        "--format", default="md,json,html", metavar="FORMATS",
+        help="comma-separated reporter names (default md,json,html; see `nasbench-rss plugins` for others)",
+    )
+    p.add_argument("--out", metavar="DIR", help="directory to write into (default RUN_DIR/report)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap intervals (default 0; same seed, same report)")
+    p.add_argument("--resamples", type=int, default=10_000, metavar="N", help="bootstrap resamples (default 10000)")
+
+
+def handle_report(args: argparse.Namespace, out: TextIO) -> int:
+    from nasbench_rss.report.build import write_report
+
+    try:
+        paths = write_report(args.run_dir, args.out, args.format, seed=args.seed, resamples=args.resamples)
+    except NasbenchError as error:
+        print(f"nasbench-rss report: error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    for path in paths:
+        out.write(f"{path}\n")
+    return EXIT_WRITTEN

@@ -1,0 +1,120 @@
+"""Every number of a report, computed once from a run directory: ``analyse(run) -> dict``.
+
+The result is plain JSON data (``report.json`` is it, with NaN written as null); the
+findings, the figures and the Markdown and HTML reports are all made from it, so no
+report shows a number that the JSON does not hold.  Its top-level keys:
+
+    format, suite, run_directory, complete, cells      what was planned, what is there, what is missing and why
+    buckets                                            per (arch, dataset): the evaluation's buckets, skipped ones with reasons
+    accuracy                                           per (arch, dataset, run, bucket): per-seed and pooled summaries,
+                                                       raw accuracies, mean of seed means with a bootstrap CI
+    comparisons                                        each run against the baseline per bucket: paired tests,
+                                                       Holm-adjusted p-values, effect sizes (or why omitted)
+    training_time                                      per cell, per run, ratios to the baseline with CIs
+    exposure                                           share of optimizer steps per bucket, per run and seed
+    method                                             FLOPs definition, seeds, evaluation, statistics, code, versions, device
+    findings                                           the plain-sentence findings
+
+Seeds are the unit of replication and the evaluated subnets are nested within seeds.  A
+partial run is analysed with what is there and says what is missing; nothing here fails
+because a cell is absent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nasbench_rss.report.accuracy import accuracy_summaries
+from nasbench_rss.report.comparisons import comparisons
+from nasbench_rss.report.exposure import exposure
+from nasbench_rss.report.findings import findings
+from nasbench_rss.report.method import method
+from nasbench_rss.report.populations import Bootstrap, bucket_facts, populations, unique
+from nasbench_rss.report.timing import training_time
+from nasbench_rss.run.results import CellRecord, RunDirectory
+
+ANALYSIS_FORMAT = 1
+LEVEL = 0.95
+RESAMPLES = 10_000
+
+
+def analyse(run: RunDirectory, seed: int = 0, resamples: int = RESAMPLES, level: float = LEVEL) -> dict[str, Any]:
+    """The analysis of ``run`` as JSON data (keys in the module docstring).
+
+    ``seed`` seeds every bootstrap (same seed, same intervals), ``resamples`` is the
+    number of bootstrap resamples and ``level`` the confidence level of every interval.
+    """
+    bootstrap = Bootstrap(seed=seed, resamples=resamples, level=level)
+    cells = run.cells()
+    manifest = run.manifest
+    suite = manifest.get("suite", {})
+    baseline = suite.get("baseline")
+    runs = unique(cell.run for cell in cells)
+    groups = unique((cell.arch, cell.dataset) for cell in cells)
+    pops = populations(cells)
+    facts = bucket_facts(cells, groups)
+
+    rows = [_cell_row(cell) for cell in cells]
+    missing = [row for row in rows if not row["trained"]]
+    unevaluated = [row for row in rows if row["trained"] and not row["evaluated"]]
+    analysis: dict[str, Any] = {
+        "format": ANALYSIS_FORMAT,
+        "suite": {
+            "name": suite.get("name"),
+            "description": suite.get("description"),
+            "source": suite.get("source"),
+            "seeds": list(suite.get("seeds", manifest.get("seeds", []))),
+            "baseline": baseline,
+            "runs": runs,
+            "groups": [{"arch": arch, "dataset": dataset} for arch, dataset in groups],
+        },
+        "run_directory": str(run.path),
+        "complete": not missing and not unevaluated,
+        "cells": {
+            "planned": len(cells),
+            "trained": len(cells) - len(missing),
+            "evaluated": sum(1 for row in rows if row["evaluated"]),
+            "missing": missing,
+            "unevaluated": unevaluated,
+            "all": rows,
+        },
+        "buckets": facts,
+        "accuracy": accuracy_summaries(pops, groups, runs, facts, bootstrap),
+        "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap),
+        "training_time": training_time(cells, groups, runs, baseline, bootstrap),
+        "exposure": exposure(cells, groups, runs),
+        "method": method(run, cells, groups, bootstrap),
+    }
+    analysis["findings"] = findings(analysis)
+    return analysis
+
+
+def _cell_row(cell: CellRecord) -> dict[str, Any]:
+    return {
+        "id": cell.id,
+        "arch": cell.arch,
+        "dataset": cell.dataset,
+        "run": cell.run,
+        "seed": cell.seed,
+        "status": cell.status,
+        "epochs": cell.epochs,
+        "epochs_done": cell.epochs_done,
+        "trained": cell.status == "complete",
+        "evaluated": cell.evaluated,
+        "reason": why_missing(cell),
+        "directory": str(cell.directory),
+    }
+
+
+def why_missing(cell: CellRecord) -> str | None:
+    """Why a cell adds nothing (or no accuracies) to the report; None when it is all there."""
+    if cell.status == "pending":
+        return "not trained yet (pending)"
+    if cell.status == "interrupted":
+        return f"interrupted after {cell.epochs_done} of {cell.epochs} epochs (rerun the suite to resume)"
+    if cell.status == "failed":
+        error = " ".join(str((cell.failure or {}).get("error", "unknown error")).split())
+        return f"failed: {error[:300]}"
+    if not cell.evaluated:
+        return "trained, but its population is not evaluated under the suite's evaluation settings (no current evaluation.json)"
+    return None

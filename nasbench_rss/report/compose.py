@@ -1,0 +1,351 @@
+"""The report's content: ``compose(analysis, figures) -> Document``.
+
+Findings first, then per-bucket accuracy, the comparison with the baseline, training
+time, exposure, and the method.  Every number goes through
+:mod:`nasbench_rss.report.format`, so the Markdown and HTML reports (both rendered from
+this one document) show the JSON's numbers the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.figures import FigureFile
+from nasbench_rss.report.findings import ALPHA, findings
+
+
+def compose(analysis: dict[str, Any], figures: list[FigureFile]) -> Document:
+    """The whole report as a document of blocks."""
+    suite = analysis["suite"]
+    doc = Document(f"nasbench-rss report: suite {suite['name']}")
+    doc.heading(doc.title, 1)
+    if suite.get("description"):
+        doc.paragraph(suite["description"])
+    doc.paragraph(_status_line(analysis))
+    figure = {f.key: f for f in figures}
+
+    doc.heading("Findings")
+    doc.bullets(analysis.get("findings") or findings(analysis))
+    _cells_section(doc, analysis)
+    _accuracy_section(doc, analysis, figure.get("accuracy"))
+    _comparison_section(doc, analysis)
+    _time_section(doc, analysis, figure.get("training_time"))
+    _exposure_section(doc, analysis, figure.get("exposure"))
+    _method_section(doc, analysis)
+    return doc
+
+
+def _status_line(analysis: dict[str, Any]) -> str:
+    cells = analysis["cells"]
+    state = "Complete run" if analysis["complete"] else "PARTIAL RUN"
+    return (
+        f"{state}: {cells['trained']} of {cells['planned']} cells trained, {cells['evaluated']} evaluated. "
+        f"Run directory: {analysis['run_directory']}."
+    )
+
+
+def _figure(doc: Document, figure: FigureFile | None) -> None:
+    if figure is None:
+        return
+    if figure.path is None:
+        doc.paragraph(f"Figure {figure.filename} is not drawn: {figure.skipped}.")
+    else:
+        doc.figure(figure.filename, figure.caption)
+
+
+def _groups(analysis: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(g["arch"], g["dataset"]) for g in analysis["suite"]["groups"]]
+
+
+def _group_title(arch: str, dataset: str) -> str:
+    return f"{dataset} ({arch})"
+
+
+# -------------------------------------------------------------------------- sections
+
+
+def _cells_section(doc: Document, analysis: dict[str, Any]) -> None:
+    cells = analysis["cells"]
+    if analysis["complete"]:
+        return
+    doc.heading("Missing cells")
+    doc.paragraph(
+        "This run is partial: the cells below contribute nothing (not trained) or no accuracies (not evaluated). "
+        "Rerun the suite to complete it; the report is remade when it finishes."
+    )
+    rows = [[c["id"], c["status"], f"{c['epochs_done']}/{c['epochs']}", c["reason"]] for c in cells["missing"] + cells["unevaluated"]]
+    doc.table(["cell", "status", "epochs", "why it is missing"], rows)
+
+
+def _accuracy_section(doc: Document, analysis: dict[str, Any], figure: FigureFile | None) -> None:
+    doc.heading("Subnet accuracy per bucket")
+    doc.paragraph(
+        "Test accuracy (%) of the evaluated subnets of each MFLOP bucket. Pooled: all seeds' subnets together; "
+        "the mean of seed means comes with a 95% bootstrap confidence interval over seeds (none with one seed). "
+        "Standard deviation, IQR and the difference columns are in percentage points (pp), variance in pp²."
+    )
+    _figure(doc, figure)
+    entries = analysis["accuracy"]
+    for arch, dataset in _groups(analysis):
+        doc.heading(_group_title(arch, dataset), 3)
+        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
+        rows = [
+            [
+                e["bucket"], e["run"], fmt.seeds(e["seeds"]), str(e["pooled"]["n"]),
+                fmt.percent(e["pooled"]["mean"]), fmt.percent(e["pooled"]["std"]), fmt.variance_points(e["pooled"]["var"]),
+                fmt.percent(e["pooled"]["median"]), fmt.percent(e["pooled"]["iqr"]),
+                fmt.percent(e["pooled"]["min"]), fmt.percent(e["pooled"]["max"]),
+                fmt.percent(e["mean_of_seed_means"]["estimate"]), fmt.interval(e["mean_of_seed_means"], fmt.percent),
+            ]
+            for e in mine
+        ]
+        if rows:
+            doc.table(
+                ["bucket", "run", "seeds", "n", "mean", "std", "var", "median", "IQR", "min", "max", "mean of seed means", "95% CI"],
+                rows,
+                "Pooled over seeds",
+            )
+        else:
+            doc.paragraph("No evaluated subnets yet.")
+        per_seed = [
+            [
+                e["bucket"], e["run"], str(s["seed"]), str(s["summary"]["n"]),
+                fmt.percent(s["summary"]["mean"]), fmt.percent(s["summary"]["std"]), fmt.variance_points(s["summary"]["var"]),
+                fmt.percent(s["summary"]["median"]), fmt.percent(s["summary"]["iqr"]),
+                fmt.percent(s["summary"]["min"]), fmt.percent(s["summary"]["max"]),
+            ]
+            for e in mine
+            for s in e["per_seed"]
+        ]
+        if any(len(e["per_seed"]) > 1 for e in mine):
+            doc.table(["bucket", "run", "seed", "n", "mean", "std", "var", "median", "IQR", "min", "max"], per_seed, "Per seed")
+        facts = next((f for f in analysis["buckets"] if (f["arch"], f["dataset"]) == (arch, dataset)), None)
+        if facts is not None:
+            doc.table(
+                ["bucket", "target ± tolerance (MFLOPs)", "status", "networks in bucket", "P(base distribution)", "subnets", "reason"],
+                [
+                    [
+                        b["label"],
+                        f"{fmt.number(b['target'])} ± {fmt.number(b['tolerance'])}",
+                        b["status"],
+                        b["networks"] if b["networks"] is not None else fmt.MISSING,
+                        fmt.number(b["probability"]),
+                        str(b["subnets"]),
+                        b["reason"] or "",
+                    ]
+                    for b in facts["buckets"]
+                ],
+                "Buckets",
+            )
+            if not facts["same_subnets"]:
+                doc.paragraph(
+                    f"Warning: the cells of {_group_title(arch, dataset)} were evaluated on different subnet lists "
+                    f"(subnets_hash {', '.join(facts['subnets_hashes'])}); only subnets with the same encoding are paired."
+                )
+
+
+def _comparison_section(doc: Document, analysis: dict[str, Any]) -> None:
+    section = analysis["comparisons"]
+    baseline = section["baseline"]
+    doc.heading(f"Comparison with the baseline ({baseline})" if baseline else "Comparison with a baseline")
+    if not section["available"]:
+        doc.paragraph(f"Comparisons are omitted: {section['reason']}.")
+        return
+    doc.paragraph(
+        f"Each run against {baseline} on the subnets both evaluated, paired by (training seed, bucket, subnet index). "
+        "Tests are two-sided: the paired Wilcoxon signed-rank test, Welch's t-test and the Mann-Whitney U test for accuracy, "
+        f"Brown-Forsythe for variance. {section['holm_family']}. "
+        "A run beats the baseline in a bucket when its mean accuracy on the shared subnets is higher. "
+        "Δ mean is the run's mean accuracy minus the baseline's (pp); Cohen's d is standardised by the pooled SD; "
+        "P(improvement) is the share of shared subnets on which the run is more accurate (ties count one half), "
+        f"with a 95% bootstrap CI over subnet pairs. Significant below p = {ALPHA:g} after Holm's adjustment."
+    )
+    results = section["results"]
+    for arch, dataset in _groups(analysis):
+        mine = [r for r in results if (r["arch"], r["dataset"]) == (arch, dataset)]
+        if not mine:
+            continue
+        doc.heading(_group_title(arch, dataset), 3)
+        doc.table(
+            ["bucket", "run", "pairs", "Δ mean", "Wilcoxon p", "Holm", "Welch p", "Holm", "Mann-Whitney p", "Holm", "Cohen's d", "P(improvement)", "95% CI"],
+            [
+                [
+                    r["bucket"], r["run"], str(r["pairs"]), fmt.points(r["mean_difference"]),
+                    *_p_cells(r["tests"]["wilcoxon"]), *_p_cells(r["tests"]["welch"]), *_p_cells(r["tests"]["mann_whitney"]),
+                    fmt.number(r["cohens_d"]),
+                    fmt.number(r["probability_of_improvement"].get("estimate")),
+                    fmt.interval(r["probability_of_improvement"], fmt.number) if "error" not in r["probability_of_improvement"] else fmt.MISSING,
+                ]
+                for r in mine
+            ],
+            f"Accuracy: each run against {baseline}",
+        )
+        doc.table(
+            ["bucket", "run", "var run", f"var {baseline}", "Brown-Forsythe W", "p", "Holm"],
+            [
+                [
+                    r["bucket"], r["run"], fmt.variance_points(r["run_summary"]["var"]), fmt.variance_points(r["baseline_summary"]["var"]),
+                    fmt.number(r["tests"]["brown_forsythe"].get("statistic")), *_p_cells(r["tests"]["brown_forsythe"]),
+                ]
+                for r in mine
+            ],
+            "Variance (pp²): Brown-Forsythe test of equal variances",
+        )
+    notes = [
+        f"{_group_title(r['arch'], r['dataset'])} bucket {r['bucket']}, {r['run']}, {name}: {outcome.get('note') or outcome.get('error')}"
+        for r in results
+        for name, outcome in r["tests"].items()
+        if outcome.get("note") or outcome.get("error")
+    ]
+    unmatched = [
+        f"{_group_title(r['arch'], r['dataset'])} bucket {r['bucket']}, {r['run']}: {r['unmatched']} subnets evaluated by one side only"
+        for r in results
+        if r["unmatched"]
+    ]
+    omitted = [
+        f"{_group_title(o['arch'], o['dataset'])}" + (f" bucket {o['bucket']}" if o["bucket"] else "") + f", {o['run']}: {o['reason']}"
+        for o in section["omitted"]
+    ]
+    if notes:
+        doc.paragraph("Notes from the tests:")
+        doc.bullets(notes)
+    if unmatched or omitted:
+        doc.paragraph("Not compared, or compared on fewer subnets:")
+        doc.bullets(omitted + unmatched)
+
+
+def _p_cells(outcome: dict[str, Any]) -> list[str]:
+    return [fmt.p_value(outcome.get("p_value")), fmt.p_value(outcome.get("p_holm"))]
+
+
+def _time_section(doc: Document, analysis: dict[str, Any], figure: FigureFile | None) -> None:
+    timing = analysis["training_time"]
+    doc.heading("Training time")
+    if timing.get("definition"):
+        doc.paragraph(f"Training time is the {timing['definition']}.")
+    _figure(doc, figure)
+    doc.table(
+        ["dataset", "arch", "run", "seeds", "epochs", "mean time", "95% CI", "mean per epoch", "95% CI"],
+        [
+            [
+                e["dataset"], e["arch"], e["run"], fmt.seeds(e["seeds"]), ", ".join(str(x) for x in e["epochs"]),
+                fmt.seconds(e["mean_seconds"]["estimate"]), fmt.interval(e["mean_seconds"], fmt.seconds),
+                fmt.seconds(e["mean_seconds_per_epoch"]["estimate"]), fmt.interval(e["mean_seconds_per_epoch"], fmt.seconds),
+            ]
+            for e in timing["runs"]
+        ],
+        "Per run (mean over seeds)",
+    )
+    if timing["ratios"]:
+        doc.table(
+            ["dataset", "arch", "run", "baseline", "seeds", "time ratio", "95% CI", "per-epoch ratio", "95% CI"],
+            [
+                [
+                    r["dataset"], r["arch"], r["run"], r["baseline"], fmt.seeds(r["seeds"]),
+                    fmt.ratio(r["total"]["estimate"]), fmt.interval(r["total"], fmt.ratio),
+                    fmt.ratio(r["per_epoch"]["estimate"]), fmt.interval(r["per_epoch"], fmt.ratio),
+                ]
+                for r in timing["ratios"]
+            ],
+            f"Ratios: the {timing['ratio_definition']}",
+        )
+    elif timing.get("ratios_reason"):
+        doc.paragraph(f"No training-time ratios: {timing['ratios_reason']}.")
+    doc.table(
+        ["cell", "epochs", "time", "per epoch", "images/s", "device"],
+        [
+            [
+                c["id"], str(c["epochs"]), fmt.seconds(c["train_seconds"]), fmt.seconds(c["seconds_per_epoch"]),
+                fmt.number(c["images_per_second"], 4), c["device"] or fmt.MISSING,
+            ]
+            for c in timing["cells"]
+        ],
+        "Per cell",
+    )
+
+
+def _exposure_section(doc: Document, analysis: dict[str, Any], figure: FigureFile | None) -> None:
+    doc.heading("Sampling exposure")
+    doc.paragraph(
+        "Share (%) of each run's optimizer steps spent on subnets in each evaluation bucket, mean over seeds; "
+        "a step that trains k subnets counts once for each. 'outside' is every subnet in no bucket."
+    )
+    _figure(doc, figure)
+    for arch, dataset in _groups(analysis):
+        mine = [e for e in analysis["exposure"] if (e["arch"], e["dataset"]) == (arch, dataset)]
+        if not mine:
+            continue
+        labels = list(dict.fromkeys(label for e in mine for label in e["shares"]))
+        doc.table(
+            ["run", "seeds", *labels],
+            [[e["run"], fmt.seeds(e["seeds"]), *(fmt.share(e["shares"].get(label)) for label in labels)] for e in mine],
+            _group_title(arch, dataset),
+        )
+
+
+def _method_section(doc: Document, analysis: dict[str, Any]) -> None:
+    method = analysis["method"]
+    suite = analysis["suite"]
+    doc.heading("Method")
+    evaluation = method.get("evaluation") or {}
+    items = [
+        f"FLOPs: {method['flops_definition']}.",
+        f"Training seeds: {fmt.seeds(method['seeds'])}. Seeds are the unit of replication; subnets are nested within seeds. "
+        "All runs with one seed start from the same initial weights and see the same data order (every random stream of a cell "
+        "is derived from its seed alone).",
+        f"Baseline: {suite['baseline'] or 'none'}; runs: {', '.join(suite['runs'])}.",
+    ]
+    if evaluation:
+        items.append(
+            "Evaluation: buckets "
+            + ", ".join(fmt.number(b) for b in evaluation.get("buckets", []))
+            + f" MFLOPs ± {fmt.number(evaluation.get('tolerance'))}; {evaluation.get('per_bucket')} subnets per bucket drawn "
+            f"({evaluation.get('mode')} mode, {evaluation.get('base')} base distribution) with evaluation seed {evaluation.get('seed')}, "
+            "the same subnets for every run; BN statistics recalibrated on "
+            f"{evaluation.get('recalibration_images')} training images in batches of {evaluation.get('recalibration_batch_size')}."
+        )
+    for p in method["populations"]:
+        items.append(
+            f"{_group_title(p['arch'], p['dataset'])}: subnets span {fmt.number(p['min_mflops'])} to {fmt.number(p['max_mflops'])} MFLOPs; "
+            f"tested on {p['test_images']} images, BN calibrated on {p['calibration_images']}."
+        )
+    stats = method["statistics"]
+    items.append(
+        f"Statistics: pairing {stats['pairing']}; {stats['holm_family']}; bootstrap intervals at level {stats['level']:g} "
+        f"with {stats['bootstrap_resamples']} resamples (seed {stats['bootstrap_seed']})."
+    )
+    for entry in method["shared_streams"]:
+        items.append(
+            f"Shared sampler stream: {', '.join(entry['runs'])} on {_group_title(entry['arch'], entry['dataset'])} use sampler "
+            f"{entry['sampler']} with the same options, so at each seed they draw the same subnet sequence (the shorter run's is "
+            "the start of the longer's)."
+        )
+    git = method.get("git") or {}
+    if git.get("commit"):
+        items.append(f"Code: git commit {git['commit']}" + (" with uncommitted changes (dirty)." if git.get("dirty") else " (clean)."))
+    else:
+        items.append("Code: not a git checkout; the package version identifies it.")
+    if method.get("versions"):
+        items.append("Versions: " + ", ".join(f"{k} {v}" for k, v in method["versions"].items() if v is not None) + ".")
+    device = method.get("device") or {}
+    if device:
+        items.append(
+            f"Device: {device.get('name')} ({device.get('type')}, requested {device.get('requested')}, count {device.get('count')}, "
+            f"{device.get('cpu_threads')} CPU threads)."
+        )
+    host = method.get("host") or {}
+    if host:
+        items.append(f"Host: {host.get('name')}, {host.get('platform')}, {host.get('cpu_count')} CPUs.")
+    for env in method.get("cell_environments", []):
+        items.append("Cells trained with " + ", ".join(f"{k} {v}" for k, v in env.items()) + ".")
+    if method.get("mixed_environments"):
+        items.append(
+            "Mixed environments: cells of this directory were made with different "
+            + ", ".join(method["mixed_environments"])
+            + " (see the invocations below and manifest.json)."
+        )
+    for inv in method.get("invocations", []):
+        items.append(f"Invocation {inv.get('started')} to {inv.get('ended') or '?'}: {inv.get('status')}.")
+    doc.bullets(items)

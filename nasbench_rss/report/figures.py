@@ -1,0 +1,231 @@
+"""The report's figures (PNG), drawn from the analysis alone.
+
+- ``accuracy_per_bucket.png``: the paper's Fig. 3: per architecture and dataset, box plots
+  of subnet test accuracy (%) per MFLOP bucket, one box per run side by side (seeds pooled).
+- ``training_time.png``: the paper's Fig. 4: training time per run and dataset, bars at the
+  mean over seeds with each seed as a point and the mean's confidence interval as error bar.
+- ``exposure.png``: the share of optimizer steps each run spent in each bucket.
+
+Figures are ``matplotlib.figure.Figure`` objects rendered by the Agg canvas, never
+through pyplot: no display, no ``plt.show``, no global backend switch and no figure
+registry to leak (nothing to close), so reports can be made on servers, in loops and from
+notebooks without side effects.  A figure with
+nothing to draw is skipped, with the reason, instead of failing the report.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from nasbench_rss import atomic
+
+ACCURACY_FIGURE = "accuracy_per_bucket.png"
+TIME_FIGURE = "training_time.png"
+EXPOSURE_FIGURE = "exposure.png"
+DPI = 120
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    """One figure of the report: where it was written, or why it was not drawn."""
+
+    key: str
+    filename: str
+    caption: str
+    path: Path | None
+    skipped: str | None = None
+
+
+def make_figures(analysis: dict[str, Any], out_dir: Path) -> list[FigureFile]:
+    """Draw every figure into ``out_dir``; figures with nothing to draw are skipped with a reason."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    drawers: list[tuple[str, str, str, Callable[[dict[str, Any]], Figure | str]]] = [
+        (
+            "accuracy",
+            ACCURACY_FIGURE,
+            "Subnet test accuracy per MFLOP bucket, one box per run (seeds pooled; boxes: quartiles, whiskers: 1.5 IQR), as the paper's Fig. 3.",
+            accuracy_figure,
+        ),
+        (
+            "training_time",
+            TIME_FIGURE,
+            "Training time per run and dataset: bars at the mean over seeds, points for seeds, error bars the 95% CI of the mean (several seeds), as the paper's Fig. 4.",
+            time_figure,
+        ),
+        (
+            "exposure",
+            EXPOSURE_FIGURE,
+            "Share of optimizer steps each run spent in each evaluation bucket (mean over seeds; a step training k subnets counts k times).",
+            exposure_figure,
+        ),
+    ]
+    out = []
+    for key, filename, caption, draw in drawers:
+        figure = draw(analysis)
+        if isinstance(figure, str):
+            out.append(FigureFile(key, filename, caption, None, figure))
+            continue
+        path = out_dir / filename
+        _save(figure, path)
+        out.append(FigureFile(key, filename, caption, path))
+    return out
+
+
+def _save(figure: Figure, path: Path) -> None:
+    FigureCanvasAgg(figure)  # render with Agg whatever backend the process chose
+    atomic.write_atomic(path, lambda file: figure.savefig(file, format="png", dpi=DPI, bbox_inches="tight"))
+
+
+def _panels(count: int, width: float = 6.0, height: float = 4.0) -> tuple[Figure, list[Any]]:
+    """A figure with ``count`` panels in at most two columns (the paper's 2 x 2 for four datasets)."""
+    columns = 1 if count == 1 else 2
+    rows = math.ceil(count / columns)
+    figure = Figure(figsize=(width * columns, height * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[count:]:
+        ax.set_visible(False)
+    return figure, flat[:count]
+
+
+def _colours(runs: list[str]) -> dict[str, Any]:
+    cycle = matplotlib.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+    return {run: cycle[i % len(cycle)] for i, run in enumerate(runs)}
+
+
+def _groups(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys((e["arch"], e["dataset"]) for e in entries))
+
+
+def _title(arch: str, dataset: str, analysis: dict[str, Any]) -> str:
+    architectures = {g["arch"] for g in analysis["suite"]["groups"]}
+    return dataset if len(architectures) <= 1 else f"{dataset} ({arch})"
+
+
+def accuracy_figure(analysis: dict[str, Any]) -> Figure | str:
+    """Fig. 3: box plots of subnet accuracy per bucket, runs side by side; or why not."""
+    entries = analysis["accuracy"]
+    if not entries:
+        return "no cell is evaluated yet, so there are no subnet accuracies to plot"
+    runs = analysis["suite"]["runs"]
+    colours = _colours(runs)
+    groups = _groups(entries)
+    figure, axes = _panels(len(groups))
+    for ax, (arch, dataset) in zip(axes, groups):
+        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
+        labels = list(dict.fromkeys(e["bucket"] for e in sorted(mine, key=lambda e: e["target"] if e["target"] is not None else 0)))
+        present = [r for r in runs if any(e["run"] == r for e in mine)]
+        width = 0.8 / max(len(present), 1)
+        for j, run in enumerate(present):
+            data, positions = [], []
+            for i, label in enumerate(labels):
+                entry = next((e for e in mine if e["run"] == run and e["bucket"] == label), None)
+                if entry is None:
+                    continue
+                data.append([100 * v for seed in entry["per_seed"] for v in seed["accuracy"]])
+                positions.append(i - 0.4 + width * (j + 0.5))
+            if not data:
+                continue
+            boxes = ax.boxplot(
+                data, positions=positions, widths=width * 0.85, patch_artist=True, manage_ticks=False, flierprops={"markersize": 3}
+            )
+            for patch in boxes["boxes"]:
+                patch.set_facecolor(colours[run])
+                patch.set_alpha(0.75)
+            for median in boxes["medians"]:
+                median.set_color("black")
+            ax.plot([], [], color=colours[run], linewidth=8, alpha=0.75, label=run)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels)
+        ax.set_xlim(-0.6, len(labels) - 0.4)
+        ax.set_xlabel("MFLOPs")
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title(_title(arch, dataset, analysis))
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def _time_unit(seconds: list[float]) -> tuple[str, float]:
+    """Hours for runs of hours (the paper's unit), minutes or seconds for shorter ones."""
+    longest = max(seconds, default=0.0)
+    if longest >= 2 * 3600:
+        return "hours", 3600.0
+    if longest >= 120:
+        return "minutes", 60.0
+    return "seconds", 1.0
+
+
+def time_figure(analysis: dict[str, Any]) -> Figure | str:
+    """Fig. 4: training time per run, per dataset; or why not."""
+    timing = analysis["training_time"]
+    if not timing["runs"]:
+        return "no cell is trained yet, so there are no training times to plot"
+    runs = analysis["suite"]["runs"]
+    colours = _colours(runs)
+    unit, scale = _time_unit([c["train_seconds"] for c in timing["cells"]])
+    groups = _groups(timing["runs"])
+    figure = Figure(figsize=(max(6.0, 1.6 * len(groups) * max(len(runs), 1)), 4.0))
+    ax = figure.subplots()
+    width = 0.8 / max(len(runs), 1)
+    for j, run in enumerate(runs):
+        for i, (arch, dataset) in enumerate(groups):
+            entry = next((e for e in timing["runs"] if (e["arch"], e["dataset"], e["run"]) == (arch, dataset, run)), None)
+            if entry is None:
+                continue
+            x = i - 0.4 + width * (j + 0.5)
+            mean = entry["mean_seconds"]
+            ax.bar(x, mean["estimate"] / scale, width * 0.9, color=colours[run], alpha=0.8, label=run if i == 0 else None)
+            if all(isinstance(mean[k], (int, float)) and math.isfinite(mean[k]) for k in ("low", "high")) and mean["n"] > 1:
+                ax.errorbar(
+                    x, mean["estimate"] / scale,
+                    yerr=[[(mean["estimate"] - mean["low"]) / scale], [(mean["high"] - mean["estimate"]) / scale]],
+                    color="black", capsize=3, linewidth=1,
+                )
+            seconds = [c["train_seconds"] / scale for c in timing["cells"] if (c["arch"], c["dataset"], c["run"]) == (arch, dataset, run)]
+            ax.scatter([x] * len(seconds), seconds, color="black", s=12, zorder=3)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels([_title(arch, dataset, analysis) for arch, dataset in groups])
+    ax.set_ylabel(f"training time ({unit})")
+    ax.grid(axis="y", alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def exposure_figure(analysis: dict[str, Any]) -> Figure | str:
+    """Grouped bars: share of optimizer steps per bucket, one bar per run; or why not."""
+    entries = analysis["exposure"]
+    if not entries:
+        return "no cell is trained yet (or no result records exposure), so there is no exposure to plot"
+    runs = analysis["suite"]["runs"]
+    colours = _colours(runs)
+    groups = _groups(entries)
+    figure, axes = _panels(len(groups), height=3.5)
+    for ax, (arch, dataset) in zip(axes, groups):
+        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
+        labels = list(dict.fromkeys(label for e in mine for label in e["shares"]))
+        width = 0.8 / max(len(mine), 1)
+        for j, entry in enumerate(mine):
+            xs = [i - 0.4 + width * (j + 0.5) for i in range(len(labels))]
+            ax.bar(xs, [100 * entry["shares"].get(label, 0.0) for label in labels], width * 0.9, color=colours[entry["run"]], label=entry["run"])
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels)
+        ax.set_xlabel("MFLOP bucket")
+        ax.set_ylabel("share of optimizer steps (%)")
+        ax.set_title(_title(arch, dataset, analysis))
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize="small")
+    figure.tight_layout()
+    return figure
