@@ -13,7 +13,8 @@ from tabulate import tabulate
 
 from nasbench_rss import __version__
 from nasbench_rss.cli_plugins import add_plugins_command, handle_plugins
-from nasbench_rss.cli_run import add_run_command, handle_run
+from nasbench_rss.cli_report import add_report_command, handle_report
+from nasbench_rss.cli_run import add_evaluate_command, add_run_command, handle_evaluate, handle_run
 from nasbench_rss.cli_suite import add_suite_commands, handle_schema, handle_validate
 from nasbench_rss.cli_train import add_train_command, handle_train
 from nasbench_rss.errors import NasbenchError
@@ -216,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_command(sub)
     add_suite_commands(sub)
     add_run_command(sub)
+    add_evaluate_command(sub)
+    add_report_command(sub)
     return parser
 
 
@@ -236,6 +239,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: Te
             return handle_train(args, out)
         if args.command == "run":
             return handle_run(args, out)
+        if args.command == "evaluate":
+            return handle_evaluate(args, out)
+        if args.command == "report":
+            return handle_report(args, out)
         if args.command == "validate":
             return handle_validate(args, out)
         if args.command == "schema":

@@ -1,4 +1,5 @@
-"""``nasbench-rss run SUITE``: train a suite's cells into a resumable run directory.
+"""``nasbench-rss run SUITE``: train and evaluate a suite's cells into a resumable run
+directory, then write its report; ``nasbench-rss evaluate RUN_DIR``: evaluate what is trained.
 
 Exit codes: 0 every selected cell complete, 1 some failed (the rest ran), 2 interrupted
 (rerun the same command to resume), 4 invalid suite or options (nothing ran).
@@ -18,7 +19,7 @@ from nasbench_rss.errors import NasbenchError
 def add_run_command(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
-        help="train a suite's cells into a run directory (rerun to resume)",
+        help="train and evaluate a suite's cells into a run directory, then report (rerun to resume)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -70,4 +71,40 @@ def handle_run(args: argparse.Namespace, out: TextIO) -> int:
         print(f"nasbench-rss run: interrupted; rerun `{resume_command(args)}` to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     out.write(describe_summary(summary, entries, resume_command(args)) + "\n")
+    return summary.exit_code
+
+
+def add_evaluate_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate the subnet populations of a run directory's trained cells (subnets already measured are kept)",
+        description="Evaluate every trained cell of RUN_DIR whose population evaluation is missing or was made with other "
+        "settings, then rewrite the report.  Nothing is trained.  " + __doc__.split("\n\n")[1],
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a directory made by `nasbench-rss run`")
+    p.add_argument("--only", action="append", metavar="PATTERN", help="only cells whose id arch/dataset/run/seedN matches this glob (repeatable)")
+    p.add_argument("--device", help="auto, cpu, cuda or cuda:N (default: the suite's)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="cells evaluated in parallel, one process each")
+    p.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
+
+
+def handle_evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    from nasbench_rss.run.layout import SUITE_FILE
+    from nasbench_rss.run.orchestrate import EXIT_INTERRUPTED, EXIT_INVALID, describe_summary, evaluate_run, plan
+    from nasbench_rss.suite import load_suite
+
+    command = shlex.join(["nasbench-rss", "evaluate", args.run_dir, *[w for p in args.only or [] for w in ("--only", p)]])
+    try:
+        summary = evaluate_run(
+            args.run_dir, only=args.only, device=args.device, jobs=args.jobs,
+            stream=sys.stderr, interactive=False if args.plain else None,
+        )
+        entries = plan(load_suite(Path(args.run_dir) / SUITE_FILE), Path(args.run_dir), args.only)
+    except NasbenchError as error:
+        print(f"nasbench-rss evaluate: error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print(f"nasbench-rss evaluate: interrupted; rerun `{command}` to go on (measured subnets are kept)", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    out.write(describe_summary(summary, entries, command) + "\n")
     return summary.exit_code

@@ -1,4 +1,4 @@
-"""The local executor: cells trained by worker processes, ``jobs`` at a time.
+"""The local executor: cells trained and evaluated by worker processes, ``jobs`` at a time.
 
 Each cell runs in ``python -m nasbench_rss.run.worker`` (see there for why a process per
 cell).  With several GPUs each job slot gets its own device (``cuda:0``, ``cuda:1``, ...);
@@ -39,11 +39,14 @@ STOP_GRACE_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class Job:
-    """A cell to train: its id, directory and epochs (for progress)."""
+    """A cell to train and evaluate: its id, directory and epochs (for progress).
+
+    ``trained``: the cell is trained already and only its evaluation is left."""
 
     cell_id: str
     directory: Path
     epochs: int
+    trained: bool = False
 
 
 @dataclass
@@ -136,7 +139,7 @@ class LocalExecutor:
         log = open(job.directory / WORKER_LOG, "a")
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
         threading.Thread(target=_reader, args=(process.stdout, slot, messages), daemon=True).start()
-        self.progress.cell_started(job.cell_id, job.epochs, epochs_logged(job.directory))
+        self.progress.cell_started(job.cell_id, job.epochs, job.epochs if job.trained else epochs_logged(job.directory))
         return _Running(job, slot, process, log)
 
     def _pump(self, messages: queue.Queue, running: dict[int, _Running], timeout: float) -> None:
@@ -166,6 +169,8 @@ class LocalExecutor:
         kind = message.get("type")
         if kind == "step":
             self.progress.step(item.job.cell_id, message["epoch"], message["step"], message["steps"])
+        elif kind == "evaluating":
+            self.progress.evaluating(item.job.cell_id, message["bucket"], message["done"], message["total"])
         elif kind == "failed":
             item.error = message.get("error", "")
 

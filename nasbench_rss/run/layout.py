@@ -3,14 +3,17 @@
     RUN_DIR/
       suite.resolved.yaml      the suite with every default filled (what this directory ran)
       manifest.json            code, versions, device, host, seeds, invocations with their times
+      report/                  the report (report.md, report.json, report.html, figures)
       run.lock                 held by the process running this directory
       cells/<arch>/<dataset>/<run>/seed<N>-<hash>/
         cell.json              the planned cell: id, run, seed, config, evaluation, hash
         config.json  events.jsonl  checkpoint.pt  result.json     (the trainer's files)
+        evaluation.jsonl  evaluation.json                          (the evaluation's, see evaluate/files.py)
         failure.json           the last failure, until a rerun of the cell succeeds
         worker.log             the worker's log (epoch lines, tracebacks), appended per attempt
 
-A cell is complete only when ``result.json`` exists.  The hash in a cell's directory name
+A cell is trained (status ``complete``) when ``result.json`` exists, and evaluated when
+its ``evaluation.json`` matches its evaluation settings.  The hash in a cell's directory name
 is of its resolved training config, so changing any setting makes a new directory instead
 of mixing new results with old ones.
 """

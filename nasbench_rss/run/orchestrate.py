@@ -1,8 +1,10 @@
-"""``run_suite``: a suite's cells trained into a run directory, resumably.
+"""``run_suite``: a suite's cells trained and evaluated into a run directory, resumably.
 
-Rerunning the same suite into the same directory skips complete cells, resumes
+Rerunning the same suite into the same directory skips complete cells (trained and
+evaluated), evaluates trained ones whose evaluation is missing or stale, resumes
 interrupted ones from their last checkpoint and retries failed ones; a failing cell is
-recorded and the others go on.  Nothing is written by a dry run.
+recorded and the others go on.  The report (``RUN_DIR/report``) is written at the end,
+partial or not.  Nothing is written by a dry run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tabulate import tabulate
 
 from nasbench_rss import atomic
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.evaluate.files import read_evaluation
 from nasbench_rss.plugins import get_registry
 from nasbench_rss.run import manifest as manifests
 from nasbench_rss.run.executor import Job, LocalExecutor, job_slots
@@ -52,12 +55,18 @@ class PlannedEntry:
     cell: PlannedCell
     directory: Path
     state: CellState
+    evaluated: bool = False
+    """The population is evaluated under the cell's current evaluation settings."""
+
+    @property
+    def done(self) -> bool:
+        return self.state.status == "complete" and self.evaluated
 
     @property
     def action(self) -> str:
         status, done = self.state.status, self.state.epochs_done
         if status == "complete":
-            return "skip (complete)"
+            return "skip (complete)" if self.evaluated else "evaluate (trained)"
         if status == "failed":
             return "retry (failed: " + _one_line(self.state.failure.get("error", "")) + ")"
         if status == "interrupted":
@@ -74,6 +83,8 @@ class RunSummary:
     failures: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
     dry_run: bool = False
+    report: list[Path] = field(default_factory=list)
+    """Files of the report written at the end (empty when none was)."""
 
     @property
     def exit_code(self) -> int:
@@ -103,10 +114,13 @@ def default_run_dir(suite: Suite) -> Path:
 def plan(suite: Suite, run_dir: Path, only: Sequence[str] | None = None) -> list[PlannedEntry]:
     """The selected cells of ``suite`` with their directories under ``run_dir`` and their state."""
     run_dir = Path(run_dir)
-    return [
-        PlannedEntry(cell, run_dir / cell.directory, cell_state(run_dir / cell.directory))
-        for cell in select_cells(suite.cells(), only)
-    ]
+    entries = []
+    for cell in select_cells(suite.cells(), only):
+        directory = run_dir / cell.directory
+        state = cell_state(directory)
+        evaluated = state.status == "complete" and read_evaluation(directory, cell.evaluation) is not None
+        entries.append(PlannedEntry(cell, directory, state, evaluated))
+    return entries
 
 
 def run_suite(
@@ -119,10 +133,14 @@ def run_suite(
     dry_run: bool = False,
     stream: TextIO | None = None,
     interactive: bool | None = None,
+    evaluate_only: bool = False,
+    report: bool = True,
 ) -> RunSummary:
-    """Train ``suite``'s cells (those matching ``only``) into ``out`` (default ``runs/<name>``).
+    """Train and evaluate ``suite``'s cells (those matching ``only``) into ``out`` (default ``runs/<name>``).
 
     ``device`` overrides the suite's.  Progress goes to ``stream`` (default stderr).
+    ``evaluate_only`` evaluates trained cells and trains nothing (untrained cells are
+    ``not trained``).  ``report`` writes ``RUN_DIR/report`` at the end.
     Raises :class:`RunError` (or another NasbenchError) before anything runs when the
     run cannot start.
     """
@@ -172,12 +190,17 @@ def run_suite(
         todo = []
         for entry in entries:
             atomic.write_json(entry.directory / CELL_FILE, entry.cell.record())
-            if entry.state.status == "complete":
-                summary.outcomes[entry.cell.id] = "complete"
+            trained = entry.state.status == "complete"
+            if trained:
                 progress.skip(entry.cell.config.epochs)
+            if entry.done:
+                summary.outcomes[entry.cell.id] = "complete"
+                progress.finished += 1
+            elif evaluate_only and not trained:
+                summary.outcomes[entry.cell.id] = "not trained"
                 progress.finished += 1
             else:
-                todo.append(Job(entry.cell.id, entry.directory, entry.cell.config.epochs))
+                todo.append(Job(entry.cell.id, entry.directory, entry.cell.config.epochs, trained=trained))
         if len(todo) < len(entries):
             progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete in {run_dir}")
         executor = LocalExecutor(job_slots(device, jobs), progress)
@@ -196,7 +219,44 @@ def run_suite(
         status = "interrupted" if summary.interrupted else ("failed" if summary.failures else "complete")
         counts = {name: sum(1 for o in summary.outcomes.values() if o == name) for name in ("complete", "failed", "interrupted")}
         atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts))
+        if report:
+            summary.report = _write_report(run_dir, stream)
     return summary
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    *,
+    only: Sequence[str] | None = None,
+    device: str | None = None,
+    jobs: int = 1,
+    stream: TextIO | None = None,
+    interactive: bool | None = None,
+) -> RunSummary:
+    """Evaluate the trained cells of the run directory ``run_dir`` whose evaluation is missing.
+
+    The suite is the directory's own ``suite.resolved.yaml``, so this evaluates exactly
+    what was run; untrained cells are left alone (``not trained``).
+    """
+    from nasbench_rss.suite import load_suite
+
+    run_dir = Path(run_dir)
+    if read_json(run_dir / MANIFEST_FILE) is None or not (run_dir / SUITE_FILE).exists():
+        raise RunError(f"{run_dir}: not a run directory (no {MANIFEST_FILE} or {SUITE_FILE}); make one with `nasbench-rss run SUITE --out {run_dir}`")
+    suite = load_suite(run_dir / SUITE_FILE)
+    return run_suite(suite, run_dir, only=only, device=device, jobs=jobs, stream=stream, interactive=interactive, evaluate_only=True)
+
+
+def _write_report(run_dir: Path, stream: TextIO) -> list[Path]:
+    """The run's report (``RUN_DIR/report``), complete or partial; a failure here is only reported."""
+    try:
+        from nasbench_rss.report import write_report
+
+        return write_report(run_dir)
+    except Exception as error:  # the cells' results are safe on disk; `nasbench-rss report` can retry
+        print(f"warning: the report of {run_dir} could not be written ({type(error).__name__}: {error}); "
+              f"retry with `nasbench-rss report {run_dir}`", file=stream)
+        return []
 
 
 def _check_directory(run_dir: Path, suite: Suite) -> None:
@@ -251,7 +311,10 @@ def describe_plan(entries: Sequence[PlannedEntry]) -> str:
     """A table of what a run would do, for ``--dry-run``."""
     rows = [[e.cell.id, e.cell.config.epochs, e.action, str(e.directory)] for e in entries]
     total = sum(e.cell.config.epochs for e in entries if e.state.status != "complete")
-    return tabulate(rows, headers=["cell", "epochs", "action", "directory"]) + f"\n{len(entries)} cells, {total} epochs to train"
+    evaluations = sum(1 for e in entries if not e.done)
+    return tabulate(rows, headers=["cell", "epochs", "action", "directory"]) + (
+        f"\n{len(entries)} cells, {total} epochs to train, {evaluations} populations to evaluate"
+    )
 
 
 def describe_summary(summary: RunSummary, entries: Sequence[PlannedEntry], command: str) -> str:
@@ -261,6 +324,8 @@ def describe_summary(summary: RunSummary, entries: Sequence[PlannedEntry], comma
         outcome = summary.outcomes.get(entry.cell.id, "not run")
         state = cell_state(entry.directory)
         result = state.result or {}
+        evaluation = read_evaluation(entry.directory, entry.cell.evaluation) if result else None
+        subnets = sum(len(bucket["subnets"]) for bucket in evaluation["buckets"]) if evaluation else 0
         rows.append(
             [
                 entry.cell.id,
@@ -268,11 +333,17 @@ def describe_summary(summary: RunSummary, entries: Sequence[PlannedEntry], comma
                 f"{state.epochs_done}/{entry.cell.config.epochs}",
                 format_duration(result["train_seconds"]) if result else "",
                 f"{result['images_per_second']:.0f}" if result else "",
+                subnets if evaluation else "",
+                format_duration(evaluation["seconds"]) if evaluation else "",
             ]
         )
-    lines = [tabulate(rows, headers=["cell", "outcome", "epochs", "train time", "img/s"])]
-    counts = {o: sum(1 for v in summary.outcomes.values() if v == o) for o in ("complete", "failed", "interrupted")}
-    lines.append(f"{counts['complete']} complete, {counts['failed']} failed, {counts['interrupted']} interrupted; results in {summary.run_dir}")
+    headers = ["cell", "outcome", "epochs", "train time", "img/s", "subnets evaluated", "evaluation time"]
+    lines = [tabulate(rows, headers=headers)]
+    outcomes = ("complete", "failed", "interrupted", "not trained")
+    counts = {o: sum(1 for v in summary.outcomes.values() if v == o) for o in outcomes}
+    lines.append(", ".join(f"{counts[o]} {o}" for o in outcomes if counts[o] or o != "not trained") + f"; results in {summary.run_dir}")
+    if summary.report:
+        lines.append(f"report: {summary.report[0].parent}")
     for cell_id, error in summary.failures.items():
         lines.append(f"FAILED {cell_id}: {_one_line(error, 300)}")
     if summary.failures:

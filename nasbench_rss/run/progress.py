@@ -1,10 +1,11 @@
-"""Progress of a running suite: cells done, each running cell's epoch and step, and an ETA.
+"""Progress of a running suite: cells done, each running cell's epoch and step (or evaluated subnets), and an ETA.
 
 On a terminal one status line is redrawn in place and finished cells scroll above it;
-anywhere else (CI logs, files) only plain lines are written, one per cell start, epoch and
-cell end, so logs stay readable.  The ETA assumes the remaining epochs cost what the
-epochs seen so far in this invocation cost on average (phases of progressive shrinking
-that train several subnets per step cost more, so read it as a rough guide).
+anywhere else (CI logs, files) only plain lines are written, one per cell start, epoch,
+evaluated bucket and cell end, so logs stay readable.  The ETA counts training epochs
+only, and assumes the remaining epochs cost what the epochs seen so far in this
+invocation cost on average (phases of progressive shrinking that train several subnets
+per step cost more, so read it as a rough guide).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ class RunningCell:
     step: int = 0
     steps: int = 0
     epoch_started: float = field(default_factory=time.monotonic)
+    evaluated: int = 0
+    """Subnets of the population evaluated so far (evaluation follows the last epoch)."""
+    to_evaluate: int = 0
+    bucket: str = ""
 
 
 class Progress:
@@ -63,8 +68,11 @@ class Progress:
 
     def cell_started(self, cell_id: str, epochs: int, epochs_done: int) -> None:
         self.running[cell_id] = RunningCell(cell_id, epochs, epoch=epochs_done)
-        resume = f", resuming after epoch {epochs_done}" if epochs_done else ""
-        self.message(f"[{self.finished + 1}/{self.total_cells}] {cell_id}: training {epochs} epochs{resume}")
+        if epochs_done >= epochs:
+            what = "trained; evaluating its subnets"
+        else:
+            what = f"training {epochs} epochs" + (f", resuming after epoch {epochs_done}" if epochs_done else "") + ", then evaluating"
+        self.message(f"[{self.finished + 1}/{self.total_cells}] {cell_id}: {what}")
 
     def step(self, cell_id: str, epoch: int, step: int, steps: int) -> None:
         cell = self.running.get(cell_id)
@@ -75,6 +83,17 @@ class Progress:
         cell.step, cell.steps = step, steps
         if step == steps:
             self._epoch_done(cell)
+        self._draw()
+
+    def evaluating(self, cell_id: str, bucket: str, done: int, total: int) -> None:
+        """``done`` of the cell's ``total`` subnets evaluated, the last in ``bucket``."""
+        cell = self.running.get(cell_id)
+        if cell is None:
+            return
+        finished_bucket = cell.bucket and bucket != cell.bucket
+        if not self.interactive and (finished_bucket or done == total):
+            self.message(f"  {cell.id}: evaluated {done}/{total} subnets (bucket {cell.bucket if finished_bucket else bucket} done)")
+        cell.evaluated, cell.to_evaluate, cell.bucket = done, total, bucket
         self._draw()
 
     def _epoch_done(self, cell: RunningCell) -> None:
@@ -115,6 +134,9 @@ class Progress:
     def status_line(self) -> str:
         parts = [f"cells {self.finished}/{self.total_cells}" + (f" ({self.failed} failed)" if self.failed else "")]
         for cell in self.running.values():
+            if cell.to_evaluate:
+                parts.append(f"{cell.id} evaluating subnet {cell.evaluated}/{cell.to_evaluate} (bucket {cell.bucket})")
+                continue
             step = f" step {cell.step}/{cell.steps}" if cell.steps else ""
             parts.append(f"{cell.id} epoch {min(cell.epoch + 1, cell.epochs)}/{cell.epochs}{step}")
         parts.append(self._eta_text())

@@ -1,14 +1,15 @@
-"""One cell trained in its own process: ``python -m nasbench_rss.run.worker CELL_DIR``.
+"""One cell trained and evaluated in its own process: ``python -m nasbench_rss.run.worker CELL_DIR``.
 
 A process per cell keeps a crash, an out-of-memory kill or a leaked CUDA context from
 taking the rest of a suite down, and lets ``--jobs`` run cells side by side.  The worker
-reads the planned cell from ``cell.json``, trains or resumes it with the trainer, and
+reads the planned cell from ``cell.json``, trains or resumes it with the trainer, evaluates
+its subnet population (``nasbench_rss.evaluate``; measured subnets are kept), and
 talks to its parent in JSON lines on stdout (progress, log lines, the outcome); its
 stderr goes to the cell's ``worker.log``.  It dies with its parent (Linux
 ``PR_SET_PDEATHSIG``), and holds the cell's lock while it trains, so a killed run never
 leaves a second writer behind.
 
-Exit codes: 0 trained (or already complete), 1 failed (``failure.json`` written),
+Exit codes: 0 trained and evaluated (or already so), 1 failed (``failure.json`` written),
 130 interrupted (SIGINT or SIGTERM; the last checkpoint stands).
 """
 
@@ -71,6 +72,15 @@ class Messages:
             self._last_step = clock
             self.send("step", epoch=epoch, step=done, steps=steps)
 
+    def subnet(self, bucket: str, done: int, total: int) -> None:
+        """After each evaluated subnet: the same stop check and rate limit as a step."""
+        if self.stop_requested:
+            raise KeyboardInterrupt("stop requested")
+        clock = time.monotonic()
+        if done == total or clock - self._last_step >= STEP_REPORT_SECONDS:
+            self._last_step = clock
+            self.send("evaluating", bucket=bucket, done=done, total=total)
+
 
 def run_worker(cell_dir: Path, device: str, threads: int | None) -> int:
     from nasbench_rss import atomic
@@ -89,8 +99,10 @@ def run_worker(cell_dir: Path, device: str, threads: int | None) -> int:
     try:
         import torch
 
+        from nasbench_rss.evaluate.cell import evaluate_cell
+        from nasbench_rss.evaluate.config import EvaluationConfig
         from nasbench_rss.train.config import CellConfig
-        from nasbench_rss.train.trainer import train_cell
+        from nasbench_rss.train.trainer import CellTrainer, build_cell, resolve_device
 
         if threads:
             torch.set_num_threads(threads)
@@ -102,9 +114,18 @@ def run_worker(cell_dir: Path, device: str, threads: int | None) -> int:
             flush=True,
         )
         messages.send("started", epochs_done=epochs_logged(cell_dir), epochs=config.epochs)
-        result = train_cell(config, cell_dir, device=device, log=messages.log, on_step=messages.step)
+        cell = build_cell(config, resolve_device(device))
+        result = CellTrainer(cell, cell_dir, messages.log, messages.step).run()
+        evaluation = evaluate_cell(
+            cell, cell_dir, EvaluationConfig.model_validate(planned["evaluation"]), planned["id"], messages.log, messages.subnet
+        )
         (cell_dir / FAILURE_FILE).unlink(missing_ok=True)
-        messages.send("done", train_seconds=result["train_seconds"], images_per_second=result["images_per_second"])
+        messages.send(
+            "done",
+            train_seconds=result["train_seconds"],
+            images_per_second=result["images_per_second"],
+            evaluation_seconds=evaluation["seconds"],
+        )
         return WORKER_EXIT_OK
     except KeyboardInterrupt:
         print(f"[{timestamp()}] interrupted", file=sys.stderr, flush=True)

@@ -1,4 +1,8 @@
-"""A tiny suite on synthetic data (16x16, 4 steps per epoch) that the run tests write and run."""
+"""A tiny suite on synthetic data (16x16, 4 steps per epoch) that the run tests write and run.
+
+Its evaluation measures 2 subnets in each of the buckets 3, 5 and 7 MFLOPs (MobileNetV3
+at 1x16x16 spans 2.37 to 7.60), and lists bucket 9, which no network reaches.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ defaults:
     name: synthetic
     options: {{train_size: 128, test_size: 32, num_classes: 4, channels: 1, image_size: 16}}
   training: {{batch_size: 32, image_size: 16}}
+  evaluation: {{buckets: [3, 5, 7, 9], per_bucket: 2, recalibration_images: 64, recalibration_batch_size: 32, batch_size: 32}}
 {matrix}runs:
 {runs}"""
 
