@@ -91,8 +91,10 @@ class Progress:
         if cell is None:
             return
         finished_bucket = cell.bucket and bucket != cell.bucket
-        if not self.interactive and (finished_bucket or done == total):
-            self.message(f"  {cell.id}: evaluated {done}/{total} subnets (bucket {cell.bucket if finished_bucket else bucket} done)")
+        if not self.interactive and finished_bucket:  # ``done`` counts the next bucket's first subnet
+            self.message(f"  {cell.id}: evaluated {done - 1}/{total} subnets (bucket {cell.bucket} done)")
+        if not self.interactive and done == total:
+            self.message(f"  {cell.id}: evaluated {done}/{total} subnets (bucket {bucket} done)")
         cell.evaluated, cell.to_evaluate, cell.bucket = done, total, bucket
         self._draw()
 

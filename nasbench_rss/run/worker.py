@@ -51,6 +51,7 @@ class Messages:
 
     def __init__(self) -> None:
         self._last_step = 0.0
+        self._bucket = ""
         self.stop_requested = False
 
     def request_stop(self, signum: int, frame: Any) -> None:
@@ -77,8 +78,9 @@ class Messages:
         if self.stop_requested:
             raise KeyboardInterrupt("stop requested")
         clock = time.monotonic()
-        if done == total or clock - self._last_step >= STEP_REPORT_SECONDS:
-            self._last_step = clock
+        # The first subnet of each bucket is always sent: the parent prints a line per bucket.
+        if done == total or bucket != self._bucket or clock - self._last_step >= STEP_REPORT_SECONDS:
+            self._last_step, self._bucket = clock, bucket
             self.send("evaluating", bucket=bucket, done=done, total=total)
 
 

@@ -25,11 +25,28 @@ def test_plain_progress_writes_lines_per_cell_and_epoch_with_an_eta():
     progress.step("a/b/rss/seed0", 0, 4, 4)
     progress.cell_finished("a/b/rss/seed0", "failed", "boom")
     lines = stream.getvalue().splitlines()
-    assert lines[0] == "[1/2] a/b/rss/seed0: training 2 epochs"
+    assert lines[0] == "[1/2] a/b/rss/seed0: training 2 epochs, then evaluating"
     assert lines[1].startswith("  a/b/rss/seed0: epoch 1/2 done; ETA ~")
     assert lines[2] == "  a/b/rss/seed0: failed: boom"
     assert "\r" not in stream.getvalue()
     assert progress.epochs_left == 2  # the failed cell's untrained epoch no longer counts
+
+
+def test_evaluation_progress_is_a_line_per_bucket_in_logs_and_a_count_on_a_terminal():
+    stream = io.StringIO()
+    plain = Progress(stream, total_cells=1, total_epochs=2, interactive=False)
+    plain.cell_started("a/b/rss/seed0", epochs=2, epochs_done=2)
+    for done, bucket in enumerate(["4", "4", "6", "6"], start=1):
+        plain.evaluating("a/b/rss/seed0", bucket, done, 4)
+    assert stream.getvalue().splitlines() == [
+        "[1/1] a/b/rss/seed0: trained; evaluating its subnets",
+        "  a/b/rss/seed0: evaluated 2/4 subnets (bucket 4 done)",
+        "  a/b/rss/seed0: evaluated 4/4 subnets (bucket 6 done)",
+    ]
+    terminal = Progress(io.StringIO(), total_cells=1, total_epochs=2, interactive=True)
+    terminal.cell_started("a/b/rss/seed0", epochs=2, epochs_done=2)
+    terminal.evaluating("a/b/rss/seed0", "8", 5, 12)
+    assert "a/b/rss/seed0 evaluating subnet 5/12 (bucket 8)" in terminal.status_line()
 
 
 def test_interactive_status_line_shows_cells_epoch_step_and_eta():
