@@ -110,6 +110,8 @@ def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[Resolved
                 f"allowed: {', '.join(document.runs)}",
             )
         )
+    if datasets is not None:
+        problems += _calibration_problems(datasets, defaults.evaluation)
     if problems or architectures is None or datasets is None:
         return None, problems
     suite = ResolvedSuite(
@@ -219,6 +221,20 @@ def _dataset(entry: Any, path: tuple[Any, ...], problems: list[Problem]) -> Grid
 
 
 # --------------------------------------------------------------------------- checks
+
+
+def _calibration_problems(datasets: list[GridEntry], evaluation: EvaluationConfig) -> list[Problem]:
+    """A training subset smaller than the BN calibration set would fail every cell after training."""
+    wanted = evaluation.recalibration_images
+    return [
+        Problem(
+            (*dataset.path, "train_subset"),
+            f"{dataset.train_subset} training images are fewer than defaults.evaluation.recalibration_images ({wanted}), "
+            f"which BN recalibration draws from them; allowed: train_subset >= {wanted}, or fewer recalibration_images",
+        )
+        for dataset in datasets
+        if dataset.train_subset is not None and dataset.train_subset < wanted
+    ]
 
 
 def _seed_problems(seeds: list[int]) -> list[Problem]:

@@ -16,7 +16,7 @@ seeds: [0, 1]
 baseline: ofa
 defaults:
   architecture: {name: mobilenet-v3}
-  dataset: {name: synthetic, train_subset: 100}
+  dataset: {name: synthetic, train_subset: 2000}
 runs:
   ofa: {sampler: progressive-shrinking, epochs: 6}
   rss: {sampler: rss, epochs: 2}
@@ -47,10 +47,10 @@ def test_validate_lists_the_cells(suite_file):
     assert lines[1].split() == ["cell", "epochs", "sampler", "train", "test", "directory"]
     rows = [line.split() for line in lines[3:-1]]
     assert [row[:5] for row in rows] == [
-        ["mobilenet-v3/synthetic/ofa/seed0", "6", "progressive-shrinking", "100", "all"],
-        ["mobilenet-v3/synthetic/ofa/seed1", "6", "progressive-shrinking", "100", "all"],
-        ["mobilenet-v3/synthetic/rss/seed0", "2", "rss", "100", "all"],
-        ["mobilenet-v3/synthetic/rss/seed1", "2", "rss", "100", "all"],
+        ["mobilenet-v3/synthetic/ofa/seed0", "6", "progressive-shrinking", "2000", "all"],
+        ["mobilenet-v3/synthetic/ofa/seed1", "6", "progressive-shrinking", "2000", "all"],
+        ["mobilenet-v3/synthetic/rss/seed0", "2", "rss", "2000", "all"],
+        ["mobilenet-v3/synthetic/rss/seed1", "2", "rss", "2000", "all"],
     ]
     assert rows[0][5].startswith("cells/mobilenet-v3/synthetic/ofa/seed0-")
     assert lines[-1] == "total epochs: 16"

@@ -201,3 +201,16 @@ def test_requirement_markers_and_syntax():
 def test_a_document_that_is_not_a_mapping():
     (problem,) = problems("- name: t\n")
     assert problem == "s.yaml:1:1: a list not allowed; allowed: a mapping of keys to values"
+
+
+def test_a_training_subset_smaller_than_the_calibration_set_is_refused_before_anything_runs():
+    text = replace(
+        "  dataset: {name: synthetic, options: {train_size: 64, test_size: 32}}\n",
+        "  dataset: {name: synthetic, options: {train_size: 64, test_size: 32}, train_subset: 40}\n"
+        "  evaluation: {recalibration_images: 50, recalibration_batch_size: 25}\n",
+    )
+    assert problems(text) == [
+        "s.yaml:4:86: defaults.dataset.train_subset: 40 training images are fewer than defaults.evaluation.recalibration_images "
+        "(50), which BN recalibration draws from them; allowed: train_subset >= 50, or fewer recalibration_images"
+    ]
+    assert len(parse_suite(text.replace("train_subset: 40", "train_subset: 50")).cells()) == 2

@@ -23,6 +23,7 @@ defaults:
   architecture: {name: mobilenet-v3, options: {kernel: [3, 5]}}
   dataset: {name: fashion-mnist, train_subset: 600, test_subset: 200, options: {download: false}}
   training: {lr: 0.02, batch_size: 32}
+  evaluation: {recalibration_images: 500, recalibration_batch_size: 100}
 matrix:
   architecture: [mobilenet-v3, proxylessnas]
   dataset:
@@ -127,7 +128,7 @@ def test_config_hash_ignores_defaults_written_out():
         ("{sampler: rss, epochs: 2}", "{sampler: rss, epochs: 2, training: {lr: 0.02}}"),
         ("{sampler: rss, epochs: 2}", "{sampler: rss, epochs: 2, options: {distribution: uniform}}"),
         ("{name: synthetic}", "{name: synthetic, options: {noise: 0.5}}"),
-        ("{name: synthetic}", "{name: synthetic, train_subset: 100}"),
+        ("{name: synthetic}", "{name: synthetic, train_subset: 2000}"),
         ("{name: mobilenet-v3}", "{name: mobilenet-v3, options: {kernel: [3, 5]}}"),
     ],
 )
