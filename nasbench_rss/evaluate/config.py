@@ -51,6 +51,13 @@ class EvaluationConfig(pydantic.BaseModel):
                 f"recalibration_batch_size {self.recalibration_batch_size} is more than recalibration_images "
                 f"{self.recalibration_images}; allowed: at most recalibration_images"
             )
+        if self.recalibration_images % self.recalibration_batch_size:
+            # OFA averages batch statistics with equal weights, and a short last batch (one
+            # image reaching a 1x1 layer) cannot even be normalised in train mode.
+            raise ValueError(
+                f"recalibration_images {self.recalibration_images} is not a multiple of recalibration_batch_size "
+                f"{self.recalibration_batch_size}; allowed: equal batches, e.g. {self.recalibration_images // self.recalibration_batch_size * self.recalibration_batch_size} images"
+            )
         return self
 
     @property
