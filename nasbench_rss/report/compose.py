@@ -304,7 +304,9 @@ def _method_section(doc: Document, analysis: dict[str, Any]) -> None:
             + f" MFLOPs ± {fmt.number(evaluation.get('tolerance'))}; {evaluation.get('per_bucket')} subnets per bucket drawn "
             f"({evaluation.get('mode')} mode, {evaluation.get('base')} base distribution) with evaluation seed {evaluation.get('seed')}, "
             "the same subnets for every run; BN statistics recalibrated on "
-            f"{evaluation.get('recalibration_images')} training images in batches of {evaluation.get('recalibration_batch_size')}."
+            f"{evaluation.get('recalibration_images')} training images in batches of {evaluation.get('recalibration_batch_size')} "
+            "(drawn with the evaluation seed, with test-time preprocessing, no augmentation; the equal-weight average of "
+            "batch means and biased batch variances, as OFA's set_running_statistics), in place for each subnet."
         )
     for p in method["populations"]:
         items.append(
