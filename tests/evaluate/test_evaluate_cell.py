@@ -182,6 +182,6 @@ def test_an_untrained_cell_or_too_few_training_images_is_an_error(trained_cell, 
     with pytest.raises(EvaluationError, match="not trained yet"):
         evaluate_cell(cell, tmp_path, EVALUATION, "c", quiet)
     cell, directory = copy_of(trained_cell, tmp_path, "trained")
-    too_many = EVALUATION.model_copy(update={"recalibration_images": 500})
-    with pytest.raises(EvaluationError, match="recalibration_images: 500 is more than the cell's 128 training images"):
+    too_many = EVALUATION.model_copy(update={"recalibration_images": 512})
+    with pytest.raises(EvaluationError, match="recalibration_images: 512 is more than the cell's 128 training images"):
         evaluate_cell(cell, directory, too_many, "c", quiet)

@@ -75,3 +75,9 @@ def test_bucket_facts_are_exact_counts_and_probabilities():
 def test_calibration_batch_larger_than_the_calibration_set_is_refused():
     with pytest.raises(ValueError, match="recalibration_batch_size 300 is more than recalibration_images 200"):
         EvaluationConfig(recalibration_images=200, recalibration_batch_size=300)
+
+
+def test_calibration_images_must_fill_equal_batches():
+    with pytest.raises(ValueError, match="recalibration_images 2001 is not a multiple of recalibration_batch_size 200; allowed: equal batches, e.g. 2000 images"):
+        EvaluationConfig(recalibration_images=2001)
+    assert EvaluationConfig(recalibration_images=400).recalibration_images == 400

@@ -55,11 +55,11 @@ def test_run_evaluates_every_cell_and_evaluate_redoes_only_what_is_missing(write
 
 def test_a_failing_evaluation_fails_the_cell_but_keeps_its_training(write_suite, tmp_path):
     suite = write_suite(epochs=1)
-    suite.write_text(suite.read_text().replace("recalibration_images: 64", "recalibration_images: 500"))
+    suite.write_text(suite.read_text().replace("recalibration_images: 64", "recalibration_images: 512"))
     out = tmp_path / "run"
     result = cli("run", str(suite), "--out", str(out), "--plain")
     assert result.returncode == EXIT_FAILED
-    assert "recalibration_images: 500 is more than the cell's 128 training images" in result.stdout
+    assert "recalibration_images: 512 is more than the cell's 128 training images" in result.stdout
     (cell,) = open_run(out).cells()
     assert cell.status == "complete" and not cell.evaluated  # trained; the evaluation can be fixed and rerun
     assert open_run(out).unevaluated() == [cell]
