@@ -12,8 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, IO
 
-import torch
-
 
 def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> Path:
     """Call ``write(file)`` on a temp file next to ``path``, then rename it onto ``path``."""
@@ -49,4 +47,6 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def torch_save(path: str | os.PathLike, obj: Any) -> Path:
+    import torch  # here, so that writing JSON (reports, manifests) does not import torch
+
     return write_atomic(path, lambda file: torch.save(obj, file))

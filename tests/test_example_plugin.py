@@ -172,6 +172,7 @@ def suite_text(options: str = "random_subnets: 1", requires: str = DISTRIBUTION 
             name: synthetic
             options: {json.dumps(DATASET_OPTIONS)}
           training: {{batch_size: 32, image_size: 16}}
+          evaluation: {{buckets: [3, 5], per_bucket: 2, recalibration_images: 32, recalibration_batch_size: 32, batch_size: 32}}
         runs:
           example:
             sampler: {SAMPLER}

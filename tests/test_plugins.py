@@ -513,7 +513,10 @@ def test_plugins_json_lists_builtins_plugins_and_failures(monkeypatch):
     ]
     assert builtin_samplers == BUILTIN_SAMPLERS
 
-    assert [p for p in listing["plugins"] if p["plugin"] not in ("nasbench_rss.samplers.plugin", "nasbench_rss.data.plugin")] == [
+    reporters = [p["name"] for p in listing["plugins"] if p["kind"] == "reporter" and p["plugin"] == "nasbench_rss.report.plugin"]
+    assert reporters == ["html", "json", "md"]
+    builtin_kinds = ("nasbench_rss.samplers.plugin", "nasbench_rss.data.plugin", "nasbench_rss.report.plugin")
+    assert [p for p in listing["plugins"] if p["plugin"] not in builtin_kinds] == [
         {
             "kind": "architecture",
             "name": "mobilenet-v3",

@@ -28,13 +28,15 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nasbench_rss import atomic
 from nasbench_rss.report.document import Document
-from nasbench_rss.report.figures import FigureFile
 from nasbench_rss.report.html import render_html
 from nasbench_rss.report.markdown import render_markdown
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn, not when plugins load
+    from nasbench_rss.report.figures import FigureFile
 
 MARKDOWN_FILE = "report.md"
 JSON_FILE = "report.json"
