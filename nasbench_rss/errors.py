@@ -23,3 +23,11 @@ class SuiteError(NasbenchError, ValueError):
     def __init__(self, problems: "list[str] | str") -> None:
         self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class StorageError(NasbenchError, OSError):
+    """A file could not be read or written (full disk, read-only or missing directory, a link).
+
+    The message is one sentence naming the file, the system's reason and what to do; the
+    write that failed left no half-written file behind (see :mod:`nasbench_rss.atomic`).
+    """
