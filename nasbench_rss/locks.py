@@ -3,6 +3,8 @@
 Two ``nasbench-rss run`` processes on one directory, or a worker left behind by a killed
 run, would otherwise train the same cell at once and interleave its files.  ``flock``
 locks vanish with the process that held them, so a SIGKILL never leaves a stale lock.
+The lock file is never opened through a symbolic link: a ``run.lock`` linked to another
+file would otherwise have that file truncated.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from nasbench_rss.atomic import open_nofollow, storage_error
 from nasbench_rss.errors import NasbenchError
 
 
@@ -27,8 +30,11 @@ class DirectoryLock:
         self._fd: int | None = None
 
     def acquire(self) -> "DirectoryLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise storage_error("create the directory of", self.path, error) from None
+        fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT, "lock")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -38,8 +44,12 @@ class DirectoryLock:
                 f"{self.what} is in use by another process (pid {holder}, lock {self.path}); "
                 "wait for it to finish or stop it, then rerun"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as error:
+            os.close(fd)
+            raise storage_error("write", self.path, error) from None
         self._fd = fd
         return self
 
