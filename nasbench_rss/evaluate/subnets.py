@@ -39,7 +39,7 @@ class BucketDraw:
 
     @property
     def label(self) -> str:
-        return f"{self.bucket.target:g}"
+        return self.bucket.key
 
     @property
     def reachable(self) -> bool:

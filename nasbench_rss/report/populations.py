@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from nasbench_rss.run.results import CellRecord
+from nasbench_rss.space.buckets import bucket_key
 
 Group = tuple[str, str]
 """(architecture, dataset): one panel of the paper's Fig. 3."""
@@ -46,11 +47,6 @@ class Bootstrap:
 def unique(items: Iterable[Any]) -> list[Any]:
     """Items in first-seen order, each once (suite order of runs, architectures, datasets)."""
     return list(dict.fromkeys(items))
-
-
-def bucket_label(target: float) -> str:
-    """A bucket's label as evaluation.json and result.json write it (``4``, ``12.5``)."""
-    return f"{target:g}"
 
 
 def populations(cells: list[CellRecord]) -> dict[tuple[str, str, str], Population]:
@@ -110,7 +106,7 @@ def bucket_facts(cells: list[CellRecord], groups: list[Group]) -> list[dict[str,
             settings = group_cells[0].evaluation if group_cells else {}
             buckets = [
                 {
-                    "label": bucket_label(t),
+                    "label": bucket_key(t),
                     "target": t,
                     "tolerance": settings.get("tolerance"),
                     "status": "not evaluated",

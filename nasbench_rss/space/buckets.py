@@ -38,6 +38,9 @@ ExpandLock = Literal["min", "max"] | None
 BucketMode = Literal["exact", "paper"]
 BUCKET_MODES: tuple[str, ...] = ("exact", "paper")
 
+OUTSIDE = "outside"
+"""The bucket key of a subnet in none of the buckets (exposure counts, reports)."""
+
 #: Integer weights of a tree node must stay below this so int64 sums are exact.
 _MAX_EXACT_WEIGHT = 2**62
 
@@ -66,11 +69,35 @@ class Bucket:
 
     @property
     def label(self) -> str:
+        """For people: ``4±0.5``."""
         return f"{self.target:g}±{self.tolerance:g}"
+
+    @property
+    def key(self) -> str:
+        """For files and reports: ``4``, ``12.5`` (what evaluation.json, result.json and report.json use)."""
+        return bucket_key(self.target)
 
     def contains_macs(self, macs: np.ndarray) -> np.ndarray:
         lo, hi = self.macs_window
         return (macs >= lo) & (macs <= hi)
+
+
+def bucket_key(target: float) -> str:
+    """The key of the bucket centred on ``target`` MFLOPs: ``f"{target:g}"``."""
+    return f"{target:g}"
+
+
+def bucket_of(mflops: float, targets: Sequence[float], tolerance: float) -> str:
+    """Key of the first bucket of ``targets`` that holds a subnet of ``mflops``, else :data:`OUTSIDE`.
+
+    Decided on integer MACs with :meth:`Bucket.contains_macs`, exactly as evaluation
+    draws subnets, so a subnet on a bucket's edge counts where it is evaluated.
+    """
+    macs = np.array([round(mflops * 1_000_000)])
+    for target in targets:
+        if Bucket(target, tolerance).contains_macs(macs)[0]:
+            return bucket_key(target)
+    return OUTSIDE
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,7 +11,7 @@ import numbers
 from typing import Iterable, Sequence
 
 from nasbench_rss.stats.checks import StatsError
-from nasbench_rss.train.exposure import OUTSIDE, bucket_label
+from nasbench_rss.space.buckets import OUTSIDE, bucket_key, bucket_of
 
 
 def exposure_shares(
@@ -20,7 +20,7 @@ def exposure_shares(
     """Share of all steps per bucket, keyed ``f"{target:g}"`` in bucket order, then ``"outside"``.
 
     ``subnets`` holds ``(mflops, optimizer steps)`` rows.  A subnet is in bucket ``t`` when
-    ``|mflops - t| <= tolerance``, by :func:`nasbench_rss.train.exposure.bucket_label` (the
+    ``|mflops - t| <= tolerance`` in integer MACs, by :func:`nasbench_rss.space.buckets.bucket_of` (the
     trainer's own rule, so shares match its counts).  Shares sum to 1, or are all 0.0 when
     there are no steps at all.
     """
@@ -33,7 +33,7 @@ def exposure_shares(
     for target in targets:
         if isinstance(target, bool) or not isinstance(target, numbers.Real) or not math.isfinite(target):
             raise StatsError(f"buckets must be finite numbers (MFLOP targets); got {target!r}")
-        label = f"{target:g}"
+        label = bucket_key(target)
         if label in steps:
             raise StatsError(f"buckets must be distinct; {target!r} repeats bucket {label!r} (buckets {list(targets)})")
         steps[label] = 0
@@ -48,7 +48,7 @@ def exposure_shares(
             raise StatsError(f"subnets[{index}]: mflops must be a finite number; got {mflops!r}")
         if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 0:
             raise StatsError(f"subnets[{index}]: steps must be an integer >= 0; got {count!r}")
-        steps[bucket_label(float(mflops), targets, float(tolerance))] += int(count)
+        steps[bucket_of(float(mflops), targets, float(tolerance))] += int(count)
 
     total = sum(steps.values())
     return {label: (count / total if total else 0.0) for label, count in steps.items()}
