@@ -20,7 +20,11 @@ from pathlib import Path
 from tabulate import tabulate
 
 from nasbench_rss.train.config import CellConfig
-from nasbench_rss.train.trainer import CellTrainer, build_cell, resolve_device
+from nasbench_rss.cell.directory import CellDirectory
+from nasbench_rss.plugins import get_registry
+from nasbench_rss.train.build import build_cell, provenance
+from nasbench_rss.train.device import resolve_device
+from nasbench_rss.train.loop import Trainer
 
 
 def main() -> None:
@@ -39,7 +43,9 @@ def main() -> None:
     trainers = {}
     for sampler in ("rss", "progressive-shrinking"):
         config = CellConfig(arch=args.arch, dataset=args.dataset, sampler=sampler, epochs=args.epochs, seed=args.seed, train_subset=args.train_subset)
-        trainers[sampler] = CellTrainer(build_cell(config, device), root / sampler, log=lambda message: None)
+        cell = build_cell(config, device)
+        made_by = provenance(cell, get_registry())
+        trainers[sampler] = Trainer(cell, CellDirectory(root / sampler), log=lambda message: None, provenance=made_by)
     results = {}
     for epoch in range(args.epochs):
         for name, trainer in trainers.items():
@@ -55,7 +61,7 @@ def main() -> None:
     rows = [[phase, phase_epochs[phase], f"{seconds:.1f}", f"{seconds / phase_epochs[phase]:.2f}"] for phase, seconds in phase_seconds.items()]
     print(tabulate(rows, headers=["PS phase", "epochs", "seconds", "s/epoch"]))
     rss, ps = results["rss"]["train_seconds"], results["progressive-shrinking"]["train_seconds"]
-    env = results["rss"]["environment"]
+    env = results["rss"]["provenance"]
     print(
         f"\n{args.arch} on {args.dataset} ({args.train_subset} images, batch 64, {args.epochs} epochs), "
         f"{env['device']} {env['device_name']} ({env['threads']} threads, {env['precision']}):"

@@ -1,6 +1,6 @@
 """Training throughput: nasbench-rss's trainer vs OFA's own pipeline, side by side.
 
-Ours: the real trainer (``CellTrainer``) running RSS on a Fashion-MNIST subset held on
+Ours: the real trainer (``train.loop.Trainer``) running RSS on a Fashion-MNIST subset held on
 the device, augmented batched (policy ``ofa``: random-resized-crop and flip).
 OFA's: its ``OFAMobileNetV3`` supernet fed by a torchvision ``DataLoader`` over
 ``torchvision.datasets.FashionMNIST`` with PIL transforms (resize 28->32, 3 channels as
@@ -34,7 +34,10 @@ from nasbench_rss.data.torchvision_data import resolve_root
 from nasbench_rss.seeding import numpy_rng
 from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.train.config import CellConfig
-from nasbench_rss.train.trainer import CellTrainer, build_cell, resolve_device, synchronize
+from nasbench_rss.cell.directory import EVENTS_FILE, CellDirectory
+from nasbench_rss.train.build import build_cell
+from nasbench_rss.train.device import resolve_device, synchronize
+from nasbench_rss.train.loop import Trainer
 
 
 def ofa_loader(root: Path, indices: list[int], workers: int, mean: float, std: float, seed: int):
@@ -108,7 +111,8 @@ def main() -> None:
         train_subset=args.train_subset, train={"augmentation": "ofa"},
     )  # fmt: skip
     cell = build_cell(config, device)
-    ours = CellTrainer(cell, Path(tempfile.mkdtemp(prefix="bench-throughput-")), log=lambda message: None)
+    directory = CellDirectory(Path(tempfile.mkdtemp(prefix="bench-throughput-")))
+    ours = Trainer(cell, directory, log=lambda message: None)
     root, _ = resolve_root(None)
     # the same images as our cell's subset (apply_subsets draws the train split from the first child stream)
     full, _ = load_dataset("fashion-mnist")
@@ -126,7 +130,7 @@ def main() -> None:
     rows, ours_rates, data_fractions = [], [], []
     for epoch in range(args.epochs):
         ours.run(epoch_limit=1)
-        event = ours.last_event
+        event = directory.read_jsonl(EVENTS_FILE).records[-1]
         subnet = Subnet.decode(cell.model.space, event["subnets"][0]["encoding"])
         rates = {}
         for workers, (net, optimizer, loader, history) in ofa_runs.items():
@@ -145,7 +149,7 @@ def main() -> None:
     headers = ["epoch", "subnet", "MFLOPs", "ours img/s"] + [f"OFA img/s ({w} workers)" for w in args.workers] + ["ours/OFA best", "data share"]
     print(tabulate(rows, headers=headers))
     best_ofa = max((statistics.fmean(h) for *_, h in ofa_runs.values()))
-    env = f"{device} ({torch.get_num_threads()} threads, {cell.autocast_dtype or 'fp32'}, {'channels_last' if cell.channels_last else 'contiguous'})"
+    env = f"{device} ({torch.get_num_threads()} threads, {cell.numerics.describe()['precision']}, {cell.numerics.describe()['memory_format']})"
     print(f"\nFashion-MNIST, {args.train_subset} images, batch 64, {args.epochs} RSS epochs on {env}")
     print(f"ours {statistics.fmean(ours_rates):.0f} img/s, OFA best {best_ofa:.0f} img/s: ratio {statistics.fmean(ours_rates) / best_ofa:.2f} (target >= 1.5)")
     print(f"data loading + augmentation: {100 * statistics.fmean(data_fractions):.1f}% of epoch time (target <= 5%)")

@@ -1,4 +1,9 @@
-from nasbench_rss.train.exposure import OUTSIDE, Exposure, bucket_label
+from nasbench_rss.space.buckets import OUTSIDE, PAPER_BUCKETS, PAPER_TOLERANCE, bucket_of
+from nasbench_rss.train.observers.exposure import Exposure
+
+
+def bucket_label(mflops, targets=PAPER_BUCKETS, tolerance=PAPER_TOLERANCE):
+    return bucket_of(mflops, targets, tolerance)
 
 
 def test_bucket_label_uses_the_tolerance_inclusively():
@@ -6,6 +11,8 @@ def test_bucket_label_uses_the_tolerance_inclusively():
     assert bucket_label(5.49) == OUTSIDE
     assert bucket_label(13.6) == "14"
     assert bucket_label(7.0, targets=(6, 8), tolerance=1.0) == "6"
+    # Decided on integer MACs, as evaluation draws subnets: 5.5 MFLOPs (5500000 MACs) is in bucket 6 +- 0.5.
+    assert bucket_label(5.5) == "6" and bucket_label(5.499999) == OUTSIDE
 
 
 def test_exposure_accumulates_steps_per_subnet_and_bucket():

@@ -10,16 +10,13 @@ import torch
 from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH
 from nasbench_rss.arch.layout import Shape
 from nasbench_rss.data.torchvision_data import DEBIAN_FASHION_MNIST_DIR
+from nasbench_rss.cell.directory import CellDirectory
+from nasbench_rss.cell.runner import RunnerEvents, train_cell
 from nasbench_rss.space.subnet import Subnet
-from nasbench_rss.train import trainer as trainer_module
+from nasbench_rss.train import loop as loop_module
+from nasbench_rss.train.build import build_cell
 from nasbench_rss.train.config import CellConfig
-from nasbench_rss.train.trainer import (
-    CellMismatch,
-    TrainingDiverged,
-    accumulate_gradients,
-    build_cell,
-    train_cell,
-)
+from nasbench_rss.train.loop import CellMismatch, TrainingDiverged, accumulate_gradients
 
 SYNTHETIC = {"train_size": 128, "test_size": 32, "num_classes": 4, "channels": 1, "image_size": 16}
 
@@ -41,8 +38,13 @@ def read_events(out):
     return [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
 
 
+def checkpoint(out) -> dict:
+    epochs, path = CellDirectory(out).latest_checkpoint()
+    return torch.load(path, weights_only=True)
+
+
 def weights(out) -> dict[str, torch.Tensor]:
-    return torch.load(out / "checkpoint.pt", weights_only=False)["model"]
+    return checkpoint(out)["model"]
 
 
 def assert_same_weights(a: dict, b: dict, atol: float = 1e-6) -> None:
@@ -51,12 +53,22 @@ def assert_same_weights(a: dict, b: dict, atol: float = 1e-6) -> None:
         torch.testing.assert_close(a[name], b[name], atol=atol, rtol=0, msg=name)
 
 
-def quiet(_message: str) -> None:
-    pass
+class Quiet(RunnerEvents):
+    def __init__(self) -> None:
+        self.steps: list[tuple[int, int, int]] = []
+
+    def log(self, message: str) -> None:
+        pass
+
+    def step(self, epoch: int, done: int, steps: int) -> None:
+        self.steps.append((epoch, done, steps))
+
+
+quiet = Quiet()
 
 
 def test_cell_writes_config_events_checkpoint_and_result(tmp_path):
-    result = train_cell(cell_config(epochs=2), tmp_path, device="cpu", log=quiet)
+    result = train_cell(cell_config(epochs=2), tmp_path, device="cpu", events=quiet)
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["sampler_options"]["distribution"] == "per-dimension"
     assert config["train"]["lr"] == 0.01 and config["train"]["momentum"] == 0.9  # defaults resolved
@@ -78,13 +90,13 @@ def test_cell_writes_config_events_checkpoint_and_result(tmp_path):
     assert result["train_seconds"] == pytest.approx(sum(e["seconds"] for e in events))
     assert result["exposure"]["total_subnet_steps"] == 8
     assert sum(result["exposure"]["buckets"].values()) == 8
-    assert result["environment"]["device"] == "cpu"
+    assert result["provenance"]["device"] == "cpu" and result["provenance"]["threads"] == torch.get_num_threads()
     assert json.loads((tmp_path / "result.json").read_text()) == result
 
 
 def test_loss_falls_on_synthetic_data(tmp_path):
     config = cell_config(sampler="single", sampler_options={"subnet": "smallest"}, epochs=6, lr=0.1, augmentation="none")
-    train_cell(config, tmp_path, device="cpu", log=quiet)
+    train_cell(config, tmp_path, device="cpu", events=quiet)
     losses = [e["train_loss"] for e in read_events(tmp_path)]
     assert losses[-1] < 0.7 * losses[0], losses
 
@@ -92,7 +104,7 @@ def test_loss_falls_on_synthetic_data(tmp_path):
 def test_same_seed_same_subnets_and_weights_other_seed_differs(tmp_path):
     runs = {}
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
-        train_cell(cell_config(sampler="per-batch", sampler_options={"k": 2}, epochs=2, seed=seed), tmp_path / name, device="cpu", log=quiet)
+        train_cell(cell_config(sampler="per-batch", sampler_options={"k": 2}, epochs=2, seed=seed), tmp_path / name, device="cpu", events=quiet)
         runs[name] = ([e["subnets"] for e in read_events(tmp_path / name)], weights(tmp_path / name))
     assert runs["a"][0] == runs["b"][0]
     assert_same_weights(runs["a"][1], runs["b"][1], atol=0)
@@ -103,7 +115,7 @@ def test_global_torch_rng_is_left_alone(tmp_path):
     torch.manual_seed(1234)
     expected = torch.rand(3)
     torch.manual_seed(1234)
-    train_cell(cell_config(epochs=1), tmp_path, device="cpu", log=quiet)
+    train_cell(cell_config(epochs=1), tmp_path, device="cpu", events=quiet)
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -119,16 +131,16 @@ def test_global_torch_rng_is_left_alone(tmp_path):
 )
 def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path, sampler, epochs, stops):
     config = cell_config(sampler=sampler, epochs=epochs)
-    whole = train_cell(config, tmp_path / "whole", device="cpu", log=quiet)
+    whole = train_cell(config, tmp_path / "whole", device="cpu", events=quiet)
 
     out = tmp_path / "pieces"
     done = 0
     for stop in stops:
-        assert train_cell(config, out, device="cpu", log=quiet, epoch_limit=stop - done) is None
+        assert train_cell(config, out, device="cpu", events=quiet, epoch_limit=stop - done) is None
         done = stop
         assert not (out / "result.json").exists()
         assert len(read_events(out)) == stop
-    pieces = train_cell(config, out, device="cpu", log=quiet)
+    pieces = train_cell(config, out, device="cpu", events=quiet)
 
     assert_same_weights(weights(tmp_path / "whole"), weights(out))
     strip = lambda events: [{k: v for k, v in e.items() if k not in ("seconds", "images_per_second")} for e in events]
@@ -138,17 +150,17 @@ def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path, sampler,
 
 def test_events_of_an_epoch_without_checkpoint_are_dropped_on_resume(tmp_path):
     config = cell_config(epochs=3)
-    train_cell(config, tmp_path, device="cpu", log=quiet, epoch_limit=1)
+    train_cell(config, tmp_path, device="cpu", events=quiet, epoch_limit=1)
     with open(tmp_path / "events.jsonl", "a") as file:  # as if killed after the event, before the checkpoint
         file.write(json.dumps({"event": "epoch", "epoch": 1, "stale": True}) + "\n")
-    train_cell(config, tmp_path, device="cpu", log=quiet)
+    train_cell(config, tmp_path, device="cpu", events=quiet)
     events = read_events(tmp_path)
     assert [e["epoch"] for e in events] == [0, 1, 2]
     assert not any(e.get("stale") for e in events)
 
 
 def test_progressive_shrinking_phases_lrs_and_teacher(tmp_path):
-    result = train_cell(cell_config(sampler="progressive-shrinking", epochs=6), tmp_path, device="cpu", log=quiet)
+    result = train_cell(cell_config(sampler="progressive-shrinking", epochs=6), tmp_path, device="cpu", events=quiet)
     events = read_events(tmp_path)
     assert [e["phase"] for e in events] == ["supernet", "kernel", "depth-1", "depth-2", "expand-1", "expand-2"]
     scales = [1, 1 / 2.7, 1 / 32.5, 1 / 10.8, 1 / 32.5, 1 / 10.8]
@@ -157,8 +169,7 @@ def test_progressive_shrinking_phases_lrs_and_teacher(tmp_path):
     assert per_step == [1, 1, 2, 2, 4, 4]
     largest = MOBILENET_V3_ARCH.space().largest().encode()
     assert [row["encoding"] for row in events[0]["subnets"]] == [largest]
-    checkpoint = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
-    assert checkpoint["teacher"] is not None
+    assert checkpoint(tmp_path)["teacher"] is not None
     assert result["exposure"]["total_subnet_steps"] == sum(4 * p for p in per_step)
 
 
@@ -187,42 +198,43 @@ def test_summed_gradients_equal_the_sum_of_single_subnet_gradients():
 def test_nan_loss_stops_the_cell_naming_epoch_and_step_and_keeps_earlier_files(tmp_path, monkeypatch):
     config = cell_config(epochs=3)
     calls = {"n": 0}
-    real = trainer_module.F.cross_entropy
+    real = loop_module.F.cross_entropy
 
     def poisoned(logits, labels, **kwargs):
         calls["n"] += 1
         loss = real(logits, labels, **kwargs)
         return loss * float("nan") if calls["n"] == 4 + 3 else loss  # epoch 1, step 2 (4 steps per epoch)
 
-    monkeypatch.setattr(trainer_module.F, "cross_entropy", poisoned)
-    with pytest.raises(TrainingDiverged, match=r"epoch 1 step 2"):
-        train_cell(config, tmp_path, device="cpu", log=quiet)
+    monkeypatch.setattr(loop_module.F, "cross_entropy", poisoned)
+    # Epochs and steps counted from 1 in messages (the issue: "the checkpoint of epoch -1").
+    with pytest.raises(TrainingDiverged, match=r"at epoch 2 step 3 .*the checkpoint after epoch 1 "):
+        train_cell(config, tmp_path, device="cpu", events=quiet)
     events = read_events(tmp_path)
     assert [e["event"] for e in events] == ["epoch", "diverged"]
-    assert events[1]["epoch"] == 1 and events[1]["step"] == 2
-    assert torch.load(tmp_path / "checkpoint.pt", weights_only=False)["epochs_done"] == 1
+    assert events[1]["epoch"] == 1 and events[1]["step"] == 2 and events[1]["loss"] == "nan"
+    assert checkpoint(tmp_path)["epochs_done"] == 1 and [p.name for _, p in CellDirectory(tmp_path).checkpoints()] == ["checkpoint-1.pt"]
     assert not (tmp_path / "result.json").exists()
 
 
 def test_a_directory_of_another_cell_is_refused_and_a_finished_cell_is_read_back(tmp_path):
-    first = train_cell(cell_config(epochs=1), tmp_path, device="cpu", log=quiet)
-    assert train_cell(cell_config(epochs=1), tmp_path, device="cpu", log=quiet) == first
+    first = train_cell(cell_config(epochs=1), tmp_path, device="cpu", events=quiet)
+    assert train_cell(cell_config(epochs=1), tmp_path, device="cpu", events=quiet) == first
     with pytest.raises(CellMismatch, match="seed"):
-        train_cell(cell_config(epochs=1, seed=5), tmp_path, device="cpu", log=quiet)
+        train_cell(cell_config(epochs=1, seed=5), tmp_path, device="cpu", events=quiet)
 
 
 def test_bad_inputs_are_clear_errors(tmp_path):
     from nasbench_rss.errors import NasbenchError
 
     with pytest.raises(NasbenchError, match="available"):
-        train_cell(cell_config(sampler="no-such-sampler"), tmp_path / "a", device="cpu", log=quiet)
+        train_cell(cell_config(sampler="no-such-sampler"), tmp_path / "a", device="cpu", events=quiet)
     with pytest.raises(NasbenchError, match="k"):
-        train_cell(cell_config(sampler="per-batch", sampler_options={"k": 0}), tmp_path / "b", device="cpu", log=quiet)
+        train_cell(cell_config(sampler="per-batch", sampler_options={"k": 0}), tmp_path / "b", device="cpu", events=quiet)
     with pytest.raises(NasbenchError, match="warmup_epochs"):
-        train_cell(cell_config(epochs=2, warmup_epochs=2), tmp_path / "c", device="cpu", log=quiet)
+        train_cell(cell_config(epochs=2, warmup_epochs=2), tmp_path / "c", device="cpu", events=quiet)
     if not torch.cuda.is_available():
         with pytest.raises(NasbenchError, match="no CUDA device"):
-            train_cell(cell_config(), tmp_path / "d", device="cuda", log=quiet)
+            train_cell(cell_config(), tmp_path / "d", device="cuda", events=quiet)
 
 
 def test_build_cell_puts_data_and_model_on_the_device():
@@ -243,7 +255,7 @@ def test_a_cell_trains_on_real_fashion_mnist(tmp_path):
         arch="mobilenet-v3", dataset="fashion-mnist", dataset_options={"root": str(tmp_path / "data")},
         sampler="rss", epochs=1, seed=0, train_subset=256, test_subset=100, train={"augmentation": "ofa"},
     )  # fmt: skip
-    result = train_cell(config, tmp_path / "cell", device="cpu", log=quiet)
+    result = train_cell(config, tmp_path / "cell", device="cpu", events=quiet)
     assert result["dataset"] == {
         "name": "fashion-mnist", "train_images": 256, "test_images": 100, "num_classes": 10, "channels": 1, "image_size": 32,
     }  # fmt: skip
@@ -256,9 +268,9 @@ def test_a_cell_trains_on_real_fashion_mnist(tmp_path):
 
 def test_architecture_options_shape_the_supernet_and_are_recorded(tmp_path):
     config = cell_config(epochs=1).model_copy(update={"arch_options": {"kernel": [3], "expand": [3, 4]}})
-    steps = []
-    result = train_cell(config, tmp_path, device="cpu", log=quiet, on_step=lambda *position: steps.append(position))
+    events = Quiet()
+    result = train_cell(config, tmp_path, device="cpu", events=events)
     assert result["config"]["arch_options"] == {"kernel": [3], "expand": [3, 4], "depth": [2, 3, 4]}
     trained = [subnet["encoding"] for subnet in read_events(tmp_path)[0]["subnets"]]
     assert all(set(encoding.replace("-", "")[0::2]) == {"3"} for encoding in trained)  # every kernel is 3
-    assert steps == [(0, 1, 4), (0, 2, 4), (0, 3, 4), (0, 4, 4)]  # on_step after each of the 4 steps
+    assert events.steps == [(0, 1, 4), (0, 2, 4), (0, 3, 4), (0, 4, 4)]  # a step event after each of the 4 steps

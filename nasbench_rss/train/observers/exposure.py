@@ -2,6 +2,8 @@
 
 The paper argues that exposure, not interference, decides which subnets end up good; so
 every cell counts it.  A step that trains k subnets counts one step for each of them.
+Each epoch's record gets the subnets it trained (with their MFLOPs and steps) and the
+cumulative steps per bucket; the result gets the whole count.
 """
 
 from __future__ import annotations
@@ -9,18 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
-from nasbench_rss.space.buckets import PAPER_BUCKETS, PAPER_TOLERANCE
-
-OUTSIDE = "outside"
-"""Bucket label of subnets in none of the buckets."""
-
-
-def bucket_label(mflops: float, targets: Sequence[float] = PAPER_BUCKETS, tolerance: float = PAPER_TOLERANCE) -> str:
-    """Label (e.g. ``"8"``) of the bucket ``mflops`` falls in, or ``"outside"``."""
-    for target in targets:
-        if abs(mflops - target) <= tolerance:
-            return f"{target:g}"
-    return OUTSIDE
+from nasbench_rss.space.buckets import OUTSIDE, PAPER_BUCKETS, PAPER_TOLERANCE, bucket_key, bucket_of
+from nasbench_rss.space.subnet import Subnet
+from nasbench_rss.train.observers.base import StepInfo, TrainingRun, TrainObserver
 
 
 class Exposure:
@@ -39,10 +32,10 @@ class Exposure:
             self.mflops[encoding] = mflops
 
     def buckets(self) -> dict[str, int]:
-        out = {f"{t:g}": 0 for t in self.targets}
+        out = {bucket_key(t): 0 for t in self.targets}
         out[OUTSIDE] = 0
         for encoding, steps in self.steps.items():
-            out[bucket_label(self.mflops[encoding], self.targets, self.tolerance)] += steps
+            out[bucket_of(self.mflops[encoding], self.targets, self.tolerance)] += steps
         return out
 
     def state_dict(self) -> dict[str, Any]:
@@ -65,3 +58,38 @@ class Exposure:
             "distinct_subnets": len(self.steps),
             "subnets": subnets,
         }
+
+
+class ExposureObserver(TrainObserver):
+    """Counts the subnets of every step; adds ``subnets`` and ``exposure_buckets`` to each epoch."""
+
+    state_key = "exposure"
+
+    def __init__(self) -> None:
+        self.exposure = Exposure()
+        self._epoch: Counter[Subnet] = Counter()
+        self._flops = None
+
+    def on_train_start(self, run: TrainingRun) -> None:
+        self._flops = run.cell.sampler.context.flops
+
+    def on_epoch_start(self, epoch, phase) -> None:
+        self._epoch = Counter()
+
+    def on_step(self, step: StepInfo) -> None:
+        self._epoch.update(step.subnets)
+
+    def on_epoch_end(self, epoch: int, record: dict[str, Any]) -> None:
+        rows = [(subnet.encode(), self._flops.mflops(subnet), n) for subnet, n in self._epoch.items()]
+        self.exposure.add(rows)
+        record["subnets"] = [{"encoding": enc, "mflops": mflops, "steps": n} for enc, mflops, n in rows]
+        record["exposure_buckets"] = self.exposure.buckets()
+
+    def on_train_end(self, result: dict[str, Any]) -> None:
+        result["exposure"] = self.exposure.to_dict()
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.exposure.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.exposure.load_state_dict(state)

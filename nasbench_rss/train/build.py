@@ -1,0 +1,123 @@
+"""Building a cell: its plugins resolved, its data on the device, its supernet and sampler.
+
+Everything a cell is made of comes from its :class:`CellConfig` and the plugin registry,
+so a worker process can rebuild the cell from its ``cell.json`` alone.  The cell's
+provenance (which code, plugins, libraries, device and numerics made it) is derived here,
+where all of them are at hand.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+import nasbench_rss
+from nasbench_rss import DISTRIBUTION_NAME
+from nasbench_rss.arch.layout import Shape
+from nasbench_rss.arch.options import architecture_space
+from nasbench_rss.cell.provenance import source_digest
+from nasbench_rss.clock import timestamp
+from nasbench_rss.data.augment import BatchAugmenter, prepare
+from nasbench_rss.data.dataset import ImageDataset
+from nasbench_rss.data.loader import BatchLoader
+from nasbench_rss.data.registry import load_dataset
+from nasbench_rss.data.subset import apply_subsets
+from nasbench_rss.environment import device_name
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.plugins import Entry, PluginRegistry, get_registry
+from nasbench_rss.samplers.base import Sampler, SamplerContext
+from nasbench_rss.samplers.registry import build_sampler
+from nasbench_rss.seeding import forked_global_rng, numpy_rng, torch_generator
+from nasbench_rss.train.config import CellConfig
+from nasbench_rss.train.device import Numerics
+
+
+@dataclass
+class Cell:
+    """A cell's resolved parts: everything the loop and the evaluation need."""
+
+    config: CellConfig
+    resolved: dict[str, Any]
+    """The config with every plugin option filled in (``config.json``)."""
+    device: torch.device
+    dataset: ImageDataset
+    shape: Shape
+    model: nn.Module
+    sampler: Sampler
+    augmenter: BatchAugmenter
+    loader: BatchLoader
+    numerics: Numerics
+    plugins: tuple[Entry, ...]
+    """The registry entries the cell uses: its architecture, dataset and sampler."""
+
+
+def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistry | None = None) -> Cell:
+    """Resolve the plugins, load the data onto ``device`` and build supernet and sampler."""
+    train = config.train
+    registry = registry or get_registry()
+    arch_entry = registry.get("architecture", config.arch)
+    arch = arch_entry.factory()
+    dataset, dataset_options = load_dataset(config.dataset, config.dataset_options)
+    dataset = apply_subsets(dataset, config.train_subset, config.test_subset, numpy_rng(config.seed, "subset"))
+    dataset = prepare(dataset, train.image_size).to(device)
+    shape = Shape(in_channels=dataset.channels, num_classes=dataset.num_classes, image_size=train.image_size)
+    space, arch_options = architecture_space(arch_entry, config.arch_options)
+    context = SamplerContext(space=space, epochs=config.epochs, rng=numpy_rng(config.seed, "sampler"), flops=arch.flops_table(shape, space))
+    sampler = build_sampler(config.sampler, config.sampler_options, context, registry=registry)
+
+    numerics = Numerics.choose(train, device)
+    with forked_global_rng(config.seed, "init", device):
+        model = arch.build(shape, space, dropout=train.dropout)
+    model = model.to(device, memory_format=numerics.memory_format)
+    augmenter = BatchAugmenter(train.augmentation, dataset, channels_last=numerics.channels_last)
+    loader = BatchLoader(
+        dataset.train_images,
+        dataset.train_labels,
+        batch_size=train.batch_size,
+        transform=augmenter,
+        generator=torch_generator(config.seed, "data-order", device),
+        aug_generator=torch_generator(config.seed, "augmentation", device),
+        drop_last=train.drop_last,
+    )
+    if len(loader) == 0:
+        raise NasbenchError(
+            f"train_subset: {len(dataset.train_labels)} training images give no batch of {train.batch_size} with drop_last; "
+            "use more images, a smaller batch_size or drop_last false"
+        )
+    resolved = config.model_dump(mode="json")
+    resolved["dataset_options"] = dataset_options
+    resolved["sampler_options"] = sampler.config.model_dump(mode="json")
+    resolved["arch_options"] = arch_options
+    entries = (arch_entry, registry.get("dataset", config.dataset), registry.get("sampler", config.sampler))
+    return Cell(config, resolved, device, dataset, shape, model, sampler, augmenter, loader, numerics, entries)
+
+
+def provenance(cell: Cell, registry: PluginRegistry, observers: tuple[Entry, ...] = ()) -> dict[str, Any]:
+    """What this process would make the cell with: code, plugins, libraries, device, numerics, threads."""
+    entries = (*cell.plugins, *observers)
+    code = {DISTRIBUTION_NAME: {"version": nasbench_rss.__version__, "source": source_digest("nasbench_rss")}}
+    for entry in entries:
+        module = registry.plugin_module(entry.plugin)
+        code.setdefault(entry.distribution, {"version": entry.version, "source": source_digest(module)})
+    return {
+        "recorded": timestamp(),
+        "code": code,
+        "plugins": [
+            {"kind": e.kind, "name": e.name, "plugin": e.plugin, "distribution": e.distribution, "version": e.version}
+            for e in entries
+        ],
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "device": str(cell.device),
+        "device_type": cell.device.type,
+        "device_name": device_name(cell.device),
+        "threads": torch.get_num_threads(),
+        **cell.numerics.describe(),
+    }

@@ -1,0 +1,335 @@
+"""The training loop of one cell: epochs of steps, a checkpoint after each, the result at the end.
+
+Rerunning a cell resumes from its latest checkpoint and ends with the weights an
+uninterrupted run would have had: the checkpoint carries the supernet, optimizer, sampler
+state, teacher, every RNG stream and every observer's state.  What is measured about
+training (exposure, time, progress) is computed by observers (see ``observers/base.py``);
+the loop only trains, records each epoch's loss, accuracy and learning rates, and stops
+with an error naming the epoch and step when the loss stops being finite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any, Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from nasbench_rss.cell.directory import CONFIG_FILE, EVENTS_FILE, RESULT_FILE, RESULT_FORMAT, CellDirectory
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.samplers.base import Phase
+from nasbench_rss.seeding import forked_global_rng
+from nasbench_rss.space.subnet import Subnet
+from nasbench_rss.train.build import Cell
+from nasbench_rss.train.checkpoint import load_checkpoint, save_checkpoint, weights_digest
+from nasbench_rss.train.distill import soft_cross_entropy
+from nasbench_rss.train.observers.base import StepInfo, TrainingRun, TrainObserver
+from nasbench_rss.train.observers.exposure import ExposureObserver
+from nasbench_rss.train.observers.progress import ProgressObserver
+from nasbench_rss.train.observers.timing import TimingObserver
+from nasbench_rss.train.optimizer import make_optimizer, set_learning_rate
+from nasbench_rss.train.schedule import learning_rate
+
+
+class TrainingDiverged(NasbenchError, RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+class CellMismatch(NasbenchError):
+    """A cell directory holds a different cell than the one asked for."""
+
+
+class Trainer:
+    """Trains ``cell`` in ``directory``: from scratch, from its checkpoint, or not at all when it is trained."""
+
+    def __init__(
+        self,
+        cell: Cell,
+        directory: CellDirectory,
+        observers: Sequence[TrainObserver] = (),
+        *,
+        log: Callable[[str], None] = print,
+        provenance: dict[str, Any] | None = None,
+    ) -> None:
+        """``observers`` watch training besides the built-in exposure, progress and timing ones;
+        ``provenance`` (what made the cell) is copied into the result."""
+        self.cell = cell
+        self.directory = directory
+        self.log = log
+        self.provenance = provenance
+        self.exposure = ExposureObserver()
+        self.timing = TimingObserver()
+        # Timing last: it starts each epoch last and ends it first (observers nest).
+        self.observers: list[TrainObserver] = [*observers, self.exposure, ProgressObserver(log), self.timing]
+        self.model = cell.model
+        self.sampler = cell.sampler
+        # Every parameter holds a (zero) gradient from the start and ``zero_grad`` keeps it
+        # (set_to_none=False), so each step's SGD update moves every parameter by momentum and
+        # weight decay, whether or not its layer was active: what OFA's code did (torch 1.x
+        # zeroed, never freed, gradients) once a layer had been used, made independent of
+        # history so that a resumed run updates exactly as an uninterrupted one.
+        for param in self.model.parameters():
+            if param.requires_grad and param.grad is None:
+                param.grad = torch.zeros_like(param)
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.teacher: nn.Module | None = None
+        self.next_epoch = 0
+
+    # ------------------------------------------------------------------ files
+    def check_directory(self) -> None:
+        """The directory holds this cell or nothing (then its config is written)."""
+        stored = self.directory.read_json(CONFIG_FILE)
+        if stored is None:
+            self.directory.write_json(CONFIG_FILE, self.cell.resolved)
+        elif stored != self.cell.resolved:
+            differ = sorted(k for k in set(stored) | set(self.cell.resolved) if stored.get(k) != self.cell.resolved.get(k))
+            raise CellMismatch(
+                f"{self.directory.path}: holds a different cell (fields {', '.join(differ)} differ from "
+                f"{self.directory.file(CONFIG_FILE)}); use another --out directory or delete this one"
+            )
+
+    def _reconcile_events(self, epochs_done: int) -> None:
+        """Keep the event lines of the checkpointed epochs only (a run killed after writing an
+        epoch's line but before its checkpoint left one more), and drop a torn last line."""
+        events = self.directory.read_jsonl(EVENTS_FILE)
+        kept = [e for e in events.records if e.get("event") == "epoch" and e.get("epoch", -1) < epochs_done]
+        if events.torn or len(kept) != len(events.records):
+            if events.torn:
+                self.log(f"{self.directory.file(EVENTS_FILE)}: dropped a torn last line (a process was killed while writing it)")
+            self.directory.rewrite_jsonl(EVENTS_FILE, kept)
+
+    # ------------------------------------------------------------- checkpoint
+    def _rng_states(self) -> dict[str, Any]:
+        loader = self.cell.loader
+        states = {"data_order": loader.generator.get_state(), "augmentation": loader.aug_generator.get_state(), "torch": torch.get_rng_state()}
+        if self.cell.device.type == "cuda":
+            states["cuda"] = torch.cuda.get_rng_state(self.cell.device)
+        return states
+
+    def _set_rng_states(self, states: dict[str, Any]) -> None:
+        loader = self.cell.loader
+        # Generator states are CPU byte tensors whatever the generator's device (map_location moved them).
+        loader.generator.set_state(states["data_order"].cpu())
+        loader.aug_generator.set_state(states["augmentation"].cpu())
+        torch.set_rng_state(states["torch"].cpu())
+        if "cuda" in states:
+            torch.cuda.set_rng_state(states["cuda"].cpu(), self.cell.device)
+
+    def _save_checkpoint(self) -> None:
+        save_checkpoint(
+            self.directory,
+            self.next_epoch,
+            {
+                "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict() if self.optimizer is not None else None,
+                "teacher": self.teacher.state_dict() if self.teacher is not None else None,
+                "sampler": self.sampler.state_dict(),
+                "rng": self._rng_states(),
+                "observers": {o.state_key: o.state_dict() for o in self.observers if o.state_key},
+            },
+        )
+
+    def _restore(self, checkpoint: dict[str, Any]) -> None:
+        self.next_epoch = int(checkpoint["epochs_done"])
+        self.model.load_state_dict(checkpoint["model"])
+        self.sampler.load_state_dict(checkpoint["sampler"])
+        states = checkpoint.get("observers") or {}
+        for observer in self.observers:
+            if observer.state_key and observer.state_key in states:
+                observer.load_state_dict(states[observer.state_key])
+        if checkpoint["teacher"] is not None:
+            self.teacher = self._snapshot_teacher()
+            self.teacher.load_state_dict(checkpoint["teacher"])
+        if self.next_epoch < self.cell.config.epochs:
+            index, phase = self.sampler.phase_at(self.next_epoch)
+            if self.next_epoch != self.sampler.phase_start(index):  # resuming mid-phase: same optimizer state
+                self.optimizer = make_optimizer(self.model, self.cell.config.train, self.cell.config.train.lr * phase.lr_scale)
+                self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self._set_rng_states(checkpoint["rng"])
+
+    # ------------------------------------------------------------------- loop
+    def run(self, epoch_limit: int | None = None) -> dict[str, Any] | None:
+        """Train to the last epoch (or ``epoch_limit`` more epochs); the result, or None if stopped early."""
+        self.check_directory()
+        result = self.directory.read_json(RESULT_FILE)
+        if result is not None:
+            return result
+        latest = self.directory.latest_checkpoint()
+        checkpoint = load_checkpoint(latest[1], self.cell.device) if latest else None
+        device = self.cell.device
+        try:
+            with forked_global_rng(self.cell.config.seed, "dropout", device):
+                if checkpoint is not None:
+                    self._restore(checkpoint)
+                    del checkpoint
+                self._reconcile_events(self.next_epoch)
+                run = TrainingRun(self.cell, self.directory, self.next_epoch, self.log)
+                for observer in self.observers:
+                    observer.on_train_start(run)
+                stop = self.cell.config.epochs if epoch_limit is None else min(self.cell.config.epochs, self.next_epoch + epoch_limit)
+                while self.next_epoch < stop:
+                    record = self._train_epoch(self.next_epoch)
+                    self.directory.append_jsonl(EVENTS_FILE, record)
+                    self.next_epoch += 1
+                    self._save_checkpoint()
+                if self.next_epoch < self.cell.config.epochs:
+                    return None
+                result = self._result()
+                for observer in self.observers:
+                    observer.on_train_end(result)
+        finally:
+            for observer in self.observers:
+                observer.close()
+        self.directory.write_json(RESULT_FILE, result)
+        return result
+
+    def _start_phase(self, phase: Phase) -> None:
+        if phase.reorganize_expand_stage is not None:
+            self.model.reorganize_channels(phase.reorganize_expand_stage)
+        # A fresh optimizer per phase, as OFA starts each task anew (momentum would also
+        # no longer match channels that were just re-ordered).
+        self.optimizer = make_optimizer(self.model, self.cell.config.train, self.cell.config.train.lr * phase.lr_scale)
+
+    def _snapshot_teacher(self) -> nn.Module:
+        """A frozen copy of the full network (the largest subnet), as a static module."""
+        teacher = self.model.extract(self.model.space.largest())
+        for param in teacher.parameters():
+            param.requires_grad_(False)
+        return teacher
+
+    def _train_epoch(self, epoch: int) -> dict[str, Any]:
+        cell, train = self.cell, self.cell.config.train
+        device, loader, model = cell.device, cell.loader, self.model
+        index, phase = self.sampler.phase_at(epoch)
+        phase_start = self.sampler.phase_start(index)
+        steps = len(loader)
+        total_steps = phase.epochs * steps
+        warmup_steps = train.warmup_epochs * steps if index == 0 else 0
+        if warmup_steps >= total_steps and train.warmup_epochs:
+            raise NasbenchError(f"warmup_epochs: {train.warmup_epochs} leaves no epoch of the first phase ({phase.epochs} epochs) after warmup")
+        if phase.kd_ratio > 0 and self.teacher is None:
+            raise NasbenchError(f"sampler {cell.config.sampler}: phase {phase.name!r} distils, but no earlier phase snapshots a teacher")
+        base_lr = train.lr * phase.lr_scale
+
+        for observer in self.observers:
+            observer.on_epoch_start(epoch, phase)
+        if epoch == phase_start:
+            self._start_phase(phase)
+        optimizer = self.optimizer
+        model.train()
+        if self.teacher is not None:
+            self.teacher.train()  # as OFA: the teacher runs in train mode (batch statistics), without gradients
+        step_losses = torch.zeros(steps, device=device)
+        loss_sum = torch.zeros((), device=device)
+        correct = torch.zeros((), device=device, dtype=torch.int64)
+        seen = images = passes = 0  # forward passes x batch, images consumed, subnet passes
+        autocast = cell.numerics.autocast(device)
+        lr_start = lr = learning_rate(base_lr, (epoch - phase_start) * steps, total_steps, train.lr_schedule, warmup_steps)
+        for step, (inputs, labels) in enumerate(loader):
+            subnets = self.sampler.subnets(epoch, step)
+            lr = learning_rate(base_lr, (epoch - phase_start) * steps + step, total_steps, train.lr_schedule, warmup_steps)
+            set_learning_rate(optimizer, lr)
+            optimizer.zero_grad(set_to_none=False)
+            teacher_logits = None
+            if phase.kd_ratio > 0:
+                with torch.no_grad(), autocast:
+                    teacher_logits = self.teacher(inputs)
+            losses, step_correct = accumulate_gradients(
+                model, subnets, inputs, labels, autocast, train.label_smoothing, teacher_logits, phase.kd_ratio
+            )
+            optimizer.step()
+            correct += step_correct
+            seen += labels.shape[0] * len(subnets)
+            passes += len(subnets)
+            images += labels.shape[0]
+            step_loss = losses.sum()
+            step_losses[step] = step_loss / len(subnets)
+            loss_sum += step_loss
+            info = StepInfo(epoch, step, steps, tuple(subnets), losses, int(labels.shape[0]), lr)
+            for observer in self.observers:
+                observer.on_step(info)
+        if phase.snapshot_teacher and epoch == phase_start + phase.epochs - 1:
+            self.teacher = self._snapshot_teacher()
+
+        finite = torch.isfinite(step_losses)
+        if not bool(finite.all()):
+            bad = int((~finite).nonzero()[0])
+            self.directory.append_jsonl(EVENTS_FILE, {"event": "diverged", "epoch": epoch, "step": bad, "loss": str(float(step_losses[bad]))})
+            kept = f"the checkpoint after epoch {epoch} and the events before it are kept" if epoch else "no epoch finished, so there is no checkpoint yet"
+            raise TrainingDiverged(
+                f"{self.directory.path}: loss is {float(step_losses[bad])} at epoch {epoch + 1} step {bad + 1} "
+                f"(phase {phase.name!r}, lr {base_lr:g} x schedule); {kept}"
+            )
+        record: dict[str, Any] = {
+            "event": "epoch",
+            "epoch": epoch,
+            "phase": phase.name,
+            "phase_index": index,
+            "train_loss": float(loss_sum) / passes,
+            "train_accuracy": int(correct) / seen,
+            "lr_start": lr_start,
+            "lr_end": lr,
+            "steps": steps,
+            "images": images,
+            "subnet_passes": passes,
+        }
+        for observer in reversed(self.observers):
+            observer.on_epoch_end(epoch, record)
+        return record
+
+    def _result(self) -> dict[str, Any]:
+        cell = self.cell
+        epochs = self.directory.read_jsonl(EVENTS_FILE).records
+        return {
+            "format": RESULT_FORMAT,
+            "complete": True,
+            "config": cell.resolved,
+            "sampler": self.sampler.describe(),
+            "dataset": {
+                "name": cell.dataset.name,
+                "train_images": int(cell.dataset.train_labels.numel()),
+                "test_images": int(cell.dataset.test_labels.numel()),
+                "num_classes": cell.dataset.num_classes,
+                "channels": cell.dataset.channels,
+                "image_size": cell.shape.image_size,
+            },
+            "weights": weights_digest(self.model.state_dict()),
+            "final_train_loss": epochs[-1]["train_loss"],
+            "final_train_accuracy": epochs[-1]["train_accuracy"],
+            "provenance": self.provenance,
+        }
+
+
+def accumulate_gradients(
+    model: nn.Module,
+    subnets: list[Subnet],
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    autocast: contextlib.AbstractContextManager = contextlib.nullcontext(),
+    label_smoothing: float = 0.0,
+    teacher_logits: torch.Tensor | None = None,
+    kd_ratio: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Forward and backward each subnet on the batch; their gradients add up in ``.grad``.
+
+    Summing (not averaging) is what OFA and the paper do when a step trains several
+    subnets.  Returns each subnet's loss (a tensor, one per subnet) and the number of
+    correct predictions, on the device (no synchronisation).
+    """
+    losses = []
+    correct = torch.zeros((), device=inputs.device, dtype=torch.int64)
+    for subnet in subnets:
+        if model.active is not subnet:
+            model.set_active(subnet)
+        with autocast:
+            logits = model(inputs)
+        loss = F.cross_entropy(logits.float(), labels, label_smoothing=label_smoothing)
+        if teacher_logits is not None and kd_ratio > 0:
+            loss = loss + kd_ratio * soft_cross_entropy(logits, teacher_logits)
+        loss.backward()
+        losses.append(loss.detach())
+        correct += (logits.detach().argmax(1) == labels).sum()
+    return torch.stack(losses), correct

@@ -1,0 +1,1 @@
+"""What watches training: the TrainObserver protocol and the built-in observers."""
