@@ -1,33 +1,38 @@
 """A trained cell's population evaluation: every listed subnet recalibrated and tested.
 
-Reads the cell's last checkpoint (the trained supernet), draws the subnet list (see
-``subnets``), reuses every subnet already measured under the same calibration key (the
-cell's ``evaluation.jsonl``), measures the rest (appending each record as it finishes)
-and writes ``evaluation.json``.  Calibration images are drawn from the cell's training
-images with the evaluation seed, so every sampler trained on the same data and seed is
-recalibrated on the same images; they get the test-time preprocessing (no random
-augmentation), so the set is fixed.
+Loads the cell's last checkpoint (checking it holds the weights ``result.json`` was made
+from), draws the subnet list (see ``subnets``), reuses every subnet already measured
+under the same *measurement key* (the cell's ``evaluation.jsonl``), measures the rest
+(appending each record as it finishes) and writes ``evaluation.json``.
+
+The measurement key is what decides one subnet's numbers: the calibration protocol, a
+digest of the weights, and the code, libraries, device, numerics and threads measuring
+them.  A cell retrained with different weights, or evaluated by other code, measures
+again instead of mixing old numbers in.
+
+Calibration images are drawn from the cell's training images with the evaluation seed,
+so every sampler trained on the same data and seed is recalibrated on the same images;
+they get the test-time preprocessing (no random augmentation), so the set is fixed.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import torch
 
-from nasbench_rss import atomic
-from nasbench_rss.environment import device_name
+from nasbench_rss.cell.directory import EVALUATION_FILE, RESULT_FILE, RESULT_FORMAT, SUBNET_RECORDS_FILE, CellDirectory
+from nasbench_rss.cell.provenance import identity
+from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.evaluate.config import EvaluationConfig
-from nasbench_rss.evaluate.files import EVALUATION_FILE, EVALUATION_FORMAT, SUBNET_RECORDS_FILE, read_evaluation
 from nasbench_rss.evaluate.measure import SubnetEvaluator
 from nasbench_rss.evaluate.subnets import BucketDraw, draw_population, population_hash
-from nasbench_rss.run.layout import timestamp
+from nasbench_rss.hashing import json_hash
 from nasbench_rss.seeding import numpy_rng
-from nasbench_rss.train.trainer import CHECKPOINT_FILE, RESULT_FILE, Cell
+from nasbench_rss.train.build import Cell
+from nasbench_rss.train.checkpoint import load_checkpoint, weights_digest
 
 FLOPS_DEFINITION = (
     "MFLOPs are millions of multiply-accumulates of the conv and linear layers (squeeze-and-excitation included; "
@@ -36,11 +41,11 @@ FLOPS_DEFINITION = (
 )
 
 OnSubnet = Callable[[str, int, int], None]
-"""``on_subnet(bucket_label, done, total)`` after each subnet (progress; may raise to stop)."""
+"""``on_subnet(bucket_key, done, total)`` after each subnet (progress; may raise to stop)."""
 
 
 class EvaluationError(NasbenchError):
-    """A cell cannot be evaluated as configured (not trained, too few images)."""
+    """A cell cannot be evaluated as configured (not trained, too few images, weights that do not match)."""
 
 
 def calibration_images(cell: Cell, config: EvaluationConfig) -> torch.Tensor:
@@ -56,61 +61,65 @@ def calibration_images(cell: Cell, config: EvaluationConfig) -> torch.Tensor:
     return cell.augmenter.evaluate(cell.dataset.train_images[index])
 
 
-def load_trained_weights(cell: Cell, cell_dir: Path) -> None:
-    """Load the last checkpoint's supernet into ``cell.model`` (the cell must be trained)."""
-    if not (cell_dir / RESULT_FILE).exists():
-        raise EvaluationError(f"{cell_dir}: not trained yet (no {RESULT_FILE}); train it with `nasbench-rss run` first")
-    checkpoint = torch.load(cell_dir / CHECKPOINT_FILE, map_location=cell.device, weights_only=False)
-    cell.model.load_state_dict(checkpoint["model"])
+def load_trained_weights(cell: Cell, directory: CellDirectory) -> str:
+    """Load the trained supernet into ``cell.model``; the digest of its weights.
 
-
-def read_subnet_records(cell_dir: Path, calibration_key: str) -> dict[str, dict[str, Any]]:
-    """Records of subnets already measured under ``calibration_key``, by encoding.
-
-    A torn last line (the process was killed while appending) is ignored: that subnet is
-    simply measured again.
+    The last checkpoint must hold the weights ``result.json`` records: a checkpoint swapped
+    or retrained after the result was written would otherwise be measured under its name.
     """
-    records: dict[str, dict[str, Any]] = {}
-    try:
-        lines = (cell_dir / SUBNET_RECORDS_FILE).read_text().splitlines()
-    except FileNotFoundError:
-        return records
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if record.get("calibration_key") == calibration_key:
-            records[record["encoding"]] = record
-    return records
+    result = directory.read_json(RESULT_FILE)
+    latest = directory.latest_checkpoint()
+    if result is None or latest is None:
+        missing = RESULT_FILE if result is None else "checkpoint"
+        raise EvaluationError(f"{directory.path}: not trained yet (no {missing}); train it with `nasbench-rss run` first")
+    checkpoint = load_checkpoint(latest[1], cell.device)
+    cell.model.load_state_dict(checkpoint["model"])
+    digest = weights_digest(checkpoint["model"])
+    if digest != result.get("weights"):
+        raise EvaluationError(
+            f"{latest[1]}: holds weights {digest}, but {directory.file(RESULT_FILE)} was made from weights "
+            f"{result.get('weights')}; the checkpoint was replaced after training: delete {RESULT_FILE} and rerun to "
+            "complete the cell from its checkpoint"
+        )
+    return digest
 
 
-def _append_record(cell_dir: Path, record: dict[str, Any]) -> None:
-    with open(cell_dir / SUBNET_RECORDS_FILE, "a") as file:
-        file.write(json.dumps(record) + "\n")
-        file.flush()
+def measurement_key(config: EvaluationConfig, weights: str, environment: dict[str, Any]) -> str:
+    """Hash of everything one subnet's accuracy and loss depend on (besides the test set, which
+    the cell's config fixes): calibration protocol, weights, code, device, numerics, threads."""
+    return json_hash({"calibration": config.calibration_key, "weights": weights, "environment": {**identity(environment), "threads": environment.get("threads")}})
+
+
+def read_subnet_records(directory: CellDirectory, key: str) -> dict[str, dict[str, Any]]:
+    """Records of subnets already measured under ``key``, by encoding (a torn last line is dropped)."""
+    records = directory.read_jsonl(SUBNET_RECORDS_FILE).records
+    return {record["encoding"]: record for record in records if record.get("key") == key}
 
 
 def evaluate_cell(
     cell: Cell,
-    cell_dir: str | Path,
+    directory: CellDirectory,
     config: EvaluationConfig,
     cell_id: str,
+    environment: dict[str, Any],
     log: Callable[[str], None] = print,
     on_subnet: OnSubnet | None = None,
 ) -> dict[str, Any]:
-    """Evaluate the trained cell in ``cell_dir``; the ``evaluation.json`` content.
+    """Evaluate the trained cell in ``directory``; the ``evaluation.json`` content.
 
-    Returns at once when ``evaluation.json`` is already current for ``config``.
+    ``environment`` is this process's provenance (see ``train.build.provenance``).  Returns
+    at once when ``evaluation.json`` is already current for ``config`` and the weights.
     """
-    cell_dir = Path(cell_dir)
-    current = read_evaluation(cell_dir, config)
+    current = directory.evaluation(config.config_hash, directory.read_json(RESULT_FILE))
     if current is not None:
         return current
-    load_trained_weights(cell, cell_dir)
+    weights = load_trained_weights(cell, directory)
+    key = measurement_key(config, weights, environment)
     table = cell.sampler.context.flops
     draws = draw_population(table, config)
-    known = read_subnet_records(cell_dir, config.calibration_key)
+    if directory.drop_torn_line(SUBNET_RECORDS_FILE):
+        log(f"{directory.file(SUBNET_RECORDS_FILE)}: dropped a torn last line (a process was killed while writing it); that subnet is measured again")
+    known = read_subnet_records(directory, key)
     total = sum(len(draw.subnets) for draw in draws)
     todo = sum(1 for draw in draws for subnet in draw.subnets if subnet.encode() not in known)
     for draw in draws:
@@ -128,17 +137,16 @@ def evaluate_cell(
             cell.dataset.test_labels,
             config.recalibration_batch_size,
             config.batch_size,
-            cell.autocast_dtype,
+            cell.numerics.autocast_dtype,
         )
-    done = 0
-    measured_now = 0
+    done = measured_now = 0
     for draw in draws:
         for subnet in draw.subnets:
             encoding = subnet.encode()
             if encoding not in known:
                 score = evaluator.score(subnet)
                 record = {
-                    "calibration_key": config.calibration_key,
+                    "key": key,
                     "encoding": encoding,
                     "mflops": table.mflops(subnet),
                     "accuracy": score.accuracy,
@@ -146,7 +154,7 @@ def evaluate_cell(
                     "seconds": score.seconds,
                     "time": timestamp(),
                 }
-                _append_record(cell_dir, record)
+                directory.append_jsonl(SUBNET_RECORDS_FILE, record)
                 known[encoding] = record
                 measured_now += 1
             done += 1
@@ -156,7 +164,8 @@ def evaluate_cell(
             accuracies = [known[s.encode()]["accuracy"] for s in draw.subnets]
             log(f"evaluation: bucket {draw.label}: {len(accuracies)} subnets, mean accuracy {sum(accuracies) / len(accuracies):.4f}")
     evaluation = _evaluation_document(cell, config, cell_id, draws, known, measured_now, time.perf_counter() - started)
-    atomic.write_json(cell_dir / EVALUATION_FILE, evaluation)
+    evaluation.update(weights=weights, key=key, environment={**environment, "finished": timestamp()})
+    directory.write_json(EVALUATION_FILE, evaluation)
     return evaluation
 
 
@@ -192,7 +201,7 @@ def _evaluation_document(
     table = cell.sampler.context.flops
     total = sum(len(draw.subnets) for draw in draws)
     return {
-        "format": EVALUATION_FORMAT,
+        "format": RESULT_FORMAT,
         "cell": cell_id,
         "config": config.model_dump(mode="json"),
         "config_hash": config.config_hash,
@@ -207,11 +216,4 @@ def _evaluation_document(
         "seconds": seconds,
         "evaluated_now": measured_now,
         "reused": total - measured_now,
-        "environment": {
-            "device": str(cell.device),
-            "device_name": device_name(cell.device),
-            "threads": torch.get_num_threads(),
-            "precision": "bf16 autocast" if cell.autocast_dtype is not None else "fp32",
-            "finished": timestamp(),
-        },
     }

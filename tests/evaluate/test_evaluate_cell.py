@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
 import torch
 
-from nasbench_rss.evaluate.cell import EvaluationError, calibration_images, evaluate_cell, load_trained_weights
+from nasbench_rss.atomic import write_json
+from nasbench_rss.cell.directory import EVALUATION_FILE, RESULT_FILE, SUBNET_RECORDS_FILE, CellDirectory
+from nasbench_rss.cell.runner import RunnerEvents, train_cell
+from nasbench_rss.evaluate import cell as evaluate_module
+from nasbench_rss.evaluate.cell import EvaluationError, calibration_images, load_trained_weights
 from nasbench_rss.evaluate.config import EvaluationConfig
-from nasbench_rss.evaluate.files import EVALUATION_FILE, SUBNET_RECORDS_FILE, read_evaluation
 from nasbench_rss.evaluate.measure import SubnetEvaluator, SubnetScore
 from nasbench_rss.evaluate.recalibrate import batch_norms, recalibrate_bn
+from nasbench_rss.plugins import get_registry
 from nasbench_rss.seeding import forked_global_rng
+from nasbench_rss.train.build import build_cell, provenance
+from nasbench_rss.train.checkpoint import CheckpointError, weights_digest
 from nasbench_rss.train.config import CellConfig
-from nasbench_rss.train.trainer import CHECKPOINT_FILE, CellTrainer, build_cell
 
 SYNTHETIC = {"train_size": 128, "test_size": 64, "num_classes": 4, "channels": 1, "image_size": 16, "noise": 0.3}
 # MobileNetV3 at 1x16x16 with 4 classes spans 2.37 to 7.60 MFLOPs.
@@ -26,6 +32,21 @@ def quiet(_message: str) -> None:
     pass
 
 
+class Quiet(RunnerEvents):
+    def log(self, message: str) -> None:
+        pass
+
+
+def evaluate_cell(cell, directory, config, cell_id, log=quiet, environment=None):
+    """The evaluation of ``cell`` in ``directory`` with this process's provenance."""
+    environment = environment or provenance(cell, get_registry())
+    return evaluate_module.evaluate_cell(cell, CellDirectory(directory), config, cell_id, environment, log)
+
+
+def latest_checkpoint(directory):
+    return CellDirectory(directory).latest_checkpoint()[1]
+
+
 def cell_config(sampler: str = "rss", epochs: int = 2, sampler_options=None) -> CellConfig:
     return CellConfig(
         arch="mobilenet-v3", dataset="synthetic", dataset_options=SYNTHETIC, sampler=sampler,
@@ -34,10 +55,10 @@ def cell_config(sampler: str = "rss", epochs: int = 2, sampler_options=None) -> 
 
 
 def trained(tmp_path, name: str = "cell", **kwargs):
-    """A trained cell (in memory, with its directory)."""
-    cell = build_cell(cell_config(**kwargs), torch.device("cpu"))
-    CellTrainer(cell, tmp_path / name, quiet).run()
-    return cell, tmp_path / name
+    """A trained cell (built anew in memory, with its directory)."""
+    config = cell_config(**kwargs)
+    train_cell(config, tmp_path / name, "cpu", events=Quiet())
+    return build_cell(config, torch.device("cpu")), tmp_path / name
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +82,7 @@ def evaluator(cell, config=EVALUATION) -> SubnetEvaluator:
 
 def test_recalibration_sets_bn_statistics_to_the_calibration_images_statistics(trained_cell):
     cell, directory = trained_cell
-    load_trained_weights(cell, directory)
+    load_trained_weights(cell, CellDirectory(directory))
     model = cell.model
     model.set_active(model.space.smallest())
     images = calibration_images(cell, EVALUATION)
@@ -123,15 +144,18 @@ def test_evaluation_records_every_subnet_and_skips_unreachable_buckets(trained_c
             # accuracy is a whole number of the 64 test images
             assert record["accuracy"] * 64 == pytest.approx(round(record["accuracy"] * 64))
     assert evaluation["test_images"] == 64 and evaluation["evaluated_now"] == 6 and evaluation["reused"] == 0
-    assert read_evaluation(directory, EVALUATION) == json.loads((directory / EVALUATION_FILE).read_text())
-    assert read_evaluation(directory, EVALUATION.model_copy(update={"per_bucket": 3})) is None  # stale under other settings
+    cell_dir = CellDirectory(directory)
+    result = cell_dir.read_json(RESULT_FILE)
+    assert evaluation["weights"] == result["weights"]
+    assert cell_dir.evaluation(EVALUATION.config_hash, result) == json.loads((directory / EVALUATION_FILE).read_text())
+    assert cell_dir.evaluation(EVALUATION.model_copy(update={"per_bucket": 3}).config_hash, result) is None  # stale under other settings
 
 
 def test_evaluation_leaves_the_trained_checkpoint_alone(trained_cell, tmp_path):
     cell, directory = copy_of(trained_cell, tmp_path)
-    before = (directory / CHECKPOINT_FILE).read_bytes()
+    before = latest_checkpoint(directory).read_bytes()
     evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
-    assert (directory / CHECKPOINT_FILE).read_bytes() == before
+    assert latest_checkpoint(directory).read_bytes() == before
 
 
 def test_measured_subnets_are_not_measured_again(trained_cell, tmp_path, monkeypatch):
@@ -190,3 +214,75 @@ def test_an_untrained_cell_or_too_few_training_images_is_an_error(trained_cell, 
     too_many = EVALUATION.model_copy(update={"recalibration_images": 512})
     with pytest.raises(EvaluationError, match="recalibration_images: 512 is more than the cell's 128 training images"):
         evaluate_cell(cell, directory, too_many, "c", quiet)
+
+
+def retrain_with_other_weights(directory) -> str:
+    """What retraining a cell whose result and checkpoint were deleted can do: other weights, same settings."""
+    path = latest_checkpoint(directory)
+    state = torch.load(path, weights_only=True)
+    first = next(name for name, tensor in state["model"].items() if tensor.is_floating_point())
+    state["model"][first] = state["model"][first] + 0.5
+    torch.save(state, path)
+    result = json.loads((directory / RESULT_FILE).read_text())
+    result["weights"] = weights_digest(state["model"])
+    write_json(directory / RESULT_FILE, result)
+    return result["weights"]
+
+
+def test_retrained_weights_are_measured_again_not_reported_from_old_records(trained_cell, tmp_path, monkeypatch):
+    cell, directory = copy_of(trained_cell, tmp_path)
+    first = evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
+    new_weights = retrain_with_other_weights(directory)
+    cell_dir = CellDirectory(directory)
+    assert cell_dir.evaluation(EVALUATION.config_hash, cell_dir.read_json(RESULT_FILE)) is None  # the old evaluation.json is stale
+    calls = []
+    real_score = SubnetEvaluator.score
+    monkeypatch.setattr(SubnetEvaluator, "score", lambda self, s: calls.append(s) or real_score(self, s))
+    second = evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
+    assert len(calls) == 6 and second["evaluated_now"] == 6 and second["weights"] == new_weights != first["weights"]
+    assert second["key"] != first["key"]
+
+
+def test_a_checkpoint_replaced_after_training_is_refused(trained_cell, tmp_path):
+    cell, directory = copy_of(trained_cell, tmp_path)
+    path = latest_checkpoint(directory)
+    state = torch.load(path, weights_only=True)
+    first = next(name for name, tensor in state["model"].items() if tensor.is_floating_point())
+    state["model"][first] = state["model"][first] * 2
+    torch.save(state, path)
+    with pytest.raises(EvaluationError, match="the checkpoint was replaced after training"):
+        evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
+
+
+class _Payload:
+    """A pickle that runs code when loaded without weights_only."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_crafted_checkpoint_is_refused_without_running_it(trained_cell, tmp_path):
+    cell, directory = copy_of(trained_cell, tmp_path)
+    marker = tmp_path / "pwned"
+    path = latest_checkpoint(directory)
+    torch.save({"format": 2, "epochs_done": 2, "model": _Payload(marker)}, path)
+    with pytest.raises(CheckpointError, match="refused: it holds more than tensors and plain values"):
+        evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)
+    assert not marker.exists()
+    torch.load(path, weights_only=False)  # the payload is live: loading it unsafely runs it
+    assert marker.exists()
+
+
+def test_environment_changes_the_measurement_key(trained_cell, tmp_path):
+    cell, directory = copy_of(trained_cell, tmp_path)
+    environment = provenance(cell, get_registry())
+    first = evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet, environment)
+    (directory / EVALUATION_FILE).unlink()
+    other = {**environment, "torch": "0.0-other"}
+    second = evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet, other)
+    assert second["evaluated_now"] == 6 and second["key"] != first["key"]
+    records = CellDirectory(directory).read_jsonl(SUBNET_RECORDS_FILE).records
+    assert len(records) == 12 and {r["key"] for r in records} == {first["key"], second["key"]}
