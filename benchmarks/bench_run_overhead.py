@@ -1,10 +1,14 @@
-"""What ``nasbench-rss run`` costs on top of training: a worker process per cell, locks, manifest.
+"""What ``nasbench-rss run`` costs on top of the work: worker processes, locks, manifest, planning.
 
-The same suite's cells are trained twice, side by side in one invocation: once by
-``run_suite`` (a worker process per cell, as the command does) and once in this process
-with ``train_cell`` (no runner).  The difference in wall time per cell is the runner's
-overhead (interpreter and torch start-up, data loading in the worker, bookkeeping); the
-cells' own ``train_seconds`` show the training itself was alike.
+The same suite's cells are run twice, side by side in one invocation: once by
+``run_suite`` (the local executor: a worker process per cell, forked from a fork server
+that has torch loaded) and once in this process, one after the other, by ``CellRunner``
+itself (the same build, training and evaluation, no runner around it).  Neither writes the
+report.  The difference in wall time per cell is the runner's overhead; the cells' own
+``train_seconds`` show the training itself was alike.
+
+The in-process pass runs second, so it also gets whatever the first pass warmed up (file
+caches); the overhead is if anything overstated.
 
     python benchmarks/bench_run_overhead.py                      # suites/smoke.yaml
     python benchmarks/bench_run_overhead.py --suite suites/quick.yaml --only '*/rss-short/*'
@@ -21,12 +25,18 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from nasbench_rss.cell.directory import CellDirectory
+from nasbench_rss.cell.runner import CellRunner, CellSpec, RunnerEvents
 from nasbench_rss.run import open_run, run_suite
 from nasbench_rss.run.orchestrate import select_cells
 from nasbench_rss.suite import load_suite
-from nasbench_rss.train.trainer import train_cell
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class Quiet(RunnerEvents):
+    def log(self, message: str) -> None:
+        pass
 
 
 def main() -> None:
@@ -39,16 +49,20 @@ def main() -> None:
     suite = load_suite(args.suite)
     cells = select_cells(suite.cells(), args.only)
     root = Path(tempfile.mkdtemp(prefix="bench-run-overhead-"))
+    device = args.device or suite.device
 
     started = time.perf_counter()
-    run_suite(suite, root / "runner", only=args.only, device=args.device, stream=io.StringIO(), interactive=False)
+    run_suite(suite, root / "runner", only=args.only, device=args.device, stream=io.StringIO(), interactive=False, report=False)
     runner_wall = time.perf_counter() - started
     runner_train = {c.id: c.result["train_seconds"] for c in open_run(root / "runner").cells() if c.result}
 
     direct_train, started = {}, time.perf_counter()
     for cell in cells:
-        result = train_cell(cell.config, root / "direct" / cell.id, device=args.device or suite.device, log=lambda _: None)
-        direct_train[cell.id] = result["train_seconds"]
+        directory = CellDirectory(root / "direct" / cell.id)
+        runner = CellRunner(directory, CellSpec(cell.id, cell.config, cell.evaluation), device=device, events=Quiet())
+        with directory.lock():
+            runner.execute()
+        direct_train[cell.id] = runner.result["train_seconds"]
     direct_wall = time.perf_counter() - started
 
     rows = [[cid, f"{runner_train[cid]:.1f}", f"{direct_train[cid]:.1f}"] for cid in direct_train]

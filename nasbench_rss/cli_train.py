@@ -63,7 +63,7 @@ def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
 
 def handle_train(args: argparse.Namespace, out: TextIO) -> int:
     from nasbench_rss.train.config import CellConfig
-    from nasbench_rss.train.trainer import train_cell
+    from nasbench_rss.cell.runner import train_cell
 
     try:
         config = CellConfig(

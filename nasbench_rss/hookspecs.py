@@ -42,6 +42,8 @@ HOOKS_BY_KIND: dict[str, str] = {
     "sampler": "register_samplers",
     "dataset": "register_datasets",
     "reporter": "register_reporters",
+    "executor": "register_executors",
+    "observer": "register_observers",
 }
 
 
@@ -83,4 +85,27 @@ def register_reporters(register: Register) -> None:
     object with ``write(report, out_dir) -> list[Path]``; ``report`` is a
     :class:`nasbench_rss.report.Report` with ``.analysis`` (every number, as ``report.json``
     holds them), ``.document`` (the blocks the Markdown and HTML reports render) and ``.figures``.
+    """
+
+
+@hookspec
+def register_executors(register: Register) -> None:
+    """Register executors, which run a suite's cells (in local processes, on a cluster, ...).
+
+    The registered name is what ``nasbench-rss run --executor`` takes.
+    ``Registration.factory(options, context)`` (``options`` an instance of ``options_model``
+    or None; ``context`` a :class:`nasbench_rss.run.executors.base.ExecutorContext`) returns
+    a :class:`nasbench_rss.run.executors.base.Executor`: ``run(jobs, progress)`` runs each
+    job's cell with :class:`nasbench_rss.cell.runner.CellRunner` and returns every job's outcome.
+    """
+
+
+@hookspec
+def register_observers(register: Register) -> None:
+    """Register training observers, which watch a cell's training (TensorBoard scalars, probes).
+
+    A suite turns one on by name (``observers: [tensorboard]``), ``nasbench-rss train`` with
+    ``--observer NAME``.  ``Registration.factory(options)`` (an instance of ``options_model``,
+    or None) returns a :class:`nasbench_rss.train.observers.base.TrainObserver`; it is built
+    in the worker that trains the cell, once per cell.
     """

@@ -39,6 +39,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "nasbench_rss.data.plugin",
     "nasbench_rss.samplers.plugin",
     "nasbench_rss.report.plugin",
+    "nasbench_rss.train.observers.plugin",
+    "nasbench_rss.run.executors.plugin",
 )
 """Modules of this package registered as plugins, in this order, before any entry point."""
 
@@ -346,6 +348,13 @@ class PluginRegistry:
     def plugins(self) -> tuple[PluginInfo, ...]:
         """Plugins that loaded, in registration order (including those that register nothing)."""
         return tuple(self._plugins.values())
+
+    def plugin_module(self, name: str) -> str:
+        """The module that plugin ``name`` registered from (its code is what a cell's provenance hashes)."""
+        plugin = self._pm.get_plugin(name)
+        if plugin is None:
+            raise UnknownName(f"unknown plugin {name!r}; plugins: {', '.join(self._plugins) or 'none'}")
+        return getattr(plugin, "__name__", None) or type(plugin).__module__
 
     def _table(self, kind: str) -> dict[str, Entry]:
         try:

@@ -99,7 +99,7 @@ def _cell_row(cell: CellRecord) -> dict[str, Any]:
         "status": cell.status,
         "epochs": cell.epochs,
         "epochs_done": cell.epochs_done,
-        "trained": cell.status == "complete",
+        "trained": cell.trained,
         "evaluated": cell.evaluated,
         "reason": why_missing(cell),
         "directory": str(cell.directory),
@@ -112,9 +112,15 @@ def why_missing(cell: CellRecord) -> str | None:
         return "not trained yet (pending)"
     if cell.status == "interrupted":
         return f"interrupted after {cell.epochs_done} of {cell.epochs} epochs (rerun the suite to resume)"
+    if cell.status == "damaged":
+        return f"damaged: {' '.join(str(cell.problem).split())[:300]}"
     if cell.status == "failed":
         error = " ".join(str((cell.failure or {}).get("error", "unknown error")).split())
-        return f"failed: {error[:300]}"
+        stage = "in evaluation" if cell.trained else "in training"
+        return f"failed {stage}: {error[:300]}"
     if not cell.evaluated:
-        return "trained, but its population is not evaluated under the suite's evaluation settings (no current evaluation.json)"
+        return (
+            "trained, but its population is not evaluated under the suite's evaluation settings and its current weights "
+            "(no current evaluation.json)"
+        )
     return None

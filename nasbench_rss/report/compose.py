@@ -342,6 +342,15 @@ def _method_section(doc: Document, analysis: dict[str, Any]) -> None:
         items.append(f"Host: {host.get('name')}, {host.get('platform')}, {host.get('cpu_count')} CPUs.")
     for env in method.get("cell_environments", []):
         items.append("Cells trained with " + ", ".join(f"{k} {v}" for k, v in env.items()) + ".")
+    for code in method.get("cell_code", []):
+        items.append(f"Cells trained by the code of {code}.")
+    if method.get("cell_plugins"):
+        items.append("Plugins the cells used: " + "; ".join(method["cell_plugins"]) + ".")
+    for change in method.get("resumed_under_changes", []):
+        items.append(
+            f"Warning: {change['cell']} was resumed after epoch {change['epochs_done']} under a changed environment "
+            f"({'; '.join(change['changes'])}): its training mixes the two."
+        )
     if method.get("mixed_environments"):
         items.append(
             "Mixed environments: cells of this directory were made with different "

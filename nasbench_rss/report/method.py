@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from nasbench_rss.cell.provenance import describe_code
 from nasbench_rss.report.comparisons import HOLM_FAMILY
 from nasbench_rss.report.populations import Bootstrap, Group, unique
 from nasbench_rss.run.results import CellRecord, RunDirectory
@@ -44,9 +45,9 @@ def method(run: RunDirectory, cells: list[CellRecord], groups: list[Group], boot
                     "calibration_images": p.get("calibration_images"),
                 }
             )
+    provenances = [(c, c.result.get("provenance") or {}) for c in cells if c.result is not None]
     environments = unique(
-        tuple((key, str(env.get(key))) for key in ("device_name", "precision", "threads", "torch"))
-        for env in ((c.result.get("environment") or {}) for c in cells if c.result is not None)
+        tuple((key, str(prov.get(key))) for key in ("device_name", "precision", "threads", "torch")) for _, prov in provenances
     )
     return {
         "flops_definition": definitions[0] if definitions else FLOPS_FALLBACK,
@@ -73,6 +74,15 @@ def method(run: RunDirectory, cells: list[CellRecord], groups: list[Group], boot
             for inv in manifest.get("invocations", [])
         ],
         "cell_environments": [dict(env) for env in environments],
+        "cell_code": unique(describe_code(prov.get("code") or {}) for _, prov in provenances),
+        "cell_plugins": unique(
+            f"{p['kind']} {p['name']} from {p['distribution']} {p['version']}" for _, prov in provenances for p in prov.get("plugins", [])
+        ),
+        "resumed_under_changes": [
+            {"cell": cell.id, "epochs_done": change.get("epochs_done"), "changes": change.get("changes", [])}
+            for cell, prov in provenances
+            for change in prov.get("resumed_under", [])
+        ],
     }
 
 

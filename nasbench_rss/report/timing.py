@@ -90,7 +90,7 @@ def _cell(cell: CellRecord) -> dict[str, Any]:
         "train_seconds": seconds,
         "seconds_per_epoch": seconds / epochs,
         "images_per_second": result.get("images_per_second"),
-        "device": (result.get("environment") or {}).get("device_name"),
+        "device": (result.get("provenance") or {}).get("device_name"),
     }
 
 

@@ -8,22 +8,16 @@
         print(cell.id, cell.status, cell.result and cell.result["train_seconds"])
 """
 
-from nasbench_rss.run.orchestrate import (
-    EXIT_COMPLETE,
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_INVALID,
-    RunError,
-    RunSummary,
-    run_suite,
-)
+from nasbench_rss.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_STORAGE
+from nasbench_rss.run.orchestrate import RunError, RunSummary, run_suite
 from nasbench_rss.run.results import CellRecord, RunDirectory, open_run
 
 __all__ = [
-    "EXIT_COMPLETE",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_STORAGE",
     "CellRecord",
     "RunDirectory",
     "RunError",

@@ -19,7 +19,7 @@ import torch
 
 from nasbench_rss.environment import device_name, git_state, versions
 from nasbench_rss.plugins import PluginRegistry
-from nasbench_rss.run.layout import timestamp
+from nasbench_rss.clock import timestamp
 
 MANIFEST_FORMAT = 1
 _ENVIRONMENT_KEYS = ("git", "versions", "plugins", "device", "host")
@@ -85,13 +85,15 @@ def _summarise(manifest: dict[str, Any]) -> dict[str, Any]:
     manifest["ended"] = latest["ended"]
     manifest["updated"] = latest["ended"] or latest["started"]
     manifest["mixed_environments"] = sorted(
-        {key for key in ("git", "versions", "device") for inv in manifest["invocations"] if _comparable(inv, key) != _comparable(latest, key)}
+        {key for key in ("git", "versions", "plugins", "device") for inv in manifest["invocations"] if _comparable(inv, key) != _comparable(latest, key)}
     )
     return manifest
 
 
 def _comparable(invocation: dict[str, Any], key: str) -> Any:
-    value = invocation[key]
+    value = invocation.get(key)
     if key == "device":
         return (value["type"], value["name"])
+    if key == "plugins":  # which distributions at which versions; not the order they loaded in
+        return sorted((p["distribution"], p["version"], p["plugin"]) for p in value or [])
     return value

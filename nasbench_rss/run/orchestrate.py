@@ -3,14 +3,17 @@
 Rerunning the same suite into the same directory skips complete cells (trained and
 evaluated), evaluates trained ones whose evaluation is missing or stale, resumes
 interrupted ones from their last checkpoint and retries failed ones; a failing cell is
-recorded and the others go on.  The report (``RUN_DIR/report``) is written at the end,
+recorded and the others go on.  A cell with a damaged file is not run: the summary says
+which file and how to recover.  The report (``RUN_DIR/report``) is written at the end,
 partial or not.  Nothing is written by a dry run.
+
+The runner plans and keeps the books (manifest, summary, report); an executor plugin
+(``local`` by default) runs the cells.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,29 +22,21 @@ from typing import TYPE_CHECKING, Any, Sequence, TextIO
 from tabulate import tabulate
 
 from nasbench_rss import atomic
-from nasbench_rss.errors import NasbenchError
-from nasbench_rss.evaluate.files import read_evaluation
-from nasbench_rss.plugins import get_registry
+from nasbench_rss.cell.directory import CELL_FILE, CellDirectory, CellState
+from nasbench_rss.errors import NasbenchError, StorageError
+from nasbench_rss.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STORAGE
+from nasbench_rss.locks import DirectoryLock
+from nasbench_rss.plugins import PluginRegistry, get_registry
 from nasbench_rss.run import manifest as manifests
-from nasbench_rss.run.executor import Job, LocalExecutor, job_slots
-from nasbench_rss.run.layout import (
-    CELL_FILE,
-    CELLS_DIR,
-    LOCK_FILE,
-    MANIFEST_FILE,
-    SUITE_FILE,
-    CellState,
-    cell_state,
-    read_json,
-)
-from nasbench_rss.run.lock import DirectoryLock
+from nasbench_rss.run.executors.base import ExecutorContext, Job
+from nasbench_rss.run.layout import CELLS_DIR, HISTORY_DIR, LOCK_FILE, MANIFEST_FILE, RUN_FILES, SUITE_FILE, read_manifest
 from nasbench_rss.run.progress import Progress, format_duration
+from nasbench_rss.run.workload import cell_workload
 
 if TYPE_CHECKING:
     from nasbench_rss.suite import PlannedCell, Suite
 
-EXIT_COMPLETE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INVALID = 0, 1, 2, 4
-HISTORY_DIR = "history"
+DEFAULT_EXECUTOR = "local"
 
 
 class RunError(NasbenchError):
@@ -55,22 +50,29 @@ class PlannedEntry:
     cell: PlannedCell
     directory: Path
     state: CellState
-    evaluated: bool = False
-    """The population is evaluated under the cell's current evaluation settings."""
 
     @property
     def done(self) -> bool:
-        return self.state.status == "complete" and self.evaluated
+        return self.state.status == "complete"
+
+    @property
+    def trained(self) -> bool:
+        return self.state.result is not None
 
     @property
     def action(self) -> str:
-        status, done = self.state.status, self.state.epochs_done
+        status, state = self.state.status, self.state
         if status == "complete":
-            return "skip (complete)" if self.evaluated else "evaluate (trained)"
+            return "skip (complete)"
+        if status == "trained":
+            return "evaluate (trained)"
+        if status == "damaged":
+            return "none: damaged (" + _one_line(state.problem or "") + ")"
         if status == "failed":
-            return "retry (failed: " + _one_line(self.state.failure.get("error", "")) + ")"
+            stage = "evaluation " if state.result is not None else ""
+            return f"retry {stage}(failed: " + _one_line(state.failure.get("error", "")) + ")"
         if status == "interrupted":
-            return f"resume after epoch {done}" if done else "restart (no epoch finished)"
+            return f"resume after epoch {state.epochs_done}"
         return "train"
 
 
@@ -83,6 +85,8 @@ class RunSummary:
     failures: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
     dry_run: bool = False
+    storage_problems: list[str] = field(default_factory=list)
+    """Writes of the run's own books that failed (the cells' files are their own)."""
     report: list[Path] = field(default_factory=list)
     """Files of the report written at the end (empty when none was)."""
 
@@ -90,7 +94,9 @@ class RunSummary:
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_FAILED if self.failures else EXIT_COMPLETE
+        if self.storage_problems:
+            return EXIT_STORAGE
+        return EXIT_FAILED if self.failures else EXIT_OK
 
 
 def select_cells(cells: Sequence[PlannedCell], only: Sequence[str] | None) -> list[PlannedCell]:
@@ -117,9 +123,7 @@ def plan(suite: Suite, run_dir: Path, only: Sequence[str] | None = None) -> list
     entries = []
     for cell in select_cells(suite.cells(), only):
         directory = run_dir / cell.directory
-        state = cell_state(directory)
-        evaluated = state.status == "complete" and read_evaluation(directory, cell.evaluation) is not None
-        entries.append(PlannedEntry(cell, directory, state, evaluated))
+        entries.append(PlannedEntry(cell, directory, CellDirectory(directory).state(cell.evaluation.config_hash)))
     return entries
 
 
@@ -130,28 +134,35 @@ def run_suite(
     only: Sequence[str] | None = None,
     device: str | None = None,
     jobs: int = 1,
+    executor: str = DEFAULT_EXECUTOR,
+    executor_options: dict[str, Any] | None = None,
+    allow_changed_environment: bool = False,
     dry_run: bool = False,
     stream: TextIO | None = None,
     interactive: bool | None = None,
     evaluate_only: bool = False,
     report: bool = True,
+    registry: PluginRegistry | None = None,
 ) -> RunSummary:
     """Train and evaluate ``suite``'s cells (those matching ``only``) into ``out`` (default ``runs/<name>``).
 
     ``device`` overrides the suite's.  Progress goes to ``stream`` (default stderr).
     ``evaluate_only`` evaluates trained cells and trains nothing (untrained cells are
-    ``not trained``).  ``report`` writes ``RUN_DIR/report`` at the end.
-    Raises :class:`RunError` (or another NasbenchError) before anything runs when the
-    run cannot start.
+    ``not trained``).  ``report`` writes ``RUN_DIR/report`` at the end.  Raises
+    :class:`RunError` (or another NasbenchError) before anything runs when the run cannot
+    start; KeyboardInterrupt while cells run is handled (``summary.interrupted``).
     """
-    from nasbench_rss.train.trainer import resolve_device
+    from nasbench_rss.train.device import resolve_device
 
     stream = stream or sys.stderr
+    registry = registry or get_registry()
     run_dir = Path(out) if out is not None else default_run_dir(suite)
-    if jobs < 1:
-        raise RunError(f"--jobs: {jobs} is not allowed; allowed: 1 or more")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise RunError(f"--jobs: {jobs!r} is not allowed; allowed: 1 or more")
     device = device or suite.device
     resolved_device = resolve_device(device)  # an unusable device is an error before anything runs
+    executor_entry = registry.get("executor", executor)
+    executor_config = _executor_options(executor_entry, executor_options)
     _check_directory(run_dir, suite)
     entries = plan(suite, run_dir, only)
     summary = RunSummary(run_dir, dry_run=dry_run)
@@ -159,13 +170,18 @@ def run_suite(
         for entry in entries:
             summary.outcomes[entry.cell.id] = entry.state.status
         return summary
+    workloads = {entry.cell.id: cell_workload(entry.cell, registry) for entry in entries if not entry.done}
 
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise atomic.storage_error("create", run_dir, error) from None
     with DirectoryLock(run_dir / LOCK_FILE, f"run directory {run_dir}"):
-        _write_suite(run_dir, suite)
-        registry = get_registry()
+        for path, size in atomic.remove_temp_files(run_dir):
+            print(f"note: removed {path.name} ({size} bytes), left by a write that was killed", file=stream)
         environment = manifests.environment_record(registry, device, resolved_device)
         manifest = manifests.start_invocation(
-            read_json(run_dir / MANIFEST_FILE),
+            read_manifest(run_dir),
             {
                 "name": suite.name,
                 "description": suite.description,
@@ -175,9 +191,10 @@ def run_suite(
             },
             [cell.record() | {"epochs": cell.config.epochs} for cell in suite.cells()],
             environment,
-            {"only": list(only or []), "jobs": jobs},
+            {"only": list(only or []), "jobs": jobs, "executor": executor},
         )
-        atomic.write_json(run_dir / MANIFEST_FILE, manifest)
+        atomic.write_json(run_dir / MANIFEST_FILE, manifest)  # first: a directory with a manifest is a run directory
+        _write_suite(run_dir, suite)
         if manifest["mixed_environments"]:
             print(
                 f"note: {run_dir} holds cells made with different {', '.join(manifest['mixed_environments'])} "
@@ -186,90 +203,116 @@ def run_suite(
             )
         _note_stale_cells(run_dir, suite, stream)
 
-        progress = Progress(stream, len(entries), sum(e.cell.config.epochs for e in entries), slots=jobs, interactive=interactive)
+        progress = Progress(stream, len(entries), slots=jobs, interactive=interactive)
         todo = []
         for entry in entries:
-            atomic.write_json(entry.directory / CELL_FILE, entry.cell.record())
-            trained = entry.state.status == "complete"
-            if trained:
-                progress.skip(entry.cell.config.epochs)
+            state = entry.state
             if entry.done:
                 summary.outcomes[entry.cell.id] = "complete"
                 progress.finished += 1
-            elif evaluate_only and not trained:
+            elif state.status == "damaged":
+                summary.outcomes[entry.cell.id] = "failed"
+                summary.failures[entry.cell.id] = state.problem or "damaged"
+                progress.finished += 1
+                progress.failed += 1
+            elif evaluate_only and not entry.trained:
                 summary.outcomes[entry.cell.id] = "not trained"
                 progress.finished += 1
             else:
-                todo.append(Job(entry.cell.id, entry.directory, entry.cell.config.epochs, trained=trained))
+                CellDirectory(entry.directory).write_json(CELL_FILE, entry.cell.record())
+                todo.append(Job(entry.cell.id, entry.directory, entry.cell.config.epochs, state.epochs_done, trained=entry.trained))
+                progress.add(entry.cell.id, entry.cell.config.epochs, workloads[entry.cell.id], state.epochs_done, evaluated=False)
         if len(todo) < len(entries):
-            progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete in {run_dir}")
-        executor = LocalExecutor(job_slots(device, jobs), progress)
+            progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete (or not to be run) in {run_dir}")
+        context = ExecutorContext(device=device, jobs=jobs, allow_changed_environment=allow_changed_environment)
+        runner = executor_entry.factory(executor_config, context)
         try:
-            outcomes = executor.run(todo)
+            outcomes = runner.run(todo, progress)
         finally:
             progress.close()
         for job in todo:
-            outcome = outcomes[job.cell_id]
-            summary.outcomes[job.cell_id] = outcome
-            if outcome == "failed":
-                failure = read_json(job.directory / "failure.json") or {}
-                summary.failures[job.cell_id] = failure.get("error", "unknown error")
-            elif outcome == "interrupted":
+            ended = outcomes[job.cell_id]
+            summary.outcomes[job.cell_id] = ended.outcome
+            if ended.outcome == "failed":
+                summary.failures[job.cell_id] = ended.error or "unknown error"
+            elif ended.outcome == "interrupted":
                 summary.interrupted = True
         status = "interrupted" if summary.interrupted else ("failed" if summary.failures else "complete")
         counts = {name: sum(1 for o in summary.outcomes.values() if o == name) for name in ("complete", "failed", "interrupted")}
-        atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts))
+        try:
+            atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts))
+        except StorageError as error:
+            summary.storage_problems.append(str(error))
         if report:
-            summary.report = _write_report(run_dir, stream)
+            summary.report = _write_report(run_dir, stream, summary)
     return summary
 
 
-def evaluate_run(
-    run_dir: str | Path,
-    *,
-    only: Sequence[str] | None = None,
-    device: str | None = None,
-    jobs: int = 1,
-    stream: TextIO | None = None,
-    interactive: bool | None = None,
-) -> RunSummary:
+def evaluate_run(run_dir: str | Path, **options: Any) -> RunSummary:
     """Evaluate the trained cells of the run directory ``run_dir`` whose evaluation is missing.
 
     The suite is the directory's own ``suite.resolved.yaml``, so this evaluates exactly
-    what was run; untrained cells are left alone (``not trained``).
+    what was run; untrained cells are left alone (``not trained``).  ``options`` are
+    :func:`run_suite`'s.
     """
+    return run_suite(run_directory_suite(run_dir), run_dir, evaluate_only=True, **options)
+
+
+def run_directory_suite(run_dir: str | Path) -> Suite:
+    """The suite a run directory last ran (its ``suite.resolved.yaml``)."""
     from nasbench_rss.suite import load_suite
 
     run_dir = Path(run_dir)
-    if read_json(run_dir / MANIFEST_FILE) is None or not (run_dir / SUITE_FILE).exists():
+    if read_manifest(run_dir) is None or not (run_dir / SUITE_FILE).exists():
         raise RunError(f"{run_dir}: not a run directory (no {MANIFEST_FILE} or {SUITE_FILE}); make one with `nasbench-rss run SUITE --out {run_dir}`")
-    suite = load_suite(run_dir / SUITE_FILE)
-    return run_suite(suite, run_dir, only=only, device=device, jobs=jobs, stream=stream, interactive=interactive, evaluate_only=True)
+    return load_suite(run_dir / SUITE_FILE)
 
 
-def _write_report(run_dir: Path, stream: TextIO) -> list[Path]:
+def _executor_options(entry: Any, options: dict[str, Any] | None) -> Any:
+    import pydantic
+
+    if entry.options_model is None:
+        if options:
+            raise RunError(f"executor {entry.name!r} takes no options; got {', '.join(options)}")
+        return None
+    try:
+        return entry.options_model.model_validate(options or {})
+    except pydantic.ValidationError as error:
+        raise RunError(f"executor {entry.name!r} options: {error}") from None
+
+
+def _write_report(run_dir: Path, stream: TextIO, summary: RunSummary) -> list[Path]:
     """The run's report (``RUN_DIR/report``), complete or partial; a failure here is only reported."""
     try:
         from nasbench_rss.report import write_report
 
         return write_report(run_dir)
+    except StorageError as error:
+        summary.storage_problems.append(str(error))
     except Exception as error:  # the cells' results are safe on disk; `nasbench-rss report` can retry
         print(f"warning: the report of {run_dir} could not be written ({type(error).__name__}: {error}); "
               f"retry with `nasbench-rss report {run_dir}`", file=stream)
-        return []
+    return []
 
 
 def _check_directory(run_dir: Path, suite: Suite) -> None:
+    if run_dir.is_symlink() and not run_dir.exists():
+        raise RunError(f"--out {run_dir}: is a dangling symbolic link; name a directory")
     if run_dir.exists() and not run_dir.is_dir():
-        raise RunError(f"--out {run_dir}: exists and is not a directory")
-    manifest = read_json(run_dir / MANIFEST_FILE)
+        raise RunError(f"--out {run_dir}: exists and is not a directory; name a directory (it is made when missing)")
+    manifest = read_manifest(run_dir)
     if manifest is not None and manifest.get("suite", {}).get("name") != suite.name:
         raise RunError(
             f"--out {run_dir}: holds a run of suite {manifest['suite'].get('name')!r}, not {suite.name!r}; "
             "use another --out directory"
         )
-    if manifest is None and run_dir.is_dir() and any(run_dir.iterdir()):
-        raise RunError(f"--out {run_dir}: is a non-empty directory that is not a run directory (no {MANIFEST_FILE}); use another --out")
+    if manifest is None and run_dir.is_dir():
+        foreign = sorted(p.name for p in run_dir.iterdir() if p.name not in RUN_FILES and not p.name.endswith(atomic.TEMP_SUFFIX))
+        if foreign or (run_dir / CELLS_DIR).exists():
+            raise RunError(
+                f"--out {run_dir}: is a non-empty directory that is not a run directory (no {MANIFEST_FILE}; it holds "
+                f"{', '.join(foreign[:5]) or CELLS_DIR}); use another --out"
+            )
 
 
 def _write_suite(run_dir: Path, suite: Suite) -> None:
@@ -281,8 +324,7 @@ def _write_suite(run_dir: Path, suite: Suite) -> None:
         if previous == text:
             return
         history = run_dir / HISTORY_DIR
-        history.mkdir(parents=True, exist_ok=True)
-        number = len(list(history.glob("suite.resolved.*.yaml"))) + 1
+        number = len(list(history.glob("suite.resolved.*.yaml"))) + 1 if history.exists() else 1
         atomic.write_text(history / f"suite.resolved.{number}.yaml", previous)
     atomic.write_text(path, text)
 
@@ -310,8 +352,8 @@ def _one_line(text: str, limit: int = 120) -> str:
 def describe_plan(entries: Sequence[PlannedEntry]) -> str:
     """A table of what a run would do, for ``--dry-run``."""
     rows = [[e.cell.id, e.cell.config.epochs, e.action, str(e.directory)] for e in entries]
-    total = sum(e.cell.config.epochs for e in entries if e.state.status != "complete")
-    evaluations = sum(1 for e in entries if not e.done)
+    total = sum(e.cell.config.epochs - e.state.epochs_done for e in entries if not e.trained and e.state.status != "damaged")
+    evaluations = sum(1 for e in entries if not e.done and e.state.status != "damaged")
     return tabulate(rows, headers=["cell", "epochs", "action", "directory"]) + (
         f"\n{len(entries)} cells, {total} epochs to train, {evaluations} populations to evaluate"
     )
@@ -322,9 +364,9 @@ def describe_summary(summary: RunSummary, entries: Sequence[PlannedEntry], comma
     rows = []
     for entry in entries:
         outcome = summary.outcomes.get(entry.cell.id, "not run")
-        state = cell_state(entry.directory)
+        state = CellDirectory(entry.directory).state(entry.cell.evaluation.config_hash)
         result = state.result or {}
-        evaluation = read_evaluation(entry.directory, entry.cell.evaluation) if result else None
+        evaluation = state.evaluation
         subnets = sum(len(bucket["subnets"]) for bucket in evaluation["buckets"]) if evaluation else 0
         rows.append(
             [
@@ -345,9 +387,11 @@ def describe_summary(summary: RunSummary, entries: Sequence[PlannedEntry], comma
     if summary.report:
         lines.append(f"report: {summary.report[0].parent}")
     for cell_id, error in summary.failures.items():
-        lines.append(f"FAILED {cell_id}: {_one_line(error, 300)}")
+        lines.append(f"FAILED {cell_id}: {_one_line(error, 800)}")
     if summary.failures:
         lines.append(f"each failed cell's traceback is in its worker.log; rerun `{command}` to retry them")
+    for problem in summary.storage_problems:
+        lines.append(f"NOT WRITTEN: {problem}")
     if summary.interrupted:
         lines.append(f"interrupted: rerun `{command}` to resume (complete cells are kept, others continue from their last epoch)")
     return "\n".join(lines)

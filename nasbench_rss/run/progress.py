@@ -2,16 +2,20 @@
 
 On a terminal one status line is redrawn in place and finished cells scroll above it;
 anywhere else (CI logs, files) only plain lines are written, one per cell start, epoch,
-evaluated bucket and cell end, so logs stay readable.  The ETA counts training epochs
-only, and assumes the remaining epochs cost what the epochs seen so far in this
-invocation cost on average (phases of progressive shrinking that train several subnets
-per step cost more, so read it as a rough guide).
+evaluated bucket and cell end, so logs stay readable.
+
+The ETA is work left times the time per unit of work seen so far, for training and
+evaluation separately.  Training work is counted in *subnet passes* (one forward and
+backward pass of one subnet on one batch), so an epoch of progressive shrinking that
+trains four subnets per step counts four times an RSS epoch, and an ETA made while a
+progressive-shrinking cell trained is not several times off for the RSS cells after it.
+Evaluation work is counted in subnets.  Cells run side by side share the remaining work.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TextIO
 
 
@@ -25,36 +29,59 @@ def format_duration(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+@dataclass(frozen=True)
+class Workload:
+    """What a cell costs: subnet passes of each epoch, and subnets its evaluation measures."""
+
+    epoch_passes: tuple[int, ...]
+    subnets: int
+
+    def passes_after(self, epochs_done: int) -> int:
+        return sum(self.epoch_passes[epochs_done:])
+
+
 @dataclass
-class RunningCell:
-    """What the display knows of one cell being trained."""
+class CellProgress:
+    """What the display knows of one cell to do."""
 
     id: str
     epochs: int
+    workload: Workload
     epoch: int = 0
+    """Epochs done."""
     step: int = 0
     steps: int = 0
-    epoch_started: float = field(default_factory=time.monotonic)
+    running: bool = False
     evaluated: int = 0
-    """Subnets of the population evaluated so far (evaluation follows the last epoch)."""
     to_evaluate: int = 0
     bucket: str = ""
+    evaluation_clock: tuple[float, int] | None = None
+    """(time, subnets done) at the first evaluation message: where this cell's evaluation timing starts."""
+
+    @property
+    def passes_left(self) -> int:
+        return self.workload.passes_after(self.epoch)
+
+    @property
+    def subnets_left(self) -> int:
+        return max(0, (self.to_evaluate or self.workload.subnets) - self.evaluated)
 
 
 class Progress:
     """Prints progress to ``stream``; ``interactive`` (default: ``stream.isatty()``) redraws a status line."""
 
-    def __init__(self, stream: TextIO, total_cells: int, total_epochs: int, slots: int = 1, interactive: bool | None = None) -> None:
+    def __init__(self, stream: TextIO, total_cells: int, slots: int = 1, interactive: bool | None = None) -> None:
         self.stream = stream
         self.interactive = stream.isatty() if interactive is None else interactive
         self.total_cells = total_cells
-        self.epochs_left = total_epochs
         self.slots = max(1, slots)
         self.finished = 0
         self.failed = 0
-        self.running: dict[str, RunningCell] = {}
-        self._epoch_seconds_sum = 0.0
-        self._epochs_timed = 0
+        self.cells: dict[str, CellProgress] = {}
+        self._train_seconds = 0.0
+        self._train_passes = 0
+        self._eval_seconds = 0.0
+        self._eval_subnets = 0
         self._status_shown = False
         self._last_draw = 0.0
 
@@ -66,30 +93,59 @@ class Progress:
         self.stream.flush()
         self._draw(force=True)
 
+    def add(self, cell_id: str, epochs: int, workload: Workload, epochs_done: int = 0, evaluated: bool = False) -> None:
+        """A cell this invocation will run (its remaining work counts in the ETA)."""
+        cell = CellProgress(cell_id, epochs, workload, epoch=epochs_done)
+        if evaluated:
+            cell.evaluated = workload.subnets
+        self.cells[cell_id] = cell
+
     def cell_started(self, cell_id: str, epochs: int, epochs_done: int) -> None:
-        self.running[cell_id] = RunningCell(cell_id, epochs, epoch=epochs_done)
+        cell = self.cells.setdefault(cell_id, CellProgress(cell_id, epochs, Workload((0,) * epochs, 0), epoch=epochs_done))
+        cell.running, cell.epoch = True, epochs_done
         if epochs_done >= epochs:
             what = "trained; evaluating its subnets"
         else:
             what = f"training {epochs} epochs" + (f", resuming after epoch {epochs_done}" if epochs_done else "") + ", then evaluating"
         self.message(f"[{self.finished + 1}/{self.total_cells}] {cell_id}: {what}")
 
+    def cell_resumed(self, cell_id: str, epochs_done: int, epochs: int) -> None:
+        """The worker loaded the cell: ``epochs_done`` is its checkpoint's count."""
+        cell = self.cells.get(cell_id)
+        if cell is not None:
+            cell.epoch = epochs_done
+
     def step(self, cell_id: str, epoch: int, step: int, steps: int) -> None:
-        cell = self.running.get(cell_id)
+        cell = self.cells.get(cell_id)
         if cell is None:
             return
-        if epoch != cell.epoch:
-            cell.epoch, cell.epoch_started = epoch, time.monotonic()
-        cell.step, cell.steps = step, steps
-        if step == steps:
-            self._epoch_done(cell)
+        cell.epoch, cell.step, cell.steps = epoch, step, steps
+        self._draw()
+
+    def epoch_done(self, cell_id: str, epoch: int, seconds: float, passes: int) -> None:
+        cell = self.cells.get(cell_id)
+        if cell is None:
+            return
+        self._train_seconds += seconds
+        self._train_passes += passes
+        cell.epoch, cell.step = epoch + 1, 0
+        if not self.interactive:
+            self.message(f"  {cell.id}: epoch {cell.epoch}/{cell.epochs} done; {self._eta_text()}")
         self._draw()
 
     def evaluating(self, cell_id: str, bucket: str, done: int, total: int) -> None:
         """``done`` of the cell's ``total`` subnets evaluated, the last in ``bucket``."""
-        cell = self.running.get(cell_id)
+        cell = self.cells.get(cell_id)
         if cell is None:
             return
+        clock = time.monotonic()
+        if cell.evaluation_clock is None:
+            cell.evaluation_clock = (clock, done)
+        else:
+            started, first = cell.evaluation_clock
+            self._eval_seconds += clock - started
+            self._eval_subnets += done - first
+            cell.evaluation_clock = (clock, done)
         finished_bucket = cell.bucket and bucket != cell.bucket
         if not self.interactive and finished_bucket:  # ``done`` counts the next bucket's first subnet
             self.message(f"  {cell.id}: evaluated {done - 1}/{total} subnets (bucket {cell.bucket} done)")
@@ -98,44 +154,43 @@ class Progress:
         cell.evaluated, cell.to_evaluate, cell.bucket = done, total, bucket
         self._draw()
 
-    def _epoch_done(self, cell: RunningCell) -> None:
-        self._epoch_seconds_sum += time.monotonic() - cell.epoch_started
-        self._epochs_timed += 1
-        self.epochs_left -= 1
-        cell.epoch += 1
-        cell.epoch_started = time.monotonic()
-        cell.step = 0
-        if not self.interactive:
-            self.message(f"  {cell.id}: epoch {cell.epoch}/{cell.epochs} done; {self._eta_text()}")
-
     def cell_finished(self, cell_id: str, status: str, detail: str = "") -> None:
-        cell = self.running.pop(cell_id, None)
-        if status == "complete":
+        cell = self.cells.pop(cell_id, None)
+        if status in ("complete", "failed"):
             self.finished += 1
-        elif status == "failed":
-            self.finished += 1
+        if status == "failed":
             self.failed += 1
-        if cell is not None and status != "complete":
-            self.epochs_left -= max(0, cell.epochs - cell.epoch)  # not trained in this invocation
         self.message(f"  {cell_id}: {status}{': ' + detail if detail else ''}")
-
-    def skip(self, epochs: int) -> None:
-        """Epochs of a cell that will not be trained (complete already)."""
-        self.epochs_left -= epochs
 
     # ------------------------------------------------------------- drawing
     def eta_seconds(self) -> float | None:
-        if not self._epochs_timed:
+        """Seconds left for the work whose rate is known, or None until an epoch or a subnet was timed."""
+        if not self._train_passes and not self._eval_subnets:
             return None
-        return self._epoch_seconds_sum / self._epochs_timed * max(0, self.epochs_left) / self.slots
+        train, evaluate = self._remaining()
+        return ((train or 0.0) + (evaluate or 0.0)) / self.slots
+
+    def _remaining(self) -> tuple[float | None, float | None]:
+        """(training seconds, evaluation seconds) left; None where nothing was timed yet."""
+        passes = sum(cell.passes_left for cell in self.cells.values())
+        subnets = sum(cell.subnets_left for cell in self.cells.values())
+        train = passes * self._train_seconds / self._train_passes if self._train_passes else (0.0 if not passes else None)
+        evaluate = subnets * self._eval_seconds / self._eval_subnets if self._eval_subnets else (0.0 if not subnets else None)
+        return train, evaluate
 
     def _eta_text(self) -> str:
         eta = self.eta_seconds()
-        return "ETA unknown until an epoch ends" if eta is None else f"ETA ~{format_duration(eta)}"
+        if eta is None:
+            return "ETA unknown until an epoch ends"
+        train, evaluate = self._remaining()
+        untimed = " + evaluation" if evaluate is None else (" + training" if train is None else "")
+        return f"ETA ~{format_duration(eta)}{untimed}"
 
     def status_line(self) -> str:
         parts = [f"cells {self.finished}/{self.total_cells}" + (f" ({self.failed} failed)" if self.failed else "")]
-        for cell in self.running.values():
+        for cell in self.cells.values():
+            if not cell.running:
+                continue
             if cell.to_evaluate:
                 parts.append(f"{cell.id} evaluating subnet {cell.evaluated}/{cell.to_evaluate} (bucket {cell.bucket})")
                 continue

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nasbench_rss.cell.directory import CellDirectory, CellStatus
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.evaluate.files import read_evaluation
-from nasbench_rss.run.layout import MANIFEST_FILE, SUITE_FILE, CellStatus, cell_state, read_json
+from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.run.layout import MANIFEST_FILE, SUITE_FILE, read_manifest
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,13 @@ class CellRecord:
     failure: dict[str, Any] | None
     population: dict[str, Any] | None
     """The cell's ``evaluation.json`` (per-bucket subnet accuracies) under its current
-    evaluation settings; None until the population is evaluated."""
+    evaluation settings and weights; None until the population is evaluated."""
+    problem: str | None = None
+    """For a ``damaged`` cell: which file cannot be read and how to recover."""
+
+    @property
+    def trained(self) -> bool:
+        return self.result is not None
 
     @property
     def evaluated(self) -> bool:
@@ -46,7 +53,7 @@ class RunDirectory:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        manifest = read_json(self.path / MANIFEST_FILE)
+        manifest = read_manifest(self.path)
         if manifest is None:
             raise NasbenchError(f"{self.path}: not a run directory (no {MANIFEST_FILE}); make one with `nasbench-rss run SUITE --out {self.path}`")
         self.manifest: dict[str, Any] = manifest
@@ -65,7 +72,7 @@ class RunDirectory:
         records = []
         for planned in self.manifest["cells"]:
             directory = self.path / planned["directory"]
-            state = cell_state(directory)
+            state = CellDirectory(directory).state(EvaluationConfig.model_validate(planned["evaluation"]).config_hash)
             records.append(
                 CellRecord(
                     id=planned["id"],
@@ -81,18 +88,19 @@ class RunDirectory:
                     epochs_done=state.epochs_done,
                     result=state.result,
                     failure=state.failure,
-                    population=read_evaluation(directory, planned["evaluation"]) if state.status == "complete" else None,
+                    population=state.evaluation,
+                    problem=state.problem,
                 )
             )
         return records
 
     def missing(self) -> list[CellRecord]:
-        """Cells without a result (pending, interrupted or failed)."""
-        return [cell for cell in self.cells() if cell.status != "complete"]
+        """Cells without a result (pending, interrupted, failed in training, damaged)."""
+        return [cell for cell in self.cells() if not cell.trained]
 
     def unevaluated(self) -> list[CellRecord]:
-        """Trained cells whose population is not (or not under the current settings) evaluated."""
-        return [cell for cell in self.cells() if cell.status == "complete" and not cell.evaluated]
+        """Trained cells whose population is not (or not under the current settings and weights) evaluated."""
+        return [cell for cell in self.cells() if cell.trained and not cell.evaluated]
 
 
 def open_run(path: str | Path) -> RunDirectory:

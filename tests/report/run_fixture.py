@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Callable
 
 from nasbench_rss import atomic
-from nasbench_rss.evaluate.files import EVALUATION_FILE, EVALUATION_FORMAT
-from nasbench_rss.run.layout import CELL_FILE, FAILURE_FILE, MANIFEST_FILE, SUITE_FILE
+from nasbench_rss.cell.directory import CELL_FILE, EVALUATION_FILE, FAILURE_FILE, RESULT_FILE, RESULT_FORMAT
+from nasbench_rss.run.layout import MANIFEST_FILE, SUITE_FILE
 from nasbench_rss.run.manifest import end_invocation, start_invocation
 from nasbench_rss.suite import parse_suite
-from nasbench_rss.train.trainer import RESULT_FILE
 
 BUCKETS = (4, 6, 8, 10, 12, 14)
 UNREACHABLE = "14"
@@ -43,6 +42,9 @@ device: cpu
   rss: {{sampler: rss, epochs: 8}}
   rss-short: {{sampler: rss, epochs: 3}}
 """
+
+WEIGHTS = "0123456789abcdef"
+"""The weights digest every fixture cell's result and evaluation agree on."""
 
 ENVIRONMENT = {
     "git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": True},
@@ -153,7 +155,9 @@ def result(run: str, seed: int, epochs: int, config: dict) -> dict:
             subnets.append({"encoding": encoding, "mflops": mflops, "steps": steps(run, str(bucket))})
     subnets.append({"encoding": "enc-outside", "mflops": 20.0, "steps": 5})
     return {
+        "format": RESULT_FORMAT,
         "complete": True,
+        "weights": WEIGHTS,
         "config": config,
         "sampler": {"config": {}, "phases": []},
         "dataset": {"name": "synthetic", "train_images": 128, "test_images": 32, "num_classes": 4, "channels": 1, "image_size": 16},
@@ -170,7 +174,11 @@ def result(run: str, seed: int, epochs: int, config: dict) -> dict:
             "distinct_subnets": len(subnets),
             "subnets": subnets,
         },
-        "environment": {"device": "cpu", "device_name": "Test CPU 9000", "threads": 2, "precision": "fp32", "torch": "2.1.0"},
+        "provenance": {
+            "code": {"nasbench-rss": {"version": "0.1.0", "source": "feedfacefeedface"}},
+            "plugins": [{"kind": "sampler", "name": "rss", "plugin": "nasbench_rss.samplers.plugin", "distribution": "nasbench-rss", "version": "0.1.0"}],
+            "device": "cpu", "device_type": "cpu", "device_name": "Test CPU 9000", "threads": 2, "precision": "fp32", "torch": "2.1.0",
+        },
     }
 
 
@@ -196,7 +204,8 @@ def evaluation(cell, accuracy: Callable[[str, int, str, int], float]) -> dict:
              "networks": "123456", "probability": 0.01, "subnets": subnets}
         )
     return {
-        "format": EVALUATION_FORMAT,
+        "format": RESULT_FORMAT,
+        "weights": WEIGHTS,
         "cell": cell.id,
         "config": cell.evaluation.model_dump(mode="json"),
         "config_hash": cell.evaluation.config_hash,

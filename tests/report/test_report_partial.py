@@ -29,7 +29,7 @@ def test_partial_run_says_it_is_partial_and_names_the_missing_cells(tmp_path, re
     missing = {c["id"]: c for c in cells["missing"]}
     assert set(missing) == {"mobilenet-v3/synthetic/rss/seed1", "mobilenet-v3/synthetic/rss-short/seed1"}
     assert missing["mobilenet-v3/synthetic/rss/seed1"]["status"] == "pending"
-    assert missing["mobilenet-v3/synthetic/rss-short/seed1"]["reason"] == "failed: RuntimeError: loss is NaN at epoch 2 step 3"
+    assert missing["mobilenet-v3/synthetic/rss-short/seed1"]["reason"] == "failed in training: RuntimeError: loss is NaN at epoch 2 step 3"
     assert [c["id"] for c in cells["unevaluated"]] == ["mobilenet-v3/synthetic/ofa/seed1"]
 
     first = data["findings"][0]
@@ -37,7 +37,7 @@ def test_partial_run_says_it_is_partial_and_names_the_missing_cells(tmp_path, re
     for cell_id in (*missing, "mobilenet-v3/synthetic/ofa/seed1"):
         assert cell_id in first and cell_id in markdown and cell_id in page
     assert "PARTIAL RUN: 4 of 6 cells trained, 3 evaluated" in markdown
-    assert "## Missing cells" in markdown and html.escape("failed: RuntimeError: loss is NaN") in page
+    assert "## Missing cells" in markdown and html.escape("failed in training: RuntimeError: loss is NaN") in page
 
     # Paired only where both are evaluated: seed 0 (ofa seed 1 is not evaluated, rss seed 1 not trained).
     result = find(data["comparisons"]["results"], run="rss", bucket="8")

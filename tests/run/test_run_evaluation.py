@@ -6,8 +6,10 @@ import json
 
 from run_helpers import cli
 
-from nasbench_rss.evaluate.files import EVALUATION_FILE, SUBNET_RECORDS_FILE
-from nasbench_rss.run import EXIT_COMPLETE, EXIT_FAILED, open_run
+from nasbench_rss.cell.directory import EVALUATION_FILE, SUBNET_RECORDS_FILE, CellDirectory
+from nasbench_rss.run import EXIT_FAILED, EXIT_OK, open_run
+
+EXIT_COMPLETE = EXIT_OK
 
 EVALUATION_LINE = "  evaluation: {buckets: [3, 5, 7, 9], per_bucket: 2, recalibration_images: 64, recalibration_batch_size: 32, batch_size: 32}\n"
 
@@ -61,8 +63,12 @@ def test_a_failing_evaluation_fails_the_cell_but_keeps_its_training(write_suite,
     assert result.returncode == EXIT_FAILED
     assert "recalibration_images: 512 is more than the cell's 128 training images" in result.stdout
     (cell,) = open_run(out).cells()
-    assert cell.status == "complete" and not cell.evaluated  # trained; the evaluation can be fixed and rerun
+    # failed, not "complete": trained, its evaluation failed and can be fixed and rerun
+    assert cell.status == "failed" and cell.trained and not cell.evaluated
+    assert cell.failure["stage"] == "evaluate"
     assert open_run(out).unevaluated() == [cell]
+    planned = cli("run", str(suite), "--out", str(out), "--dry-run")
+    assert "retry evaluation (failed: EvaluationError" in planned.stdout and "0 epochs to train" in planned.stdout
 
 
 def test_evaluate_leaves_untrained_cells_alone(write_suite, tmp_path):
@@ -73,7 +79,7 @@ def test_evaluate_leaves_untrained_cells_alone(write_suite, tmp_path):
     assert result.returncode == EXIT_COMPLETE, result.stderr
     assert "1 complete" in result.stdout and "1 not trained" in result.stdout
     seed1 = open_run(out).cells()[1]
-    assert seed1.status == "pending" and not (seed1.directory / "checkpoint.pt").exists()
+    assert seed1.status == "pending" and not CellDirectory(seed1.directory).checkpoints()
 
 
 def test_evaluate_refuses_a_directory_that_is_not_a_run(tmp_path):

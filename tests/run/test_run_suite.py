@@ -7,8 +7,8 @@ import json
 import pytest
 from run_helpers import cli
 
-from nasbench_rss.run import EXIT_COMPLETE, EXIT_FAILED, EXIT_INVALID, open_run, run_suite
-from nasbench_rss.run.lock import DirectoryBusy, DirectoryLock
+from nasbench_rss.run import EXIT_FAILED, EXIT_INVALID, EXIT_OK, open_run, run_suite
+from nasbench_rss.locks import DirectoryBusy, DirectoryLock
 from nasbench_rss.suite import load_suite
 
 
@@ -21,14 +21,14 @@ def test_a_suite_runs_into_a_run_directory_and_a_rerun_skips_complete_cells(writ
     suite = write_suite(seeds="[0, 1]")
     out = tmp_path / "run"
     first = cli("run", str(suite), "--out", str(out))
-    assert first.returncode == EXIT_COMPLETE, first.stderr
+    assert first.returncode == EXIT_OK, first.stderr
     run = open_run(out)
     cells = run.cells()
     assert [c.id for c in cells] == ["mobilenet-v3/synthetic/rss/seed0", "mobilenet-v3/synthetic/rss/seed1"]
     for cell in cells:
         assert cell.status == "complete" and cell.epochs_done == 2
         assert cell.directory.name.startswith(f"seed{cell.seed}-") and len(cell.directory.name.split("-")[1]) == 10
-        for name in ("cell.json", "config.json", "events.jsonl", "checkpoint.pt", "result.json", "worker.log"):
+        for name in ("cell.json", "config.json", "provenance.json", "events.jsonl", "checkpoint-2.pt", "result.json", "worker.log"):
             assert (cell.directory / name).exists(), name
         assert epochs_in(cell.directory) == [0, 1]
     assert "2 complete, 0 failed, 0 interrupted" in first.stdout
@@ -46,7 +46,7 @@ def test_a_suite_runs_into_a_run_directory_and_a_rerun_skips_complete_cells(writ
 
     mtimes = {c.id: (c.directory / "result.json").stat().st_mtime_ns for c in cells}
     second = cli("run", str(suite), "--out", str(out))
-    assert second.returncode == EXIT_COMPLETE, second.stderr
+    assert second.returncode == EXIT_OK, second.stderr
     assert "2 of 2 cells already complete" in second.stderr
     assert {c.id: (c.directory / "result.json").stat().st_mtime_ns for c in open_run(out).cells()} == mtimes
     assert [inv["status"] for inv in json.loads((out / "manifest.json").read_text())["invocations"]] == ["complete"] * 2
@@ -151,13 +151,13 @@ def test_jobs_train_cells_side_by_side_sharing_the_cores(write_suite, tmp_path):
     suite = write_suite(seeds="[0, 1]", epochs=2)
     out = tmp_path / "run"
     result = cli("run", str(suite), "--out", str(out), "--jobs", "2")
-    assert result.returncode == EXIT_COMPLETE, result.stderr
+    assert result.returncode == EXIT_OK, result.stderr
     cells = open_run(out).cells()
     threads = max(1, (os.cpu_count() or 1) // 2)
     started, ended = [], []
     for cell in cells:
         log = (cell.directory / "worker.log").read_text()
-        assert f"with {threads} CPU threads" in log
+        assert f", {threads} CPU threads" in log
         started.append(datetime.fromisoformat(log.split("]")[0].lstrip("[")).timestamp())
         ended.append((cell.directory / "result.json").stat().st_mtime)
     assert max(started) < min(ended)  # the second cell started before the first finished
@@ -170,7 +170,7 @@ def test_the_shipped_smoke_suite_runs_end_to_end(tmp_path):
     smoke = Path(__file__).resolve().parents[2] / "suites" / "smoke.yaml"
     out = tmp_path / "smoke"
     result = cli("run", str(smoke), "--out", str(out))
-    assert result.returncode == EXIT_COMPLETE, result.stderr
+    assert result.returncode == EXIT_OK, result.stderr
     cells = open_run(out).cells()
     assert [cell.id.split("/")[2] for cell in cells] == ["ofa", "rss", "rss-short"]
     for cell in cells:

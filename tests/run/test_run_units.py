@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from nasbench_rss.run.executor import job_slots
+from nasbench_rss.run.executors.local import job_slots
 from nasbench_rss.run.manifest import end_invocation, start_invocation
-from nasbench_rss.run.progress import Progress, format_duration
+from nasbench_rss.run.progress import Progress, Workload, format_duration
 
 
 @pytest.mark.parametrize("seconds, text", [(0, "0s"), (42.4, "42s"), (725, "12m05s"), (11220, "3h07m")])
@@ -18,23 +18,24 @@ def test_format_duration(seconds, text):
 
 def test_plain_progress_writes_lines_per_cell_and_epoch_with_an_eta():
     stream = io.StringIO()
-    progress = Progress(stream, total_cells=2, total_epochs=4, interactive=False)
+    progress = Progress(stream, total_cells=2, interactive=False)
+    progress.add("a/b/rss/seed0", 2, Workload((4, 4), 6))
     progress.cell_started("a/b/rss/seed0", epochs=2, epochs_done=0)
     progress.step("a/b/rss/seed0", 0, 3, 4)
     assert "ETA" not in stream.getvalue()  # no step lines in plain mode
-    progress.step("a/b/rss/seed0", 0, 4, 4)
+    progress.epoch_done("a/b/rss/seed0", 0, 2.0, 4)
     progress.cell_finished("a/b/rss/seed0", "failed", "boom")
     lines = stream.getvalue().splitlines()
     assert lines[0] == "[1/2] a/b/rss/seed0: training 2 epochs, then evaluating"
-    assert lines[1].startswith("  a/b/rss/seed0: epoch 1/2 done; ETA ~")
+    assert lines[1] == "  a/b/rss/seed0: epoch 1/2 done; ETA ~2s + evaluation"  # 4 passes left at 0.5 s each
     assert lines[2] == "  a/b/rss/seed0: failed: boom"
     assert "\r" not in stream.getvalue()
-    assert progress.epochs_left == 2  # the failed cell's untrained epoch no longer counts
+    assert progress.eta_seconds() == 0.0 and progress.failed == 1  # the failed cell's work no longer counts
 
 
 def test_evaluation_progress_is_a_line_per_bucket_in_logs_and_a_count_on_a_terminal():
     stream = io.StringIO()
-    plain = Progress(stream, total_cells=1, total_epochs=2, interactive=False)
+    plain = Progress(stream, total_cells=1, interactive=False)
     plain.cell_started("a/b/rss/seed0", epochs=2, epochs_done=2)
     for done, bucket in enumerate(["4", "4", "6", "6"], start=1):
         plain.evaluating("a/b/rss/seed0", bucket, done, 4)
@@ -43,22 +44,49 @@ def test_evaluation_progress_is_a_line_per_bucket_in_logs_and_a_count_on_a_termi
         "  a/b/rss/seed0: evaluated 2/4 subnets (bucket 4 done)",
         "  a/b/rss/seed0: evaluated 4/4 subnets (bucket 6 done)",
     ]
-    terminal = Progress(io.StringIO(), total_cells=1, total_epochs=2, interactive=True)
+    terminal = Progress(io.StringIO(), total_cells=1, interactive=True)
     terminal.cell_started("a/b/rss/seed0", epochs=2, epochs_done=2)
     terminal.evaluating("a/b/rss/seed0", "8", 5, 12)
     assert "a/b/rss/seed0 evaluating subnet 5/12 (bucket 8)" in terminal.status_line()
 
 
 def test_interactive_status_line_shows_cells_epoch_step_and_eta():
-    progress = Progress(io.StringIO(), total_cells=3, total_epochs=6, slots=1, interactive=True)
-    progress.skip(2)
+    progress = Progress(io.StringIO(), total_cells=3, slots=1, interactive=True)
     progress.finished += 1
+    progress.add("x/y/ofa/seed1", 2, Workload((10, 10), 0), epochs_done=1)
     progress.cell_started("x/y/ofa/seed1", epochs=2, epochs_done=1)
     progress.step("x/y/ofa/seed1", 1, 5, 10)
     line = progress.status_line()
     assert line.startswith("cells 1/3 | x/y/ofa/seed1 epoch 2/2 step 5/10 | ETA unknown")
-    progress._epoch_seconds_sum, progress._epochs_timed = 10.0, 2  # 5 s per epoch
-    assert progress.eta_seconds() == pytest.approx(5.0 * progress.epochs_left)
+
+
+def test_the_eta_counts_subnet_passes_so_progressive_shrinking_does_not_inflate_it():
+    """The issue: after progressive shrinking (up to 4 subnets a step) an epoch-based ETA was
+    several times off for the RSS cells after it.  Counted in passes, it is exact when a pass
+    costs the same, and evaluation is timed separately."""
+    progress = Progress(io.StringIO(), total_cells=2, interactive=False)
+    ps = Workload((10, 10, 20, 20, 40, 40), 6)  # 10 steps an epoch, 1, 1, 2, 2, 4, 4 subnets a step
+    rss = Workload((10,) * 6, 6)
+    progress.add("ofa", 6, ps)
+    progress.add("rss", 6, rss)
+    progress.cell_started("ofa", 6, 0)
+    for epoch, passes in enumerate(ps.epoch_passes):
+        progress.epoch_done("ofa", epoch, passes * 0.1, passes)  # 0.1 s a pass
+    assert progress.eta_seconds() == pytest.approx(6.0)  # rss: 60 passes x 0.1 s; evaluation not yet timed
+    assert "+ evaluation" in progress._eta_text()
+    clock = iter([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    import nasbench_rss.run.progress as progress_module
+
+    real = progress_module.time.monotonic
+    progress_module.time.monotonic = lambda: next(clock)
+    try:
+        for done in range(1, 7):
+            progress.evaluating("ofa", "4", done, 6)  # 1 s a subnet
+    finally:
+        progress_module.time.monotonic = real
+    progress.cell_finished("ofa", "complete")
+    assert progress.eta_seconds() == pytest.approx(6.0 + 6 * 1.0)
+    assert not progress._eta_text().endswith("evaluation")
 
 
 def environment(commit):

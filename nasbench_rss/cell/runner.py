@@ -1,0 +1,295 @@
+"""CellRunner: one cell built, trained and evaluated from its directory alone.
+
+This is the only thing an executor calls, whatever it runs on (a local worker process, a
+Ray task): it reads the planned cell from ``cell.json``, holds the cell's lock, removes
+temp files a killed write left, checks that this process may continue the cell (same
+code, plugins, libraries, device and numerics as the cell was started with; see
+``provenance``), trains or resumes it, evaluates its subnet population, and records a
+failure (with its stage and traceback) in ``failure.json``.
+
+It talks to whoever runs it through :class:`RunnerEvents`: progress, log lines, and the
+stop request, checked after every optimizer step and every evaluated subnet (a safe
+point: never in the middle of writing a checkpoint).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from nasbench_rss.cell.directory import CELL_FILE, FAILURE_FILE, PROVENANCE_FILE, RESULT_FILE, CellDirectory, CellFileError
+from nasbench_rss.cell.provenance import changes, identity
+from nasbench_rss.clock import timestamp
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.train.observers.base import StepInfo, TrainObserver
+
+Outcome = Literal["complete", "failed", "interrupted"]
+Stage = Literal["start", "build", "train", "evaluate"]
+
+
+class StopRequested(KeyboardInterrupt):
+    """Raised at a safe point when whoever runs the cell asked it to stop."""
+
+
+class ProvenanceChanged(NasbenchError):
+    """This process would continue a cell with other code, plugins, libraries or hardware than it started with."""
+
+
+class RunnerEvents:
+    """What a CellRunner tells whoever runs it.  The defaults print log lines and never stop."""
+
+    def started(self, cell_id: str, epochs_done: int, epochs: int) -> None:
+        """The cell is built; ``epochs_done`` of ``epochs`` are trained already."""
+
+    def log(self, message: str) -> None:
+        try:
+            print(message, file=sys.stderr, flush=True)
+        except OSError:  # a full disk under the log: the message is lost, the cell is not
+            pass
+
+    def step(self, epoch: int, done: int, steps: int) -> None:
+        """After each optimizer step (cheap: called thousands of times per epoch)."""
+
+    def epoch_done(self, epoch: int, seconds: float, passes: int) -> None:
+        """Epoch ``epoch`` (0-based) took ``seconds`` for ``passes`` subnet forward-backward passes."""
+
+    def evaluating(self, bucket: str, done: int, total: int) -> None:
+        """After each evaluated subnet."""
+
+    def stop_requested(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """A planned cell as ``cell.json`` holds it."""
+
+    id: str
+    config: Any  # CellConfig (imported lazily: it is cheap, but train/ is not)
+    evaluation: EvaluationConfig | None
+    observers: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+    @classmethod
+    def read(cls, directory: CellDirectory) -> "CellSpec":
+        from nasbench_rss.train.config import CellConfig
+
+        record = directory.read_json(CELL_FILE)
+        if record is None:
+            raise CellFileError(f"{directory.file(CELL_FILE)}: missing; a cell directory is made by `nasbench-rss run SUITE`")
+        try:
+            config = CellConfig.model_validate(record["config"])
+            evaluation = EvaluationConfig.model_validate(record["evaluation"]) if record.get("evaluation") is not None else None
+            observers = tuple((item["name"], dict(item.get("options") or {})) for item in record.get("observers", []))
+        except Exception as error:  # pydantic's ValidationError, a missing key, a wrong type
+            raise CellFileError(
+                f"{directory.file(CELL_FILE)}: not a planned cell this version can run ({type(error).__name__}: {error}); "
+                "delete it: the next `nasbench-rss run` writes it again from the suite"
+            ) from None
+        return cls(str(record.get("id", directory.path)), config, evaluation, observers)
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "config": self.config.model_dump(mode="json"),
+            "evaluation": self.evaluation.model_dump(mode="json") if self.evaluation is not None else None,
+            "observers": [{"name": name, "options": options} for name, options in self.observers],
+        }
+
+
+class CellRunner:
+    """Runs the cell in ``directory`` on ``device``; ``threads`` CPU threads for a cell not yet started."""
+
+    def __init__(
+        self,
+        directory: CellDirectory,
+        spec: CellSpec | None = None,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        events: RunnerEvents | None = None,
+        allow_changed_environment: bool = False,
+        evaluate: bool = True,
+    ) -> None:
+        self.directory = directory
+        self.spec = spec
+        """The planned cell; None: read from ``cell.json``."""
+        self.device = device
+        self.threads = threads
+        self.events = events or RunnerEvents()
+        self.allow_changed_environment = allow_changed_environment
+        self.evaluate = evaluate
+        self.stage: Stage = "start"
+        self.result: dict[str, Any] | None = None
+        self.evaluation: dict[str, Any] | None = None
+
+    def run(self) -> tuple[Outcome, str]:
+        """Lock, execute, record: the outcome and, for a failure, its one-line error."""
+        try:
+            lock = self.directory.lock().acquire()
+        except NasbenchError as error:  # busy, or the directory cannot be written: nothing of the cell is touched
+            return "failed", f"{type(error).__name__}: {error}"
+        try:
+            try:
+                self.execute()
+            except KeyboardInterrupt:
+                self.events.log(f"[{timestamp()}] interrupted; the last checkpoint stands")
+                return "interrupted", ""
+            except Exception as error:  # recorded, and the suite goes on with other cells
+                return "failed", self._record_failure(error)
+            self.directory.remove(FAILURE_FILE)
+            return "complete", ""
+        finally:
+            lock.release()
+
+    def _record_failure(self, error: BaseException) -> str:
+        trace = traceback.format_exc()
+        self.events.log(trace)
+        message = f"{type(error).__name__}: {error}"
+        latest = None
+        try:
+            latest = self.directory.latest_checkpoint()
+            self.directory.write_json(
+                FAILURE_FILE,
+                {
+                    "error": message,
+                    "kind": type(error).__name__,
+                    "stage": self.stage,
+                    "epochs_done": latest[0] if latest else 0,
+                    "time": timestamp(),
+                    "traceback": trace,
+                },
+            )
+        except NasbenchError as write_error:  # e.g. the disk is full: the message still reaches the runner
+            message += f" (and {FAILURE_FILE} could not be written: {write_error})"
+        return message
+
+    def execute(self, epoch_limit: int | None = None, extra_observers: tuple[Any, ...] = ()) -> None:
+        """Build, train (or resume), evaluate; exceptions propagate.  Call it holding the cell's lock.
+
+        ``epoch_limit`` stops after that many more epochs (no evaluation then);
+        ``extra_observers`` are TrainObserver instances added to the cell's own.
+        """
+        import torch
+
+        from nasbench_rss.evaluate.cell import evaluate_cell
+        from nasbench_rss.plugins import get_registry
+        from nasbench_rss.train.build import build_cell, provenance
+        from nasbench_rss.train.device import resolve_device
+        from nasbench_rss.train.loop import Trainer
+
+        directory, events = self.directory, self.events
+        for path, size in directory.remove_temp_files():
+            events.log(f"removed {path.name} ({size / 1e6:.1f} MB), left by a write that was killed")
+        spec = self.spec or CellSpec.read(directory)
+        if self.spec is not None and directory.read_json(CELL_FILE) is None:
+            directory.write_json(CELL_FILE, spec.record())
+        started = directory.read_json(PROVENANCE_FILE)
+        self._set_threads(torch, started)
+        self.stage = "build"
+        registry = get_registry()
+        cell = build_cell(spec.config, resolve_device(self.device), registry)
+        observers = [*(self._observer(registry, name, options) for name, options in spec.observers), *extra_observers]
+        now = provenance(cell, registry)
+        events.log(f"[{timestamp()}] {spec.id} on {cell.device} ({now['device_name']}), {now['threads']} CPU threads")
+
+        self.stage = "train"
+        trained = directory.read_json(RESULT_FILE) is not None
+        latest = directory.latest_checkpoint()
+        events.started(spec.id, spec.config.epochs if trained else (latest[0] if latest else 0), spec.config.epochs)
+        recorded = started if trained else self._check_provenance(started, now, latest[0] if latest else 0)
+        trainer = Trainer(cell, directory, [*observers, _EventsObserver(self)], log=events.log, provenance=recorded)
+        self.result = trainer.run(epoch_limit)
+        if self.result is not None and self.evaluate and spec.evaluation is not None:
+            self.stage = "evaluate"
+            self.evaluation = evaluate_cell(cell, directory, spec.evaluation, spec.id, now, events.log, self._on_subnet)
+
+    def _set_threads(self, torch: Any, started: dict[str, Any] | None) -> None:
+        """A cell started with N CPU threads runs with N (float reductions depend on it), whatever the slot offers."""
+        wanted = started.get("threads") if started else self.threads
+        if started and self.threads and self.threads != wanted:
+            self.events.log(f"using the {wanted} CPU threads the cell started with (not {self.threads}), so that it resumes exactly")
+        if wanted:
+            torch.set_num_threads(int(wanted))
+
+    def _check_provenance(self, started: dict[str, Any] | None, now: dict[str, Any], epochs_done: int) -> dict[str, Any]:
+        """The provenance to record: this process's for a new cell; the cell's own when they agree."""
+        if started is None:
+            self.directory.write_json(PROVENANCE_FILE, now)
+            return now
+        differences = changes(started, now)
+        if not differences:
+            return started
+        path = self.directory.path
+        if not self.allow_changed_environment:
+            raise ProvenanceChanged(
+                f"{path} was started with other code or environment ({'; '.join(differences)}); continuing after epoch "
+                f"{epochs_done} would mix the two in one training run. Restore what it started with, delete the directory "
+                "to train it anew, or rerun with --allow-changed-environment to continue and record the change"
+            )
+        self.events.log(f"continuing after epoch {epochs_done} under a changed environment ({'; '.join(differences)}); recorded in {PROVENANCE_FILE}")
+        updated = {**started, "resumed_under": [*started.get("resumed_under", []), {"epochs_done": epochs_done, "time": timestamp(), "changes": differences, **identity(now)}]}
+        self.directory.write_json(PROVENANCE_FILE, updated)
+        return updated
+
+    @staticmethod
+    def _observer(registry: Any, name: str, options: dict[str, Any]) -> TrainObserver:
+        entry = registry.get("observer", name)
+        config = entry.options_model.model_validate(options) if entry.options_model is not None else None
+        observer = entry.factory(config)
+        if not isinstance(observer, TrainObserver):
+            raise NasbenchError(
+                f"observer {name!r} ({entry.distribution}, plugin {entry.plugin}) made {type(observer).__name__}; "
+                "expected a nasbench_rss.train.observers.base.TrainObserver"
+            )
+        return observer
+
+    def _on_subnet(self, bucket: str, done: int, total: int) -> None:
+        if self.events.stop_requested():
+            raise StopRequested("stop requested")
+        self.events.evaluating(bucket, done, total)
+
+
+
+def train_cell(
+    config: Any,
+    out: str | Path,
+    device: str = "auto",
+    *,
+    events: RunnerEvents | None = None,
+    epoch_limit: int | None = None,
+    observers: tuple[Any, ...] = (),
+    threads: int | None = None,
+    allow_changed_environment: bool = False,
+) -> dict[str, Any] | None:
+    """Train (or resume, or just read back) one cell into ``out``, in this process; no evaluation.
+
+    What ``nasbench-rss train`` does.  The result dict, or None when ``epoch_limit`` stopped
+    it early; errors propagate (nothing is written to ``failure.json``).
+    """
+    directory = CellDirectory(out)
+    spec = CellSpec(str(out), config, None, ())
+    runner = CellRunner(
+        directory, spec, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment, evaluate=False
+    )
+    with directory.lock():
+        runner.execute(epoch_limit, observers)
+    return runner.result
+
+
+class _EventsObserver(TrainObserver):
+    """Forwards training progress to the runner's events; stops at a step when asked to."""
+
+    def __init__(self, runner: CellRunner) -> None:
+        self.events = runner.events
+
+    def on_step(self, step: StepInfo) -> None:
+        if self.events.stop_requested():
+            raise StopRequested("stop requested")
+        self.events.step(step.epoch, step.step + 1, step.steps)
+
+    def on_epoch_end(self, epoch: int, record: dict[str, Any]) -> None:
+        self.events.epoch_done(epoch, record.get("seconds", 0.0), record["subnet_passes"])

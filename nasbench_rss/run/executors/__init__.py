@@ -1,0 +1,1 @@
+"""Executors: what runs a suite's cells (local worker processes here; clusters as plugins)."""

@@ -1,0 +1,270 @@
+"""The local executor: cells run by worker processes on this machine, ``--jobs`` at a time.
+
+Workers are forked from a fork server that has torch and the training code imported (see
+``worker.py``), each in a process of its own.  With several GPUs each job slot gets its
+own device (``cuda:0``, ``cuda:1``, ...); on the CPU the cores are shared out between the
+slots.
+
+Ctrl-C (or SIGTERM, turned into the same) asks every running worker to stop at its next
+step, marks the cells not yet started ``interrupted`` and waits for the workers, at most
+:data:`STOP_GRACE_SECONDS`; a second Ctrl-C kills them at once.  Each keeps its last
+per-epoch checkpoint, so rerunning resumes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import sys
+import time
+import types
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import pydantic
+
+from nasbench_rss.cell.directory import FAILURE_FILE, WORKER_LOG, CellDirectory
+from nasbench_rss.clock import timestamp
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, Outcome
+from nasbench_rss.run.progress import Progress
+
+STOP_GRACE_SECONDS = 60.0
+"""How long stopped workers get to reach their next step before they are killed."""
+WORKER_MODULE = "nasbench_rss.run.executors.worker"
+
+
+class LocalOptions(pydantic.BaseModel):
+    """Options of the local executor."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    stop_grace_seconds: float = pydantic.Field(
+        STOP_GRACE_SECONDS, gt=0, allow_inf_nan=False, description="after Ctrl-C, how long workers get to reach their next step"
+    )
+
+
+def job_slots(device: str, jobs: int) -> list[tuple[str, int | None]]:
+    """(device, CPU threads) of each of ``jobs`` slots.
+
+    ``auto``/``cuda`` with several GPUs spreads the slots over them; a named device
+    (``cuda:1``, ``cpu``) is shared by all slots.  On the CPU, several slots split the cores
+    (a single slot leaves torch's own choice).
+    """
+    import torch
+
+    if jobs < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
+    gpus = torch.cuda.device_count() if device in ("auto", "cuda") and torch.cuda.is_available() else 0
+    if gpus:
+        return [(f"cuda:{slot % gpus}", None) for slot in range(jobs)]
+    threads = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
+    return [(device, threads if device in ("auto", "cpu") else None)] * jobs
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """The fork-server context workers start from (started now, so its imports overlap the run's setup)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([WORKER_MODULE])
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return context
+
+
+@dataclass
+class _Running:
+    job: Job
+    slot: int
+    process: Any
+    conn: Any
+    outcome: Outcome | None = None
+    error: str = ""
+    exited: bool = False
+    drained: bool = False
+    messages: list[Any] = field(default_factory=list)
+
+
+class LocalExecutor:
+    """Runs :class:`Job` s in forked worker processes and reports to a :class:`Progress`."""
+
+    def __init__(self, options: LocalOptions | None, context: ExecutorContext) -> None:
+        self.options = options or LocalOptions()
+        self.context = context
+        self.slots = job_slots(context.device, context.jobs)
+
+    def run(self, jobs: list[Job], progress: Progress) -> dict[str, JobResult]:
+        pending = deque(jobs)
+        free = list(range(len(self.slots)))
+        running: dict[int, _Running] = {}
+        outcomes: dict[str, JobResult] = {}
+        stopping = False
+        kill_at: float | None = None
+        processes = worker_context() if jobs else None
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            while running or (pending and not stopping):
+                try:
+                    while pending and free and not stopping:
+                        slot = free.pop(0)
+                        running[slot] = self._start(processes, pending.popleft(), slot, progress)
+                    self._pump(running, progress, timeout=0.5)
+                    for slot, item in list(running.items()):
+                        if item.exited and item.drained:
+                            outcomes[item.job.cell_id] = self._finish(item, progress, stopping)
+                            del running[slot]
+                            free.append(slot)
+                            free.sort()
+                    if kill_at is not None and time.monotonic() > kill_at:
+                        self._kill(running, progress, f"still running {self.options.stop_grace_seconds:g} s after the stop request")
+                        kill_at = None
+                except KeyboardInterrupt:
+                    if not stopping:
+                        stopping = True
+                        kill_at = time.monotonic() + self.options.stop_grace_seconds
+                        progress.message(
+                            "interrupted: stopping the running cells at their next step (Ctrl-C again to kill them); "
+                            f"{len(pending)} cells not started"
+                        )
+                        for item in running.values():
+                            _signal(item.process, signal.SIGINT)
+                    else:
+                        self._kill(running, progress, "a second interrupt")
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        for job in pending:
+            outcomes[job.cell_id] = JobResult("interrupted")
+        return outcomes
+
+    # ------------------------------------------------------------------ workers
+    def _start(self, processes: Any, job: Job, slot: int, progress: Progress) -> _Running:
+        from nasbench_rss.run.executors.worker import worker_main
+
+        device, threads = self.slots[slot]
+        receive, send = processes.Pipe(duplex=False)
+        process = processes.Process(
+            target=worker_main,
+            args=(send, str(job.directory), device, threads, self.context.allow_changed_environment, dict(os.environ), os.getcwd()),
+            name=f"nasbench-rss {job.cell_id}",
+            daemon=True,
+        )
+        with _main_module_hidden():
+            process.start()
+        send.close()
+        progress.cell_started(job.cell_id, job.epochs, job.epochs if job.trained else job.epochs_done)
+        return _Running(job, slot, process, receive)
+
+    def _pump(self, running: dict[int, _Running], progress: Progress, timeout: float) -> None:
+        """Handle every message that arrives within ``timeout``; note which workers ended."""
+        waiting = {item.conn: item for item in running.values() if not item.drained}
+        sentinels = {item.process.sentinel: item for item in running.values() if not item.exited}
+        if not waiting and not sentinels:
+            return
+        for ready in multiprocessing.connection.wait([*waiting, *sentinels], timeout=timeout):
+            if ready in sentinels:
+                sentinels[ready].exited = True
+                continue
+            item = waiting[ready]
+            try:
+                while item.conn.poll():
+                    self._handle(item, item.conn.recv(), progress)
+            except (EOFError, OSError):
+                item.drained = True
+        for item in running.values():  # a worker that exited has sent everything it will
+            if item.exited and not item.drained:
+                try:
+                    while item.conn.poll():
+                        self._handle(item, item.conn.recv(), progress)
+                except (EOFError, OSError):
+                    pass
+                item.drained = True
+
+    def _handle(self, item: _Running, message: tuple[Any, ...], progress: Progress) -> None:
+        kind, *fields = message
+        cell_id = item.job.cell_id
+        if kind == "step":
+            progress.step(cell_id, *fields)
+        elif kind == "epoch":
+            progress.epoch_done(cell_id, *fields)
+        elif kind == "evaluating":
+            progress.evaluating(cell_id, *fields)
+        elif kind == "started":
+            progress.cell_resumed(cell_id, *fields)
+        elif kind == "done":
+            item.outcome, item.error = fields
+
+    def _finish(self, item: _Running, progress: Progress, stopping: bool) -> JobResult:
+        item.process.join()
+        item.conn.close()
+        cell_id, directory = item.job.cell_id, item.job.directory
+        outcome = item.outcome
+        if outcome is None:  # the worker died without a word (killed, segfault, out of memory)
+            code = item.process.exitcode
+            how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+            if stopping:
+                outcome = "interrupted"
+            else:
+                outcome = "failed"
+                item.error = f"worker died ({how}); see {directory / WORKER_LOG}"
+                self._record_death(directory, item.error)
+        if outcome == "complete":
+            progress.cell_finished(cell_id, "complete")
+        elif outcome == "interrupted":
+            progress.cell_finished(cell_id, "interrupted", "rerun to resume from its last checkpoint")
+        else:
+            progress.cell_finished(cell_id, "failed", " ".join(item.error.split())[:200])
+        return JobResult(outcome, item.error if outcome == "failed" else "")
+
+    @staticmethod
+    def _record_death(directory: Any, error: str) -> None:
+        cell = CellDirectory(directory)
+        try:
+            latest = cell.latest_checkpoint()
+            cell.write_json(
+                FAILURE_FILE,
+                {"error": error, "kind": "WorkerDied", "stage": "unknown", "epochs_done": latest[0] if latest else 0, "time": timestamp()},
+            )
+        except NasbenchError:  # e.g. a full disk: the outcome still says why
+            pass
+
+    def _kill(self, running: dict[int, _Running], progress: Progress, why: str) -> None:
+        alive = [item for item in running.values() if item.process.is_alive()]
+        if alive:
+            progress.message(f"killing {len(alive)} worker(s) ({why}); each cell resumes from its last checkpoint")
+        for item in alive:
+            _signal(item.process, signal.SIGKILL)
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Keep multiprocessing from re-running the caller's main script in the worker.
+
+    A forkserver (like spawn) child imports the parent's ``__main__`` from its file so that
+    pickled objects defined there resolve; a user's script calling ``run_suite`` without an
+    ``if __name__ == "__main__"`` guard would then run again, training again, in every
+    worker.  A worker needs nothing from ``__main__`` (its target is
+    :func:`worker.worker_main`), so for the moment of starting it the parent shows
+    multiprocessing a blank ``__main__``.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _signal(process: Any, signum: int) -> None:
+    try:
+        if process.pid is not None:
+            os.kill(process.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
