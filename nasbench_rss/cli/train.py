@@ -4,38 +4,19 @@ Options of the sampler (``--option``), architecture (``--arch-option``), dataset
 (``--dataset-option``) and trainer (``--train-option``) are ``key=value`` pairs; a value
 is read as JSON when it parses (``k=2``, ``kd_ratio=0.5``, ``subnets=["smallest","middle"]``, ``download=true``) and as a
 plain string otherwise (``subnet=middle``).  Each plugin's own model validates them, so
-errors name the field and what it allows.
+errors name the field and what it allows (``nasbench-rss plugins NAME`` lists them).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any, Sequence, TextIO
+from typing import Any, TextIO
 
-import pydantic
-
+from nasbench_rss.cli.common import parse_options, write_json
 from nasbench_rss.errors import NasbenchError
 
 
-def parse_options(pairs: Sequence[str] | None, flag: str) -> dict[str, Any]:
-    """``["k=2", "subnet=middle"]`` -> ``{"k": 2, "subnet": "middle"}``; a key given twice is an error."""
-    options: dict[str, Any] = {}
-    for pair in pairs or ():
-        key, sep, text = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise NasbenchError(f"{flag} {pair!r}: expected key=value, e.g. {flag} k=2")
-        if key in options:
-            raise NasbenchError(f"{flag}: {key!r} given twice")
-        try:
-            options[key] = json.loads(text)
-        except json.JSONDecodeError:
-            options[key] = text
-    return options
-
-
-def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
+def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "train",
         help="train one cell (architecture x dataset x sampler x seed) into a cell directory",
@@ -58,15 +39,17 @@ def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--test-subset", type=int, metavar="N", help="class-stratified subset of N test images")
     p.add_argument("--device", default="auto", help="auto (CUDA when there is one), cpu, cuda or cuda:N")
     p.add_argument("--json", action="store_true", help="print result.json's summary as JSON")
-    return p
+    p.set_defaults(handler=run)
 
 
-def handle_train(args: argparse.Namespace, out: TextIO) -> int:
+def _config(args: argparse.Namespace) -> Any:
+    """The cell's config; a pydantic error becomes a NasbenchError so it is a message, not a traceback."""
+    import pydantic
+
     from nasbench_rss.train.config import CellConfig
-    from nasbench_rss.train.trainer import train_cell
 
     try:
-        config = CellConfig(
+        return CellConfig(
             arch=args.arch,
             dataset=args.dataset,
             arch_options=parse_options(args.arch_option, "--arch-option"),
@@ -81,23 +64,28 @@ def handle_train(args: argparse.Namespace, out: TextIO) -> int:
         )
     except pydantic.ValidationError as error:
         raise NasbenchError(f"invalid cell: {error}") from None
-    result = train_cell(config, args.out, device=args.device)
-    summary = {
-        "out": args.out,
-        "train_seconds": result["train_seconds"],
-        "images_per_second": result["images_per_second"],
-        "final_train_loss": result["final_train_loss"],
-        "final_train_accuracy": result["final_train_accuracy"],
-        "exposure_buckets": result["exposure"]["buckets"],
-        "distinct_subnets": result["exposure"]["distinct_subnets"],
-    }
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    from nasbench_rss.train.trainer import train_cell
+
+    result = train_cell(_config(args), args.out, device=args.device)
+    exposure = result["exposure"]
     if args.json:
-        json.dump(summary, out, indent=2)
-        out.write("\n")
-    else:
-        out.write(
-            f"trained {args.out}: {result['train_seconds']:.1f} s, {result['images_per_second']:.0f} img/s, "
-            f"final train loss {result['final_train_loss']:.4f}, accuracy {result['final_train_accuracy']:.4f}, "
-            f"{result['exposure']['distinct_subnets']} distinct subnets\n"
-        )
+        summary = {
+            "out": args.out,
+            "train_seconds": result["train_seconds"],
+            "images_per_second": result["images_per_second"],
+            "final_train_loss": result["final_train_loss"],
+            "final_train_accuracy": result["final_train_accuracy"],
+            "exposure_buckets": exposure["buckets"],
+            "distinct_subnets": exposure["distinct_subnets"],
+        }
+        write_json(summary, out)
+        return 0
+    out.write(
+        f"trained {args.out}: {result['train_seconds']:.1f} s, {result['images_per_second']:.0f} img/s, "
+        f"final train loss {result['final_train_loss']:.4f}, accuracy {result['final_train_accuracy']:.4f}, "
+        f"{exposure['distinct_subnets']} distinct subnets\n"
+    )
     return 0

@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
+
+from tabulate import tabulate
+
+from nasbench_rss.cli.common import registry, write_json
 
 if TYPE_CHECKING:
     from nasbench_rss.plugins import PluginRegistry
 
+COLUMNS = ["kind", "name", "distribution", "version", "plugin", "description"]
 
-def add_plugins_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``plugins`` subcommand; its handler is ``args.handler(args) -> int``."""
-    parser = subparsers.add_parser(
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
         "plugins",
         help="list registered architectures, samplers, datasets and reporters",
         description="List what the built-ins and installed plugins register, and plugins that failed to load.",
     )
-    parser.add_argument("--json", action="store_true", dest="as_json", help="print JSON instead of a table")
-    parser.set_defaults(handler=handle_plugins)
-    return parser
+    p.add_argument("--json", action="store_true", dest="as_json", help="print JSON instead of a table")
+    p.set_defaults(handler=run)
 
 
-def handle_plugins(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Run ``plugins`` with the default registry (strict when ``args.strict_plugins`` is set)."""
-    from nasbench_rss.plugins import get_registry
-
-    registry = get_registry(strict=getattr(args, "strict_plugins", None))
-    return run_plugins(registry, as_json=args.as_json, out=out)
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    return run_plugins(registry(args), as_json=args.as_json, out=out)
 
 
 def run_plugins(registry: PluginRegistry, as_json: bool, out: TextIO | None = None) -> int:
@@ -37,15 +36,10 @@ def run_plugins(registry: PluginRegistry, as_json: bool, out: TextIO | None = No
     entries = [entry.to_dict() for entry in registry.entries()]
     failures = [failure.to_dict() for failure in registry.failures]
     if as_json:
-        json.dump({"plugins": entries, "failures": failures}, out, indent=2)
-        out.write("\n")
+        write_json({"plugins": entries, "failures": failures}, out)
         return 0
-
-    from tabulate import tabulate
-
-    columns = ["kind", "name", "distribution", "version", "plugin", "description"]
     if entries:
-        out.write(tabulate([[e[c] for c in columns] for e in entries], headers=columns) + "\n")
+        out.write(tabulate([[e[c] for c in COLUMNS] for e in entries], headers=COLUMNS) + "\n")
     else:
         out.write("nothing registered\n")
     if failures:
