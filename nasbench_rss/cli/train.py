@@ -43,7 +43,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    """The cell's config; a pydantic error becomes a NasbenchError so it is a message, not a traceback."""
+    """The cell's config; a pydantic error becomes a NasbenchError so it is one line, not a traceback."""
     import pydantic
 
     from nasbench_rss.train.config import CellConfig
@@ -63,7 +63,25 @@ def _config(args: argparse.Namespace) -> Any:
             train=parse_options(args.train_option, "--train-option"),
         )
     except pydantic.ValidationError as error:
-        raise NasbenchError(f"invalid cell: {error}") from None
+        raise NasbenchError("; ".join(_describe(item) for item in error.errors())) from None
+
+
+OPTION_FLAGS = {"train": "--train-option", "arch_options": "--arch-option", "dataset_options": "--dataset-option", "sampler_options": "--option"}
+"""CellConfig fields filled from a repeatable ``KEY=VALUE`` flag: an error names the flag and the key."""
+
+
+def _describe(item: Any) -> str:
+    """One pydantic error as ``FLAG [KEY]: message (got value)``: the flag the user typed, not the model's field."""
+    from nasbench_rss.train.config import TrainConfig
+
+    head, *rest = [str(part) for part in item["loc"]] or ["arguments"]
+    if head in OPTION_FLAGS:
+        flag = OPTION_FLAGS[head] + (f" {'.'.join(rest)}" if rest else "")
+    else:
+        flag = "--" + head.replace("_", "-")
+    got = "" if item["type"] == "missing" else f" (got {item['input']!r})"
+    allowed = f"; allowed: {', '.join(TrainConfig.model_fields)}" if head == "train" and item["type"] == "extra_forbidden" else ""
+    return f"{flag}: {item['msg']}{got}{allowed}"
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
