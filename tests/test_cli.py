@@ -98,6 +98,7 @@ def test_errors_exit_4_with_one_line_saying_what_is_allowed(argv, message, capsy
         (["space"], "the following arguments are required: ARCH"),
         (["sample", "mobilenet-v3", "--n", "two"], "argument --n: invalid int value: 'two'"),
         (["sample", "mobilenet-v3", "--mode", "normal"], "argument --mode: invalid choice: 'normal'"),
+        (["plugins", "--kind", "model"], "argument --kind: invalid choice: 'model'"),
     ],
 )
 def test_usage_errors_exit_4_with_argparse_usage(argv, message, capsys):
