@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from nasbench_rss.cli.common import add_shape_flags, architecture, shape, write_json
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.exit_codes import EXIT_OK
 
 
 def add_parser(subparsers: Any) -> None:
@@ -41,6 +42,6 @@ def run(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     records = [{"encoding": s.encode(), "ofa": s.to_ofa(), "mflops": int(m) / 1e6, "macs": int(m)} for s, m in zip(subnets, macs)]
     if args.json:
         write_json(records, out, indent=None)
-        return 0
+        return EXIT_OK
     out.write(tabulate([(r["encoding"], r["mflops"]) for r in records], headers=["encoding", "MFLOPs"], floatfmt=".6f") + "\n")
-    return 0
+    return EXIT_OK

@@ -17,6 +17,7 @@ from tabulate import tabulate
 from nasbench_rss.cli.common import registry, write_json
 from nasbench_rss.cli.option_table import option_rows, show_default
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.exit_codes import EXIT_OK
 from nasbench_rss.plugins import KINDS, UnknownName
 
 if TYPE_CHECKING:
@@ -41,8 +42,8 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "plugins",
         help="list registered architectures, samplers, datasets and reporters, or show one and its options",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Without NAME, list everything the built-ins and installed plugins register, and the plugins that "
+        "failed to load. With NAME, show where it comes from and the options it takes.",
     )
     p.add_argument("name", nargs="?", metavar="NAME", help="a registered name, e.g. rss or synthetic: show its origin and options")
     p.add_argument("--kind", choices=KINDS, help="the kind of NAME, when several kinds register it (without NAME: list only this kind)")
@@ -64,7 +65,7 @@ def run_plugins(registry: PluginRegistry, as_json: bool, out: TextIO | None = No
     failures = [failure.to_dict() for failure in registry.failures]
     if as_json:
         write_json({"plugins": entries, "failures": failures}, out)
-        return 0
+        return EXIT_OK
     if entries:
         out.write(tabulate([[e[c] for c in COLUMNS] for e in entries], headers=COLUMNS, disable_numparse=True) + "\n")
     else:
@@ -73,7 +74,7 @@ def run_plugins(registry: PluginRegistry, as_json: bool, out: TextIO | None = No
         failure_columns = ["plugin", "distribution", "version", "error"]
         out.write(f"\n{len(failures)} plugin(s) failed to load and were skipped:\n")
         out.write(tabulate([[f[c] for c in failure_columns] for f in failures], headers=failure_columns) + "\n")
-    return 0
+    return EXIT_OK
 
 
 def find_entry(registry: PluginRegistry, name: str, kind: str | None = None) -> Entry:
@@ -98,13 +99,13 @@ def show_plugin(entry: Entry, as_json: bool, out: TextIO) -> int:
     facts = entry.to_dict()
     if as_json:
         write_json({**{c: facts[c] for c in COLUMNS}, "options": [row.to_dict() for row in rows]}, out)
-        return 0
+        return EXIT_OK
     out.write(tabulate([(c, facts[c]) for c in COLUMNS], tablefmt="plain", disable_numparse=True) + "\n\n")
     if not rows:  # no options model, or one whose only field is a sampler's name tag
         out.write(f"{entry.kind} {entry.name} takes no options\n")
-        return 0
+        return EXIT_OK
     where = WHERE_OPTIONS_GO.get(entry.kind)
     out.write(f"options{f' (set with {where})' if where else ''}:\n")
     table = [(row.name, row.type, show_default(row), row.allowed or "", row.description) for row in rows]
     out.write(tabulate(table, headers=OPTION_COLUMNS, maxcolwidths=OPTION_WIDTHS, disable_numparse=True) + "\n")
-    return 0
+    return EXIT_OK

@@ -10,6 +10,7 @@ from tabulate import tabulate
 
 from nasbench_rss.cli.common import add_shape_flags, architecture, shape, write_json
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.exit_codes import EXIT_OK
 
 BUCKET_ONLY_FLAGS = ("tolerance", "bucket_mode", "lock_expand")
 """Flags that shape a bucket: without ``--bucket`` they would be silently ignored, so they are errors."""
@@ -84,8 +85,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     records = [{"encoding": s.encode(), "ofa": s.to_ofa(), "mflops": float(m)} for s, m in zip(subnets, mflops)]
     if args.json:
         write_json(records, out, indent=None)
-        return 0
+        return EXIT_OK
     if header:
         out.write(header + "\n")
     out.write(tabulate([(r["encoding"], r["mflops"]) for r in records], headers=["encoding", "MFLOPs"], floatfmt=".6f") + "\n")
-    return 0
+    return EXIT_OK

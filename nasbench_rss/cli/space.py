@@ -8,6 +8,7 @@ from typing import Any, TextIO
 from tabulate import tabulate
 
 from nasbench_rss.cli.common import add_shape_flags, architecture, shape, write_json
+from nasbench_rss.exit_codes import EXIT_OK
 
 FLOPS_DEFINITION = (
     "multiply-accumulates of conv and linear layers (SE included; BN, activations, biases excluded), "
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     }
     if args.json:
         write_json(info, out)
-        return 0
+        return EXIT_OK
     size = space.size
     out.write(f"{arch.name}: {arch.description}\n")
     out.write(f"shape: {input_shape.in_channels} channels, {input_shape.image_size}x{input_shape.image_size}, {input_shape.num_classes} classes\n")
@@ -77,4 +78,4 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         for r in info["buckets"]
     ]
     out.write(tabulate(rows, headers=["bucket (MFLOPs)", "networks (exact)", "P(per-dimension)", "P(uniform)"]) + "\n")
-    return 0
+    return EXIT_OK

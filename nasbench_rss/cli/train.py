@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from nasbench_rss.cli.common import parse_options, write_json
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.exit_codes import EXIT_OK
 
 
 def add_parser(subparsers: Any) -> None:
@@ -100,10 +101,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             "distinct_subnets": exposure["distinct_subnets"],
         }
         write_json(summary, out)
-        return 0
+        return EXIT_OK
     out.write(
         f"trained {args.out}: {result['train_seconds']:.1f} s, {result['images_per_second']:.0f} img/s, "
         f"final train loss {result['final_train_loss']:.4f}, accuracy {result['final_train_accuracy']:.4f}, "
         f"{exposure['distinct_subnets']} distinct subnets\n"
     )
-    return 0
+    return EXIT_OK
