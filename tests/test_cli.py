@@ -1,13 +1,19 @@
-"""The command line: JSON contracts, reproducibility, errors."""
+"""The command line: JSON contracts, reproducibility, errors and their exit codes."""
 
 import io
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import nasbench_rss.cli.space
 from nasbench_rss.cli import main
+from nasbench_rss.exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_INVALID
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def run(*argv, stdin=""):
@@ -76,10 +82,52 @@ def test_sample_bucket_reports_the_exact_count():
         (["space", "mobilenet-v3", "--image-size", "4"], "image_size: 4 not allowed"),
     ],
 )
-def test_errors_exit_2_with_a_message(argv, message, capsys):
+def test_errors_exit_4_with_one_line_saying_what_is_allowed(argv, message, capsys):
     code, _ = run(*argv)
-    assert code == 2
-    assert message in capsys.readouterr().err
+    assert code == EXIT_INVALID  # not 2: that means "interrupted, rerun to resume"
+    err = capsys.readouterr().err
+    assert err.startswith(f"nasbench-rss {argv[0]}: error: ") and err.count("\n") == 1
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["spaec", "mobilenet-v3"], "argument COMMAND: invalid choice: 'spaec'"),
+        (["space"], "the following arguments are required: ARCH"),
+        (["sample", "mobilenet-v3", "--n", "two"], "argument --n: invalid int value: 'two'"),
+        (["sample", "mobilenet-v3", "--mode", "normal"], "argument --mode: invalid choice: 'normal'"),
+        (["plugins", "--kind", "model"], "argument --kind: invalid choice: 'model'"),
+    ],
+)
+def test_usage_errors_exit_4_with_argparse_usage(argv, message, capsys):
+    code, out = run(*argv)
+    assert code == EXIT_INVALID and out == ""
+    err = capsys.readouterr().err
+    assert err.startswith("usage: nasbench-rss") and message in err
+
+
+def test_an_interrupted_command_exits_2_with_one_line(monkeypatch, capsys):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nasbench_rss.cli.space, "architecture", interrupted)
+    assert run("space", "mobilenet-v3")[0] == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "nasbench-rss space: interrupted (rerun the same command to resume)\n"
+
+
+def test_help_ends_with_the_exit_code_table(capsys):
+    assert run("--help") == (0, "")
+    help_text = capsys.readouterr().out
+    table = help_text[help_text.index("exit codes:"):].splitlines()[1:]
+    assert [line.split(None, 1) for line in table] == [[str(code), meaning] for code, meaning in EXIT_CODES.items()]
+
+
+def test_readme_shows_the_exit_code_table():
+    rows = re.findall(r"^\| (\d) \| (.+?) \|$", README.read_text(), flags=re.MULTILINE)
+    assert [(int(code), meaning) for code, meaning in rows] == list(EXIT_CODES.items())
+    assert "exit with status 2" not in README.read_text()
 
 
 def test_runs_as_a_module():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
 import inspect
 import io
@@ -21,7 +20,8 @@ import pytest
 import nasbench_rss
 from nasbench_rss import hookimpl, hookspecs
 from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH
-from nasbench_rss.cli_plugins import add_plugins_command, run_plugins
+from nasbench_rss.cli import main
+from nasbench_rss.cli.plugins import run_plugins
 from nasbench_rss.errors import PluginError
 from nasbench_rss.plugins import (
     BUILTIN_PLUGINS,
@@ -567,25 +567,21 @@ def test_plugins_table(monkeypatch):
 
 def test_plugins_subcommand_parses_and_runs(monkeypatch, capsys):
     use_entry_points(monkeypatch)
-    parser = argparse.ArgumentParser(prog="nasbench-rss")
-    parser.add_argument("--strict-plugins", action="store_true")
-    add_plugins_command(parser.add_subparsers(dest="command"))
-
-    args = parser.parse_args(["plugins", "--json"])
-    assert args.handler(args) == 0
-    listed = json.loads(capsys.readouterr().out)["plugins"]
+    out = io.StringIO()
+    assert main(["plugins", "--json"], out=out) == 0
+    listed = json.loads(out.getvalue())["plugins"]
     assert [p["name"] for p in listed if p["kind"] == "architecture"] == BUILTIN_ARCHITECTURES
     assert [p["name"] for p in listed if p["kind"] == "sampler"] == BUILTIN_SAMPLERS
 
-    args = parser.parse_args(["plugins"])
-    assert args.handler(args) == 0
-    assert "proxylessnas" in capsys.readouterr().out
+    out = io.StringIO()
+    assert main(["plugins"], out=out) == 0
+    assert "proxylessnas" in out.getvalue()
 
     use_entry_points(monkeypatch, broken_entry_point())
     clear_registry_cache()
-    args = parser.parse_args(["--strict-plugins", "plugins"])
-    with pytest.raises(PluginError, match="acme-broken"):
-        args.handler(args)
+    assert main(["--strict-plugins", "plugins"], out=io.StringIO()) == 4  # invalid: nothing listed
+    err = capsys.readouterr().err
+    assert err.startswith("nasbench-rss plugins: error: plugin 'broken' from acme-broken 0.3 failed to load") and "acme-broken" in err
 
 
 # ---------------------------------------------------------------------- real distributions
@@ -651,7 +647,7 @@ def test_plugin_failure_warning_reaches_stderr(fake_site):
     """What a CLI user sees: a warning on stderr naming plugin, distribution and error."""
     code = (
         "from nasbench_rss.plugins import PluginRegistry\n"
-        "from nasbench_rss.cli_plugins import run_plugins\n"
+        "from nasbench_rss.cli.plugins import run_plugins\n"
         "run_plugins(PluginRegistry.load(), as_json=False)\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake_site), *sys.path])}

@@ -262,16 +262,19 @@ def train_cell(
     events: RunnerEvents | None = None,
     epoch_limit: int | None = None,
     observers: tuple[Any, ...] = (),
+    observer_plugins: tuple[tuple[str, dict[str, Any]], ...] = (),
     threads: int | None = None,
     allow_changed_environment: bool = False,
 ) -> dict[str, Any] | None:
     """Train (or resume, or just read back) one cell into ``out``, in this process; no evaluation.
 
-    What ``nasbench-rss train`` does.  The result dict, or None when ``epoch_limit`` stopped
-    it early; errors propagate (nothing is written to ``failure.json``).
+    What ``nasbench-rss train`` does.  ``observers`` are TrainObserver instances,
+    ``observer_plugins`` (name, options) of registered observer plugins.  The result dict,
+    or None when ``epoch_limit`` stopped it early; errors propagate (nothing is written to
+    ``failure.json``).
     """
     directory = CellDirectory(out)
-    spec = CellSpec(str(out), config, None, ())
+    spec = CellSpec(str(out), config, None, tuple(observer_plugins))
     runner = CellRunner(
         directory, spec, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment, evaluate=False
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import io
+import os
 import types
 
 import pytest
@@ -11,7 +11,8 @@ from helpers import RESAMPLES, load_json
 from run_fixture import write_run
 
 from nasbench_rss import hookimpl
-from nasbench_rss.cli_report import EXIT_INVALID, add_report_command, handle_report
+from nasbench_rss.cli import main
+from nasbench_rss.exit_codes import EXIT_INVALID, EXIT_STORAGE
 from nasbench_rss.plugins import PluginRegistry, Registration
 from nasbench_rss.report import ReportError, write_report
 
@@ -19,11 +20,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def run_cli(*argv: str) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="nasbench-rss")
-    add_report_command(parser.add_subparsers(dest="command", required=True))
     out = io.StringIO()
-    code = handle_report(parser.parse_args(["report", *argv]), out)
-    return code, out.getvalue()
+    return main(["report", *argv], out=out), out.getvalue()
 
 
 def test_cli_writes_the_report_and_prints_the_paths(tmp_path, default_registry_with_reporters):
@@ -60,6 +58,33 @@ def test_a_directory_that_is_not_a_run_exits_4_with_a_message(tmp_path, capsys, 
     assert code == EXIT_INVALID
     error = capsys.readouterr().err
     assert error.startswith("nasbench-rss report: error: ") and "not a run directory (no manifest.json)" in error
+
+
+def test_out_in_a_read_only_directory_exits_3_in_one_line(tmp_path, capsys, default_registry_with_reporters):
+    run_dir = write_run(tmp_path / "run")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("chmod does not stop this user writing (root)")
+        code, printed = run_cli(str(run_dir), "--out", str(locked / "report"), "--resamples", str(RESAMPLES))
+    finally:
+        locked.chmod(0o700)
+    assert (code, printed) == (EXIT_STORAGE, "")
+    error = capsys.readouterr().err
+    assert error.startswith(f"nasbench-rss report: error: {locked / 'report'}: Permission denied (check its permissions")
+    assert error.count("\n") == 1 and "Traceback" not in error
+
+
+def test_out_below_a_file_exits_3_in_one_line(tmp_path, capsys, default_registry_with_reporters):
+    run_dir = write_run(tmp_path / "run")
+    (tmp_path / "file").write_text("mine")
+    code, printed = run_cli(str(run_dir), "--out", str(tmp_path / "file" / "report"), "--resamples", str(RESAMPLES))
+    assert (code, printed) == (EXIT_STORAGE, "")
+    error = capsys.readouterr().err
+    assert error.startswith(f"nasbench-rss report: error: {tmp_path / 'file' / 'report'}: Not a directory (")
+    assert error.count("\n") == 1 and "Traceback" not in error
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,6 @@ from run_helpers import cli
 from nasbench_rss.cell.directory import EVALUATION_FILE, SUBNET_RECORDS_FILE, CellDirectory
 from nasbench_rss.run import EXIT_FAILED, EXIT_OK, open_run
 
-EXIT_COMPLETE = EXIT_OK
 
 EVALUATION_LINE = "  evaluation: {buckets: [3, 5, 7, 9], per_bucket: 2, recalibration_images: 64, recalibration_batch_size: 32, batch_size: 32}\n"
 
@@ -18,7 +17,7 @@ def test_run_evaluates_every_cell_and_evaluate_redoes_only_what_is_missing(write
     suite = write_suite(runs="  rss: {sampler: rss, epochs: 1}\n  single: {sampler: single, epochs: 1}\n")
     out = tmp_path / "run"
     first = cli("run", str(suite), "--out", str(out), "--plain")
-    assert first.returncode == EXIT_COMPLETE, first.stderr
+    assert first.returncode == EXIT_OK, first.stderr
     cells = open_run(out).cells()
     assert all(c.evaluated for c in cells)
     populations = [c.population for c in cells]
@@ -36,7 +35,7 @@ def test_run_evaluates_every_cell_and_evaluate_redoes_only_what_is_missing(write
     planned = cli("run", str(suite), "--out", str(out), "--dry-run")
     assert "evaluate (trained)" in planned.stdout and "1 populations to evaluate" in planned.stdout
     again = cli("evaluate", str(out), "--plain")
-    assert again.returncode == EXIT_COMPLETE, again.stderr
+    assert again.returncode == EXIT_OK, again.stderr
     assert "trained; evaluating its subnets" in again.stderr
     rebuilt = open_run(out).cells()[0].population
     assert rebuilt["reused"] == 6 and rebuilt["evaluated_now"] == 0
@@ -46,7 +45,7 @@ def test_run_evaluates_every_cell_and_evaluate_redoes_only_what_is_missing(write
     # more subnets per bucket: same cell directories (training is unchanged), only new subnets measured
     suite.write_text(suite.read_text().replace("per_bucket: 2", "per_bucket: 3"))
     third = cli("run", str(suite), "--out", str(out), "--plain")
-    assert third.returncode == EXIT_COMPLETE, third.stderr
+    assert third.returncode == EXIT_OK, third.stderr
     for cell in open_run(out).cells():
         assert cell.directory in {c.directory for c in cells}
         assert cell.population["evaluated_now"] == 3 and cell.population["reused"] == 6
@@ -74,9 +73,9 @@ def test_a_failing_evaluation_fails_the_cell_but_keeps_its_training(write_suite,
 def test_evaluate_leaves_untrained_cells_alone(write_suite, tmp_path):
     suite = write_suite(seeds="[0, 1]", epochs=1)
     out = tmp_path / "run"
-    assert cli("run", str(suite), "--out", str(out), "--only", "*/seed0").returncode == EXIT_COMPLETE
+    assert cli("run", str(suite), "--out", str(out), "--only", "*/seed0").returncode == EXIT_OK
     result = cli("evaluate", str(out))
-    assert result.returncode == EXIT_COMPLETE, result.stderr
+    assert result.returncode == EXIT_OK, result.stderr
     assert "1 complete" in result.stdout and "1 not trained" in result.stdout
     seed1 = open_run(out).cells()[1]
     assert seed1.status == "pending" and not CellDirectory(seed1.directory).checkpoints()

@@ -1,14 +1,14 @@
-"""``validate`` and ``schema``: through a tiny parser with the commands, as cli.main wires them."""
+"""``validate`` and ``schema`` through the command line's ``main``."""
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 
 import pytest
 
-from nasbench_rss.cli_suite import INVALID_SUITE_EXIT, add_suite_commands
+from nasbench_rss.cli import main
+from nasbench_rss.exit_codes import EXIT_INVALID
 
 SUITE = """\
 name: tiny
@@ -24,12 +24,8 @@ runs:
 
 
 def run(argv: list[str]) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="nasbench-rss")
-    parser.add_argument("--strict-plugins", action="store_true")
-    add_suite_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
     out = io.StringIO()
-    return args.handler(args, out), out.getvalue()
+    return main(argv, out=out), out.getvalue()
 
 
 @pytest.fixture
@@ -71,7 +67,7 @@ def test_validate_json(suite_file):
 def test_an_invalid_suite_exits_4_with_every_problem_on_stderr(suite_file, capsys):
     suite_file.write_text(SUITE.replace("epochs: 6", "epochs: 5").replace("sampler: rss", "sampler: rss, bogus: 1"))
     status, text = run(["validate", str(suite_file)])
-    assert status == INVALID_SUITE_EXIT == 4
+    assert status == EXIT_INVALID == 4
     assert text == ""
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"{suite_file}:9:23: runs.rss.bogus: unknown key 'bogus'")

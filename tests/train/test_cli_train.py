@@ -8,8 +8,9 @@ import json
 import pytest
 
 from nasbench_rss.cli import main
-from nasbench_rss.cli_train import parse_options
+from nasbench_rss.cli.common import parse_options
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.exit_codes import EXIT_INVALID, EXIT_STORAGE
 
 TINY = [
     "--arch", "mobilenet-v3", "--dataset", "synthetic", "--epochs", "2", "--seed", "1",
@@ -46,21 +47,43 @@ def test_train_writes_a_cell_directory(tmp_path):
 
 def test_unknown_sampler_lists_the_available_ones(tmp_path, capsys):
     code, _ = run(["train", *TINY, "--sampler", "rsss", "--out", str(tmp_path / "x")])
-    assert code == 2
+    assert code == EXIT_INVALID
     err = capsys.readouterr().err
     assert "rsss" in err and "rss" in err and "progressive-shrinking" in err
 
 
 def test_bad_sampler_option_names_the_field(tmp_path, capsys):
     code, _ = run(["train", *TINY, "--sampler", "per-batch", "--option", "k=0", "--out", str(tmp_path / "x")])
-    assert code == 2
+    assert code == EXIT_INVALID
     assert "k" in capsys.readouterr().err
     code, _ = run(["train", *TINY, "--sampler", "rss", "--option", "colour=red", "--out", str(tmp_path / "y")])
-    assert code == 2
+    assert code == EXIT_INVALID
     assert "colour" in capsys.readouterr().err
 
 
 def test_bad_train_option_names_the_field(tmp_path, capsys):
     code, _ = run(["train", *TINY, "--sampler", "rss", "--train-option", "lr=-1", "--out", str(tmp_path / "x")])
-    assert code == 2
+    assert code == EXIT_INVALID
     assert "lr" in capsys.readouterr().err
+
+
+def test_a_bad_cell_field_names_the_flag_in_one_line(tmp_path, capsys):
+    code, _ = run(["train", *TINY, "--sampler", "rss", "--train-option", "colour=red", "--out", str(tmp_path / "x")])
+    assert code == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("nasbench-rss train: error: --train-option colour: Extra inputs are not permitted (got 'red'); allowed: lr,")
+    code, _ = run(["train", *TINY, "--epochs", "0", "--sampler", "rss", "--out", str(tmp_path / "x")])  # the last --epochs wins
+    assert code == EXIT_INVALID
+    assert capsys.readouterr().err == "nasbench-rss train: error: --epochs: Input should be greater than or equal to 1 (got 0)\n"
+
+
+def test_out_naming_a_file_is_a_storage_error_in_one_line(tmp_path, capsys):
+    in_the_way = tmp_path / "cell"
+    in_the_way.write_text("mine")
+    code, text = run(["train", *TINY, "--sampler", "rss", "--out", str(in_the_way)])
+    assert (code, text) == (EXIT_STORAGE, "")
+    err = capsys.readouterr().err
+    assert err.startswith(f"nasbench-rss train: error: {in_the_way}: File exists (a file is in the way")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert in_the_way.read_text() == "mine"

@@ -2,26 +2,24 @@
 
 Writes report.md, report.json and report.html (or the --format reporters) with the
 figures into RUN_DIR/report (or --out DIR) and prints the paths written.  A partial run
-gives a report that says which cells are missing.  Exit codes: 0 written, 4 not written
-(not a run directory, unknown format, unusable --out).
+gives a report that says which cells are missing.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import TextIO
+from typing import Any, TextIO
 
-from nasbench_rss.errors import NasbenchError
-
-EXIT_WRITTEN, EXIT_INVALID = 0, 4
+from nasbench_rss.cli.common import describe_exit_codes
+from nasbench_rss.exit_codes import EXIT_INVALID, EXIT_OK, EXIT_STORAGE
 
 
-def add_report_command(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
         "report",
         help="write a run directory's report: findings, per-bucket statistics, training time, exposure, figures",
         description=__doc__,
+        epilog=describe_exit_codes(EXIT_OK, EXIT_STORAGE, EXIT_INVALID),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory made by `nasbench-rss run`, e.g. runs/quick")
@@ -32,16 +30,12 @@ def add_report_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="directory to write into (default RUN_DIR/report)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap intervals (default 0; same seed, same report)")
     p.add_argument("--resamples", type=int, default=10_000, metavar="N", help="bootstrap resamples (default 10000)")
+    p.set_defaults(handler=run)
 
 
-def handle_report(args: argparse.Namespace, out: TextIO) -> int:
+def run(args: argparse.Namespace, out: TextIO) -> int:
     from nasbench_rss.report.build import write_report
 
-    try:
-        paths = write_report(args.run_dir, args.out, args.format, seed=args.seed, resamples=args.resamples)
-    except NasbenchError as error:
-        print(f"nasbench-rss report: error: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    for path in paths:
+    for path in write_report(args.run_dir, args.out, args.format, seed=args.seed, resamples=args.resamples):
         out.write(f"{path}\n")
-    return EXIT_WRITTEN
+    return EXIT_OK

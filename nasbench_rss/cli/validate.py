@@ -1,0 +1,90 @@
+"""``nasbench-rss validate SUITE [--json]``: what ``run`` would do, without training anything.
+
+Lists every cell, its epochs, sampler, subset sizes and directory; an invalid suite prints
+one ``FILE:LINE:COL: path: problem; allowed: ...`` line per problem to stderr and exits 4.
+
+``--json`` prints one object: ``{"suite", "source", "seeds", "device", "baseline",
+"cells": [{"id", "run", "arch", "dataset", "seed", "sampler", "epochs", "train_subset",
+"test_subset", "config_hash", "directory", "config"}], "total_epochs"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+from tabulate import tabulate
+
+from nasbench_rss.cli.common import registry, write_json
+from nasbench_rss.errors import SuiteError
+from nasbench_rss.exit_codes import EXIT_INVALID, EXIT_OK
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help="check a suite file and list the cells it would run",
+        description=(
+            "Validate SUITE (schema, plugins and their options, requirements, epochs each sampler needs) and "
+            f"list its cells. Exit status {EXIT_INVALID} when it is invalid; nothing is trained."
+        ),
+    )
+    p.add_argument("suite", metavar="SUITE", help="suite file, e.g. suites/quick.yaml")
+    p.add_argument("--json", action="store_true", help="print the expanded cells as JSON")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    from nasbench_rss.suite import load_suite
+
+    try:
+        suite = load_suite(args.suite, registry=registry(args))
+    except SuiteError as error:  # every problem on its own line, so an editor can jump to each
+        for line in error.problems:
+            print(line, file=sys.stderr)
+        count = len(error.problems)
+        print(f"nasbench-rss validate: {args.suite}: {count} problem{'s' if count != 1 else ''}; nothing would run", file=sys.stderr)
+        return EXIT_INVALID
+    cells = suite.cells()
+    rows = [_cell_record(cell) for cell in cells]
+    total = sum(row["epochs"] for row in rows)
+    if args.json:
+        write_json(
+            {
+                "suite": suite.name,
+                "source": str(suite.source) if suite.source else None,
+                "seeds": suite.seeds,
+                "device": suite.device,
+                "baseline": suite.baseline,
+                "cells": rows,
+                "total_epochs": total,
+            },
+            out,
+        )
+        return EXIT_OK
+    axes = suite.resolved
+    out.write(
+        f"suite {suite.name}: {len(cells)} cells = {len(axes.architectures)} architecture(s) x {len(axes.datasets)} "
+        f"dataset(s) x {len(axes.runs)} run(s) x {len(suite.seeds)} seed(s); device {suite.device}"
+        + (f"; baseline {suite.baseline}" if suite.baseline else "")
+        + "\n"
+    )
+    if suite.description:
+        out.write(f"{suite.description.strip()}\n")
+    table = [
+        (r["id"], r["epochs"], r["sampler"], _size(r["train_subset"]), _size(r["test_subset"]), r["directory"]) for r in rows
+    ]
+    out.write(tabulate(table, headers=["cell", "epochs", "sampler", "train", "test", "directory"]) + "\n")
+    out.write(f"total epochs: {total}\n")
+    return EXIT_OK
+
+
+def _cell_record(cell: Any) -> dict[str, Any]:
+    config = cell.config
+    summary = {"sampler": config.sampler, "epochs": config.epochs, "train_subset": config.train_subset, "test_subset": config.test_subset}
+    return {**cell.record(), **summary}
+
+
+def _size(subset: int | None) -> str:
+    return "all" if subset is None else str(subset)
