@@ -38,6 +38,7 @@ _ADVICE = {
     errno.EPERM: "you may not write there: choose another --out or fix the directory's permissions",
     errno.ENOTDIR: "a part of the path is a file, not a directory: choose another --out",
     errno.EISDIR: "a directory stands where a file should be: move it away",
+    errno.EEXIST: "a file stands where a directory should be: move it away or choose another --out",
     errno.ELOOP: "it is a symbolic link, and nasbench-rss never writes through links: remove the link and rerun",
 }
 

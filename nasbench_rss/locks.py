@@ -33,7 +33,7 @@ class DirectoryLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise storage_error("create the directory of", self.path, error) from None
+            raise storage_error("create", self.path.parent, error) from None
         fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT, "lock")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -158,7 +158,7 @@ def test_every_hookspec_is_a_kind():
         if inspect.isfunction(obj) and hasattr(obj, "nasbench_rss_spec")
     }
     assert specs == set(hookspecs.HOOKS_BY_KIND.values())
-    assert set(hookspecs.HOOKS_BY_KIND) == {"architecture", "sampler", "dataset", "reporter"}
+    assert set(hookspecs.HOOKS_BY_KIND) == {"architecture", "sampler", "dataset", "reporter", "executor", "observer"}
 
 
 # ---------------------------------------------------------------------- throwaway plugins
@@ -515,7 +515,10 @@ def test_plugins_json_lists_builtins_plugins_and_failures(monkeypatch):
 
     reporters = [p["name"] for p in listing["plugins"] if p["kind"] == "reporter" and p["plugin"] == "nasbench_rss.report.plugin"]
     assert reporters == ["html", "json", "md"]
-    builtin_kinds = ("nasbench_rss.samplers.plugin", "nasbench_rss.data.plugin", "nasbench_rss.report.plugin")
+    builtin_kinds = (
+        "nasbench_rss.samplers.plugin", "nasbench_rss.data.plugin", "nasbench_rss.report.plugin",
+        "nasbench_rss.run.executors.plugin", "nasbench_rss.train.observers.plugin",
+    )  # fmt: skip
     assert [p for p in listing["plugins"] if p["plugin"] not in builtin_kinds] == [
         {
             "kind": "architecture",

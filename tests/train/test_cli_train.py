@@ -40,7 +40,7 @@ def test_train_writes_a_cell_directory(tmp_path):
     assert code == 0
     summary = json.loads(text)
     assert summary["distinct_subnets"] == 2
-    assert {p.name for p in (tmp_path / "cell").iterdir()} >= {"config.json", "events.jsonl", "checkpoint.pt", "result.json"}
+    assert {p.name for p in (tmp_path / "cell").iterdir()} >= {"config.json", "provenance.json", "events.jsonl", "checkpoint-2.pt", "result.json"}
     result = json.loads((tmp_path / "cell" / "result.json").read_text())
     assert result["train_seconds"] == summary["train_seconds"]
 
@@ -84,6 +84,15 @@ def test_out_naming_a_file_is_a_storage_error_in_one_line(tmp_path, capsys):
     code, text = run(["train", *TINY, "--sampler", "rss", "--out", str(in_the_way)])
     assert (code, text) == (EXIT_STORAGE, "")
     err = capsys.readouterr().err
-    assert err.startswith(f"nasbench-rss train: error: {in_the_way}: File exists (a file is in the way")
+    assert err.startswith(f"nasbench-rss train: error: cannot create {in_the_way}: File exists; a file stands where a directory should be")
     assert err.count("\n") == 1 and "Traceback" not in err
     assert in_the_way.read_text() == "mine"
+
+
+def test_train_turns_on_an_observer_plugin_by_name(tmp_path):
+    pytest.importorskip("tensorboard")
+    code, _ = run(["train", *TINY, "--sampler", "rss", "--observer", "tensorboard", "--out", str(tmp_path / "cell")])
+    assert code == 0
+    assert list((tmp_path / "cell" / "tensorboard").glob("events.out.tfevents.*"))
+    code, _ = run(["train", *TINY, "--sampler", "rss", "--observer", "no-such", "--out", str(tmp_path / "other")])
+    assert code == EXIT_INVALID
