@@ -106,10 +106,6 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     return write_atomic(path, lambda file: file.write(text.encode()))
 
 
-def torch_save(path: str | os.PathLike, obj: Any) -> Path:
-    import torch  # here, so that writing JSON (reports, manifests) does not import torch
-
-    return write_atomic(path, lambda file: torch.save(obj, file))
 
 
 def open_nofollow(path: str | os.PathLike, flags: int, action: str) -> int:

@@ -3,20 +3,43 @@ import os
 import stat
 
 import pytest
-import torch
 
 from nasbench_rss import atomic
+from nasbench_rss.errors import StorageError
 
 
-def test_json_and_torch_files_appear_whole_with_usual_permissions(tmp_path):
+def test_json_files_appear_whole_with_usual_permissions(tmp_path):
     path = atomic.write_json(tmp_path / "sub" / "a.json", {"x": [1, 2]})
     assert json.loads(path.read_text()) == {"x": [1, 2]}
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
-    atomic.torch_save(tmp_path / "t.pt", {"w": torch.arange(3)})
-    assert torch.equal(torch.load(tmp_path / "t.pt")["w"], torch.arange(3))
-    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "sub", "t.pt"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "sub"]
+
+
+def test_nothing_is_written_through_a_link_and_failures_are_sentences(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    for name in ("a.json", "log"):
+        (tmp_path / name).symlink_to(victim)
+    with pytest.raises(StorageError, match="is a symbolic link; nasbench-rss never writes through links"):
+        atomic.write_json(tmp_path / "a.json", {"x": 1})
+    with pytest.raises(StorageError, match="is a symbolic link"):
+        with atomic.appending(tmp_path / "log") as file:
+            file.write("x")
+    assert victim.read_text() == "precious"
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(StorageError, match=r"cannot write .*file/x\.json: File exists; a file stands where a directory should be"):
+        atomic.write_json(blocker / "x.json", {})
+
+
+def test_temp_files_of_killed_writes_are_found_and_removed(tmp_path):
+    (tmp_path / ".checkpoint-3.pt.abc123.tmp").write_bytes(b"\0" * 10)
+    (tmp_path / "keep.tmp").write_text("not ours: no leading dot")
+    removed = atomic.remove_temp_files(tmp_path)
+    assert [(p.name, size) for p, size in removed] == [(".checkpoint-3.pt.abc123.tmp", 10)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.tmp"]
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path):

@@ -13,6 +13,7 @@ loading torch; older checkpoints are removed once the new one is in place.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 import zipfile
 from pathlib import Path
@@ -33,8 +34,11 @@ class CheckpointError(NasbenchError):
 def save_checkpoint(directory: CellDirectory, epochs_done: int, state: dict[str, Any]) -> Path:
     """Write the checkpoint after ``epochs_done`` epochs, then remove the older ones."""
     path = directory.checkpoint_path(epochs_done)
-    payload = {"format": CHECKPOINT_FORMAT, "epochs_done": epochs_done, **state}
-    directory.write_atomic(path.name, lambda file: torch.save(payload, file))
+    buffer = io.BytesIO()
+    # Serialised in memory first: torch's zip writer reports a full disk as a RuntimeError
+    # ("unexpected pos"), a plain write reports it as the OSError it is.
+    torch.save({"format": CHECKPOINT_FORMAT, "epochs_done": epochs_done, **state}, buffer)
+    directory.write_atomic(path.name, lambda file: file.write(buffer.getbuffer()))
     directory.remove_older_checkpoints(keep=epochs_done)
     return path
 
