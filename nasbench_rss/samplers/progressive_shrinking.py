@@ -92,7 +92,8 @@ def phase_epochs(epochs: int, supernet_epochs: int | None = None) -> tuple[int, 
         breakdown = " + ".join(f"{n} ({name})" for n, name in zip(split, PHASE_NAMES))
         raise SamplerError(
             f"supernet_epochs: {supernet_epochs} implies {breakdown} = {sum(split)} epochs, but the run has "
-            f"epochs {epochs}; set epochs to {sum(split)} or leave supernet_epochs unset to derive it from epochs"
+            f"epochs {epochs}; set epochs to {sum(split)} or leave supernet_epochs unset to derive it from epochs",
+            option="supernet_epochs",
         )
     return split
 
