@@ -18,7 +18,7 @@ from nasbench_rss.plugins import validate_options
 class SpaceOptions(pydantic.BaseModel):
     """Elastic choices of a MobileNet-family supernet (OFA's ``ks_list``, ``expand_ratio_list``, ``depth_list``)."""
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     kernel: tuple[int, ...] = Field((3, 5, 7), min_length=1, description="kernel sizes (odd, 1..9)")
     expand: tuple[int, ...] = Field((3, 4, 6), min_length=1, description="expand ratios (1..9)")

@@ -50,9 +50,13 @@ class SamplerError(NasbenchError, ValueError):
 
 
 class SamplerConfig(pydantic.BaseModel):
-    """Base of every sampler's options; subclasses add ``name: Literal["their-name"]``."""
+    """Base of every sampler's options; subclasses add ``name: Literal["their-name"]``.
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    Unknown options are errors, and so are infinite and NaN numbers (no option takes one,
+    and a cell's JSON records cannot hold it).
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)
