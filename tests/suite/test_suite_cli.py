@@ -74,8 +74,9 @@ def test_an_invalid_suite_exits_4_with_every_problem_on_stderr(suite_file, capsy
     assert status == INVALID_SUITE_EXIT == 4
     assert text == ""
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{suite_file}:9:23: runs.rss.bogus: unknown key 'bogus'")
-    assert err[-1] == f"nasbench-rss validate: {suite_file}: 1 problem; nothing would run"
+    assert err[0].startswith(f"{suite_file}:8:3: runs.ofa: progressive-shrinking: epochs: 5 too few")  # independent mistakes: both
+    assert err[1].startswith(f"{suite_file}:9:23: runs.rss.bogus: unknown key 'bogus'")
+    assert err[-1] == f"nasbench-rss validate: {suite_file}: 2 problems; nothing would run"
 
 
 def test_an_invalid_suite_reports_sampler_problems(suite_file, capsys):
