@@ -57,7 +57,7 @@ def handle_validate(args: argparse.Namespace, out: TextIO) -> int:
     from nasbench_rss.suite import load_suite
 
     try:
-        suite = load_suite(args.suite, registry=_registry(args))
+        suite = load_suite(args.suite, registry=_registry(args), check_data=True)  # missing data is a problem here
     except SuiteError as error:
         for line in error.problems:
             print(line, file=sys.stderr)

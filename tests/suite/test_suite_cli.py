@@ -98,3 +98,14 @@ def test_schema_prints_the_json_schema():
     assert schema["title"] == "Suite"
     assert "Run_progressive_shrinking" in schema["$defs"]
     assert text.startswith('{\n  "$schema"')
+
+
+def test_validate_reports_missing_data_at_the_datasets_line(suite_file, tmp_path, capsys):
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    suite_file.write_text(SUITE + f"matrix:\n  dataset:\n    - synthetic\n    - {{name: mnist, options: {{root: '{empty}'}}}}\n")
+    assert run(["validate", str(suite_file)])[0] == INVALID_SUITE_EXIT
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{suite_file}:13:7: matrix.dataset[1]: mnist: MNIST files not found: looked for train-images-idx3-ubyte")
+    assert str(empty / "MNIST" / "raw") in err[0] and "to get them: set 'download: true'" in err[0]
+    assert err[-1] == f"nasbench-rss validate: {suite_file}: 1 problem; nothing would run"
