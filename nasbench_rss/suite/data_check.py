@@ -45,7 +45,8 @@ def dataset_infos(suite: ResolvedSuite, registry: PluginRegistry) -> tuple[dict[
 def fit_problems(suite: ResolvedSuite, infos: dict[str, DatasetInfo], skip: frozenset[str] = frozenset()) -> list[Problem]:
     """Subsets, BN recalibration and batches that do not fit the datasets (see the module docstring).
 
-    ``skip`` names defaults not to read (``evaluation``, ``training``: they failed validation).
+    ``skip`` names what not to read (``evaluation``, ``training``: defaults that failed
+    validation; ``runs``: a stand-in for runs that all failed).
     """
     problems = []
     fit = {}  # the datasets whose subsets fit: the later checks count their images
@@ -59,7 +60,7 @@ def fit_problems(suite: ResolvedSuite, infos: dict[str, DatasetInfo], skip: froz
             fit[entry.name] = info
             if "evaluation" not in skip:
                 problems += _calibration_problems(suite, entry)
-    if "training" not in skip:
+    if not skip & {"training", "runs"}:
         by_place: dict[tuple[tuple[Any, ...], str], list[str]] = {}
         for run in suite.runs:
             for path, message in _batch_problems(suite, run, fit):

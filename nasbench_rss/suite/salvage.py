@@ -42,8 +42,13 @@ def failed_parts(problems: Iterable[Problem]) -> set[tuple[Any, ...]]:
     return parts
 
 
-def salvage(model: type[pydantic.BaseModel], data: Any, parts: set[tuple[Any, ...]]) -> tuple[Any, Any] | None:
-    """``data`` without ``parts``, validated by ``model``: (document, data); None when nothing is left to check."""
+def salvage(model: type[pydantic.BaseModel], data: Any, parts: set[tuple[Any, ...]], sampler: str | None) -> tuple[Any, Any] | None:
+    """``data`` without ``parts``, validated by ``model``: (document, data); None when nothing is left to check.
+
+    When every run failed, one of them is replaced by a stand-in (``sampler`` for one
+    epoch) so the rest of the document can be checked; :func:`skipped_checks` then skips
+    every check of runs, and problems about the stand-in lie in a failed part.
+    """
     if () in parts or ("runs",) in parts or not isinstance(data, dict):
         return None
     data = copy.deepcopy(data)
@@ -57,6 +62,12 @@ def salvage(model: type[pydantic.BaseModel], data: Any, parts: set[tuple[Any, ..
             data[head] = PLACEHOLDERS[head]
         else:
             data.pop(head, None)
+    failed_runs = [part[1] for part in parts if part[:1] == ("runs",) and len(part) == 2]
+    if failed_runs and isinstance(data.get("runs"), dict) and not data["runs"]:
+        if sampler is None:
+            return None
+        data["runs"] = {sorted(map(str, failed_runs))[0]: {"sampler": sampler, "epochs": 1}}
+        data.pop("baseline", None)  # the stand-in is no run to compare with
     try:
         return model.model_validate(data), data
     except pydantic.ValidationError:
@@ -69,6 +80,10 @@ def outside(problem: Problem, parts: set[tuple[Any, ...]]) -> bool:
     return not any(path[: len(part)] == part or part[: len(path)] == path for part in parts)
 
 
-def skipped_checks(parts: set[tuple[Any, ...]]) -> frozenset[str]:
-    """The defaults the checks must not read (``training``, ``evaluation``) because they failed."""
-    return frozenset(name for name in ("training", "evaluation") if ("defaults", name) in parts or ("defaults",) in parts)
+def skipped_checks(parts: set[tuple[Any, ...]], data: Any) -> frozenset[str]:
+    """What the checks must not read because it failed: defaults ``training``, ``evaluation``; ``runs`` (a stand-in)."""
+    skip = {name for name in ("training", "evaluation") if ("defaults", name) in parts or ("defaults",) in parts}
+    runs = data.get("runs") if isinstance(data, dict) else None
+    if isinstance(runs, dict) and runs and all(("runs", name) in parts for name in runs):
+        skip.add("runs")
+    return frozenset(skip)

@@ -44,8 +44,11 @@ def sampler_problems(
 ) -> list[Problem]:
     """One problem per run and distinct failure, naming the cells (architecture/dataset) it hits.
 
-    ``skip`` containing ``training`` leaves out the checks of the training settings (they failed validation).
+    ``skip`` containing ``training`` leaves out the checks of the training settings (they
+    failed validation), containing ``runs`` every check (the runs all failed).
     """
+    if "runs" in skip:
+        return []
     failures: dict[tuple[str, _Failure], list[str]] = {}
     built: dict[tuple[Any, ...], list[_Failure] | tuple[Phase, ...]] = {}
     runs = {run.name: run for run in suite.runs}
@@ -104,7 +107,7 @@ def _warmup_failures(run: ResolvedRun, phases: tuple[Phase, ...]) -> list[_Failu
     return [
         _Failure(
             ("training", "warmup_epochs"),
-            f"{warmup} warmup epoch{'s' if warmup != 1 else ''} leave no epoch of the first phase ({first.name!r}, "
+            f"{warmup} warmup epoch{'s leave' if warmup != 1 else ' leaves'} no epoch of the first phase ({first.name!r}, "
             f"{first.epochs} epoch{'s' if first.epochs != 1 else ''} of {run.sampler}) to train after the warmup; "
             f"allowed: {'0 (no warmup)' if first.epochs == 1 else f'0 to {first.epochs - 1}'}",
         )

@@ -165,11 +165,11 @@ def _build(document: YamlDocument, registry: PluginRegistry | None, path: Path |
     problems += schema + [_positioned(p, document) for p in non_finite]
     parts = failed_parts(schema + non_finite)
     if parts:
-        salvaged = salvage(model, document.data, parts)
+        salvaged = salvage(model, document.data, parts, next(iter(registry.names("sampler")), None))
         if salvaged is None:
             raise_problems(document.source, problems)
         validated, data = salvaged
-    skip = skipped_checks(parts)
+    skip = skipped_checks(parts, data)
     resolved, later = resolve(validated, data, registry)
     infos, found = dataset_infos(resolved, registry)
     later += found + fit_problems(resolved, infos, skip) + sampler_problems(resolved, registry, infos, skip)

@@ -128,7 +128,7 @@ def test_a_last_batch_of_one_image_really_fails_training():
 def test_a_warmup_as_long_as_the_first_phase():
     text = edit("{batch_size: 64}", "{batch_size: 64, warmup_epochs: 1}")
     assert problems(text) == [
-        f"{at(text, 'warmup_epochs: 1')}: defaults.training.warmup_epochs: 1 warmup epoch leave no epoch of the first phase ('supernet', 1 epoch "
+        f"{at(text, 'warmup_epochs: 1')}: defaults.training.warmup_epochs: 1 warmup epoch leaves no epoch of the first phase ('supernet', 1 epoch "
         "of progressive-shrinking) to train after the warmup; allowed: 0 (no warmup) [in mobilenet-v3/synthetic (6 epochs)]"
     ]
     text = edit("    epochs: 2\n", "    epochs: 2\n    training: {warmup_epochs: 2}\n")
@@ -174,6 +174,12 @@ def test_a_failing_default_leaves_its_dependents_unchecked_rather_than_guessed()
     text += "matrix:\n  dataset: [synthetic, {name: synthetic, train_subset: 5}]\n"
     (problem,) = problems(text)  # not also matrix.dataset[1]'s train_subset, resolved without its defaults
     assert "unknown key 'colour'" in problem
+
+
+def test_when_every_run_has_a_schema_mistake_the_rest_is_still_checked():
+    text = "seeds: [0, 0]\n" + edit("test_size: 100}}", "test_size: 100}, train_subset: 5}")
+    text = text.replace("epochs: 6", "epochs: six").replace("    sampler: rss\n", "    sampler: rss\n    option: {}\n")
+    assert [p.split(": ")[1] for p in problems(text)] == ["seeds[1]", "defaults.dataset.train_subset", "runs.ofa.epochs", "runs.rss.option"]
 
 
 def test_resolution_problems_do_not_hide_sampler_problems():
