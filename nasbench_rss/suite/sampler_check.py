@@ -79,7 +79,7 @@ def _problem(suite: ResolvedSuite, run: ResolvedRun, failure: _Failure, where: l
         path = (*run.path, "options", *failure.option)
         if suite.written_at(path):
             return Problem(path, failure.message.removeprefix(f"{format_path(failure.option)}: ") + cells)
-    return Problem(run.path, f"{run.sampler}: {failure.message}{cells}")
+    return Problem(run.path, f"sampler {run.sampler!r}: {failure.message}{cells}")
 
 
 def _try_build(

@@ -96,6 +96,11 @@ class _ThirdParty:
         register(Registration("acme-largest", "largest subnet", _Largest, _Largest.Config))
         register(Registration("acme-plain", "no options", lambda config, context: _Largest(_Largest.Config(), context)))
         register(Registration("acme-broken", "returns junk", lambda config, context: "junk", _NotASampler.Config))
+        register(Registration("acme-prefixed", "names itself in its errors", _refuse_self_prefixed))
+
+
+def _refuse_self_prefixed(config, context):
+    raise SamplerError("acme-prefixed: width: 3 not allowed; allowed: 1", option="width")
 
 
 class _Largest(Sampler):
@@ -119,6 +124,9 @@ def test_third_party_samplers_go_through_the_same_path(context_for):
         build_sampler("acme-plain", {"k": 1}, context_for(), registry)
     with pytest.raises(SamplerError, match=r"^acme-broken: the factory registered by acme-nas \(plugin acme\) returned str"):
         build_sampler("acme-broken", {}, context_for(), registry)
+    with pytest.raises(SamplerError, match=r"^acme-prefixed: width: 3 not allowed; allowed: 1$") as info:  # the name once
+        build_sampler("acme-prefixed", {}, context_for(), registry)
+    assert (info.value.sampler, info.value.option, info.value.detail) == ("acme-prefixed", ("width",), "width: 3 not allowed; allowed: 1")
     with pytest.raises(OptionsError, match="^sampler 'acme-largest': a list not allowed; allowed: a mapping of option names"):
         build_sampler("acme-largest", ["k=1"], context_for(), registry)  # type: ignore[arg-type]
 

@@ -74,7 +74,7 @@ def test_an_invalid_suite_exits_4_with_every_problem_on_stderr(suite_file, capsy
     assert status == INVALID_SUITE_EXIT == 4
     assert text == ""
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{suite_file}:8:3: runs.ofa: progressive-shrinking: epochs: 5 too few")  # independent mistakes: both
+    assert err[0].startswith(f"{suite_file}:8:3: runs.ofa: sampler 'progressive-shrinking': epochs: 5 too few")  # independent mistakes: both
     assert err[1].startswith(f"{suite_file}:9:23: runs.rss.bogus: unknown key 'bogus'")
     assert err[-1] == f"nasbench-rss validate: {suite_file}: 2 problems; nothing would run"
 
@@ -83,7 +83,7 @@ def test_an_invalid_suite_reports_sampler_problems(suite_file, capsys):
     suite_file.write_text(SUITE.replace("epochs: 6", "epochs: 5"))
     assert run(["validate", str(suite_file)])[0] == 4
     err = capsys.readouterr().err
-    assert f"{suite_file}:8:3: runs.ofa: progressive-shrinking: epochs: 5 too few" in err
+    assert f"{suite_file}:8:3: runs.ofa: sampler 'progressive-shrinking': epochs: 5 too few" in err
 
 
 def test_a_missing_file_is_an_invalid_suite(tmp_path, capsys):

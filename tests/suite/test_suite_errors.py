@@ -124,7 +124,7 @@ def test_all_schema_problems_are_reported_at_once_in_file_order():
 
 def test_epochs_too_few_for_the_sampler_is_reported_at_the_run():
     assert problems(replace("epochs: 6", "epochs: 5")) == [
-        "s.yaml:6:3: runs.ofa: progressive-shrinking: epochs: 5 too few for progressive shrinking's six phases of at "
+        "s.yaml:6:3: runs.ofa: sampler 'progressive-shrinking': epochs: 5 too few for progressive shrinking's six phases of at "
         "least one epoch; allowed: >= 6 [in mobilenet-v3/synthetic (5 epochs)]"
     ]
 

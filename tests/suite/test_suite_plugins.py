@@ -108,7 +108,7 @@ def test_its_options_are_checked_like_a_builtins(registry):
 
 def test_its_build_errors_are_reported_at_the_run(registry):
     assert problems(SUITE.replace("{period: 3}", "{warmup: 4}"), registry) == [
-        "p.yaml:6:3: runs.cycle: acme-cycle: epochs: 4 too few for warmup 4; allowed: > 4 [in mobilenet-v3/synthetic (4 epochs)]"
+        "p.yaml:6:3: runs.cycle: sampler 'acme-cycle': epochs: 4 too few for warmup 4; allowed: > 4 [in mobilenet-v3/synthetic (4 epochs)]"
     ]
 
 
