@@ -71,8 +71,10 @@ def register_samplers(register: Register) -> None:
 def register_datasets(register: Register) -> None:
     """Register datasets.
 
-    ``Registration.factory(config, ...)`` returns a dataset (train/test uint8 tensors,
-    labels, classes, channels, mean/std); ``options_model`` is its pydantic options model.
+    ``Registration.factory(options)`` (an instance of ``options_model``, or None) returns a
+    :class:`nasbench_rss.data.source.DatasetSource`: ``info()`` gives the shape and sizes
+    without loading anything, ``load()`` the dataset (train/test uint8 tensors, labels,
+    classes, mean/std).
     """
 
 

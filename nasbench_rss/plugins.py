@@ -20,6 +20,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import pluggy
@@ -28,6 +29,7 @@ import pydantic
 from nasbench_rss import DISTRIBUTION_NAME, __version__, hookspecs
 from nasbench_rss.errors import PluginError
 from nasbench_rss.hookspecs import HOOKS_BY_KIND, PROJECT_NAME
+from nasbench_rss.validation import FieldProblem, field_names, field_problems, format_path, show
 
 if TYPE_CHECKING:
     from nasbench_rss.arch.architecture import Architecture
@@ -55,6 +57,28 @@ class InvalidRegistration(PluginError, ValueError):
 
 class UnknownName(PluginError, LookupError):
     """A lookup of a kind or a name that nothing registered."""
+
+
+class OptionsError(PluginError, ValueError):
+    """Options that a plugin's options model refuses, for every kind of plugin alike.
+
+    The message is ``KIND 'NAME': field: what is wrong; allowed: what`` (one clause per
+    field), ending in the options the plugin takes.  ``problems`` keeps each field's
+    :class:`~nasbench_rss.validation.FieldProblem` (its path in the options and the
+    message), so a suite can point at each field's own line.
+    """
+
+    def __init__(self, kind: str, name: str, problems: Sequence[FieldProblem], allowed: Sequence[str], summary: str | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.problems: tuple[FieldProblem, ...] = tuple(problems)
+        self.allowed: tuple[str, ...] = tuple(allowed)
+        if summary is None:
+            clauses = [f"{format_path(p.path)}: {p.message}" if p.path else p.message for p in self.problems]
+            summary = "; ".join(clauses)
+            if not any(p.message.startswith("unknown key ") for p in self.problems):
+                summary += f"; allowed options: {', '.join(self.allowed) or 'none'}"
+        super().__init__(f"{kind} {name!r}: {summary}")
 
 
 class PluginWarning(UserWarning):
@@ -388,6 +412,46 @@ def _group_entry_points() -> Iterable[Any]:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+# ---------------------------------------------------------------------- options
+
+
+def validate_options(entry: Entry, options: Mapping[str, Any] | pydantic.BaseModel | None) -> pydantic.BaseModel | None:
+    """``options`` validated by ``entry``'s options model: an instance of it, or None when it has none.
+
+    The one way options of any plugin kind are checked; every refusal is an
+    :class:`OptionsError`.  A plugin without an options model takes no options.
+    """
+    model = entry.options_model
+    if isinstance(options, pydantic.BaseModel):
+        if model is not None and isinstance(options, model):
+            return options
+        options = options.model_dump()
+    options = {} if options is None else options
+    if not isinstance(options, Mapping):
+        problem = FieldProblem((), f"{show(options)} not allowed; allowed: a mapping of option names to values")
+        raise OptionsError(entry.kind, entry.name, [problem], field_names(model))
+    if model is None:
+        if not options:
+            return None
+        problems = [FieldProblem((key,), "unknown key {!r}; allowed: no keys (it takes no options)".format(key)) for key in options]
+        raise OptionsError(entry.kind, entry.name, problems, (), summary=f"takes no options; got {', '.join(map(str, options))}")
+    try:
+        return model.model_validate(dict(options))
+    except pydantic.ValidationError as error:
+        raise OptionsError(entry.kind, entry.name, field_problems(error, model, dict(options)), field_names(model)) from None
+
+
+def build_entry(entry: Entry, options: Mapping[str, Any] | pydantic.BaseModel | None, *args: Any) -> tuple[Any, pydantic.BaseModel | None]:
+    """``entry.factory(validated options, *args)`` and the validated options (None without a model).
+
+    How samplers (``factory(config, context)``), datasets and reporters (``factory(options)``)
+    are built; an architecture's options go to its ``space()`` instead
+    (:func:`nasbench_rss.arch.options.architecture_space`).
+    """
+    validated = validate_options(entry, options)
+    return entry.factory(validated, *args), validated
 
 
 # ---------------------------------------------------------------------- defaults

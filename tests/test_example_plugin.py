@@ -148,7 +148,7 @@ def test_train_with_the_plugins_sampler(plugin_env, tmp_path):
 def test_train_refuses_a_bad_plugin_option(plugin_env, tmp_path):
     refused = cli(plugin_env, *train_args(tmp_path / "cell", "random_subnets=-1"))
     assert refused.returncode == 4, describe(refused)
-    assert "sandwich: random_subnets: Input should be greater than or equal to 0" in refused.stderr
+    assert "sampler 'sandwich': random_subnets: -1 not allowed; allowed: greater than or equal to 0" in refused.stderr
     assert not (tmp_path / "cell" / "result.json").exists()
 
 

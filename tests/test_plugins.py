@@ -180,7 +180,7 @@ def test_throwaway_class_plugin_registers_a_sampler(monkeypatch):
 
 def test_throwaway_module_plugin_with_several_kinds():
     def register_datasets(register):
-        register(Registration("tiny-digits", "Eight by eight digits", lambda: "data"))
+        register(Registration("tiny-digits", "Eight by eight digits", lambda options: "a DatasetSource"))
 
     def register_reporters(register):
         register(Registration("markdown", "Markdown tables", lambda: "report"))

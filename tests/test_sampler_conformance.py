@@ -81,7 +81,7 @@ def test_an_unregistered_name_fails_listing_what_is_registered():
 
 
 def test_options_that_do_not_validate_fail_check_options():
-    with pytest.raises(ConformanceError, match=r"'per-batch' fails check 'options': options \{'k': 0\} do not validate: k:"):
+    with pytest.raises(ConformanceError, match=r"'per-batch' fails check 'options': options \{'k': 0\} do not validate: sampler 'per-batch': k:"):
         check_sampler("per-batch", {"k": 0}, registry=BUILTINS)
 
 

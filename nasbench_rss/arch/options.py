@@ -12,13 +12,13 @@ from typing import Any
 import pydantic
 from pydantic import Field
 
-from nasbench_rss.errors import SpaceError
+from nasbench_rss.plugins import validate_options
 
 
 class SpaceOptions(pydantic.BaseModel):
     """Elastic choices of a MobileNet-family supernet (OFA's ``ks_list``, ``expand_ratio_list``, ``depth_list``)."""
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     kernel: tuple[int, ...] = Field((3, 5, 7), min_length=1, description="kernel sizes (odd, 1..9)")
     expand: tuple[int, ...] = Field((3, 4, 6), min_length=1, description="expand ratios (1..9)")
@@ -37,18 +37,13 @@ def architecture_space(entry: Any, options: dict[str, Any] | None = None) -> tup
     """The search space of registry ``entry``'s architecture for ``options``, and the options resolved.
 
     An architecture's options model names the keyword arguments of its ``space()``; the
-    resolved options (every default filled, JSON-ready) are what a cell records.
+    resolved options (every default filled, JSON-ready) are what a cell records.  Options
+    the model refuses are an :class:`~nasbench_rss.plugins.OptionsError`; choices the space
+    refuses (an even kernel) a :class:`~nasbench_rss.errors.SpaceError`.
     """
-    arch = entry.factory()
-    model = entry.options_model
-    if model is None:
-        if options:
-            raise SpaceError(f"architecture {entry.name!r} takes no options, got {dict(options)!r}")
-        return arch.space(), {}
-    try:
-        validated = model.model_validate(dict(options or {}))
-    except pydantic.ValidationError as error:
-        from nasbench_rss.samplers.registry import describe_validation_error
 
-        raise SpaceError(f"architecture {entry.name!r} options: {describe_validation_error(error, model)}") from None
+    validated = validate_options(entry, options)
+    arch = entry.factory()
+    if validated is None:
+        return arch.space(), {}
     return arch.space(**dict(validated)), validated.model_dump(mode="json")

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from nasbench_rss.suite import load_suite
 
     try:
-        suite = load_suite(args.suite, registry=registry(args))
+        suite = load_suite(args.suite, registry=registry(args), check_data=True)  # missing data is a problem here
     except SuiteError as error:  # every problem on its own line, so an editor can jump to each
         for line in error.problems:
             print(line, file=sys.stderr)

@@ -10,11 +10,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from nasbench_rss.errors import NasbenchError
-
-
-class DatasetError(NasbenchError, ValueError):
-    """Missing or malformed data, or options that do not fit a dataset."""
+from nasbench_rss.data.source import DatasetError  # noqa: F401  (defined without torch; imported from here too)
 
 
 @dataclass(frozen=True, eq=False)

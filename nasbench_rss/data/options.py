@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from nasbench_rss.limits import Seed
+
 DATA_ROOT_ENV = "NASBENCH_RSS_DATA"
 """Environment variable naming the data root when the options give none."""
 
@@ -29,7 +31,7 @@ DESCRIPTIONS: dict[str, str] = {
 class TorchvisionOptions(BaseModel):
     """Where the files are, and whether torchvision may download them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     root: Path | None = None
     """Data root in torchvision's layout; None: ``$NASBENCH_RSS_DATA``, else ``~/.cache/nasbench-rss/data``."""
@@ -40,7 +42,7 @@ class TorchvisionOptions(BaseModel):
 class SyntheticOptions(BaseModel):
     """Sizes, shape, difficulty and seed of the synthetic dataset."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     train_size: int = Field(2048, ge=1)
     test_size: int = Field(512, ge=1)
@@ -59,7 +61,7 @@ class SyntheticOptions(BaseModel):
     ``noise: 0, clutter: 0`` leaves shifted, contrast-varied templates only: an easy set for
     tests that must see the loss fall within a few dozen steps.
     """
-    seed: int = Field(0, ge=0)
+    seed: Seed = 0
 
     @model_validator(mode="after")
     def _every_class_in_both_splits(self) -> SyntheticOptions:

@@ -1,79 +1,71 @@
 """Look a dataset up by name and build it from plain options (a config file's mapping).
 
-The trainer and the CLI call :func:`load_dataset`; the options are validated by the
-dataset's own pydantic model, and an unknown or invalid option, or missing files, is a
-:class:`~nasbench_rss.data.dataset.DatasetError` naming the dataset and the option (an
-unknown dataset name is the registry's ``UnknownName``, listing the available ones).
+A dataset plugin's factory returns a :class:`~nasbench_rss.data.source.DatasetSource`:
+:func:`dataset_info` asks it for the shape and sizes (and whether the data is there)
+without loading anything, which is what validating a suite does; :func:`load_dataset`
+loads it, which is what the trainer does.  The options are validated by the dataset's
+own model (an :class:`~nasbench_rss.plugins.OptionsError` naming the dataset and each
+field); missing files are a :class:`~nasbench_rss.data.source.DatasetError`; an unknown
+name is the registry's ``UnknownName``, listing the available ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from nasbench_rss.data.dataset import DatasetError, ImageDataset
+from nasbench_rss.data.source import DatasetError, DatasetInfo, DatasetSource
+
+if TYPE_CHECKING:
+    from nasbench_rss.data.dataset import ImageDataset
+    from nasbench_rss.plugins import PluginRegistry
+
+Options = Mapping[str, Any] | pydantic.BaseModel | None
 
 
-def dataset_options(name: str, options: Mapping[str, Any] | pydantic.BaseModel | None = None) -> pydantic.BaseModel | None:
-    """``options`` validated by dataset ``name``'s options model (None when it has none).
+def dataset_options(name: str, options: Options = None, registry: PluginRegistry | None = None) -> pydantic.BaseModel | None:
+    """``options`` validated by dataset ``name``'s options model (None when it has none)."""
+    from nasbench_rss.plugins import get_registry, validate_options
 
-    An unknown ``name`` raises the registry's :class:`~nasbench_rss.plugins.UnknownName`,
-    which lists the registered datasets.
-    """
-    from nasbench_rss.plugins import get_registry
+    return validate_options((registry or get_registry()).get("dataset", name), options)
 
-    entry = get_registry().get("dataset", name)
-    model = entry.options_model
-    if model is None:
-        if options:
-            raise DatasetError(f"dataset {name!r} takes no options, got {dict(options)!r}")
-        return None
-    if isinstance(options, model):
-        return options
-    if isinstance(options, pydantic.BaseModel):
-        options = options.model_dump()
-    try:
-        return model.model_validate(dict(options or {}))
-    except pydantic.ValidationError as exc:
-        raise DatasetError(f"dataset {name!r} options: {describe_validation_error(exc, model)}") from exc
-    except (TypeError, ValueError) as exc:
+
+def dataset_source(name: str, options: Options = None, registry: PluginRegistry | None = None) -> tuple[DatasetSource, dict[str, Any]]:
+    """Dataset ``name``'s source for ``options``, and the options resolved (every default, JSON-ready)."""
+    from nasbench_rss.plugins import build_entry, get_registry
+
+    entry = (registry or get_registry()).get("dataset", name)
+    source, validated = build_entry(entry, options)
+    if not isinstance(source, DatasetSource):
         raise DatasetError(
-            f"dataset {name!r} options: expected a mapping of option names to values, got {options!r}"
-        ) from exc
+            f"dataset {name!r}: the factory registered by {entry.distribution} (plugin {entry.plugin}) returned "
+            f"{type(source).__name__}; expected a nasbench_rss.data.source.DatasetSource (with info() and load())"
+        )
+    return source, validated.model_dump(mode="json") if validated is not None else {}
 
 
-def load_dataset(
-    name: str, options: Mapping[str, Any] | pydantic.BaseModel | None = None
-) -> tuple[ImageDataset, dict[str, Any]]:
+def dataset_info(name: str, options: Options = None, registry: PluginRegistry | None = None) -> tuple[DatasetInfo, dict[str, Any]]:
+    """Shape, sizes and availability of dataset ``name`` with ``options``, without loading it; and the resolved options."""
+    source, resolved = dataset_source(name, options, registry)
+    info = source.info()
+    if not isinstance(info, DatasetInfo):
+        raise DatasetError(f"dataset {name!r}: info() returned {type(info).__name__}; expected a nasbench_rss.data.source.DatasetInfo")
+    return info, resolved
+
+
+def load_dataset(name: str, options: Options = None, registry: PluginRegistry | None = None) -> tuple[ImageDataset, dict[str, Any]]:
     """Dataset ``name`` built from ``options`` (CPU tensors), and the options it was built with.
 
     The second item is the validated options with every default filled in, as JSON-ready
     values, for recording in a run's resolved configuration.  ``nasbench-rss plugins`` lists
     the names.
     """
-    from nasbench_rss.plugins import get_registry
+    from nasbench_rss.data.dataset import ImageDataset
 
-    validated = dataset_options(name, options)
-    factory = get_registry().get("dataset", name).factory
-    dataset = factory(validated) if validated is not None else factory()
+    source, resolved = dataset_source(name, options, registry)
+    dataset = source.load()
     if not isinstance(dataset, ImageDataset):
-        raise DatasetError(f"dataset {name!r}: its factory returned {type(dataset).__name__}, expected an ImageDataset")
-    resolved = validated.model_dump(mode="json") if validated is not None else {}
+        raise DatasetError(f"dataset {name!r}: load() returned {type(dataset).__name__}, expected an ImageDataset")
     return dataset, resolved
-
-
-def describe_validation_error(exc: pydantic.ValidationError, model: type[pydantic.BaseModel]) -> str:
-    """One clause per problem: the option, what was wrong, the value given, and what is allowed."""
-    fields = ", ".join(model.model_fields)
-    parts = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"])
-        if error["type"] == "extra_forbidden":
-            parts.append(f"{where}: unknown option; allowed: {fields}")
-        elif where:
-            parts.append(f"{where}: {error['msg']} (got {error['input']!r})")
-        else:  # a model-level check; its message names the field(s)
-            parts.append(str(error["msg"]).removeprefix("Value error, "))
-    return "; ".join(parts)

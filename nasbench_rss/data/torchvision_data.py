@@ -1,8 +1,8 @@
 """MNIST, Fashion-MNIST, CIFAR-10 and CIFAR-100 read through ``torchvision.datasets``.
 
-The files live under a data root in torchvision's own layout (``<root>/MNIST/raw/...``,
-``<root>/cifar-10-batches-py/...``), so a root filled by torchvision's download, by hand,
-or by an earlier run works unchanged.  Nothing touches the network unless the options say
+Where the files are, and the message when they are not, is
+:mod:`nasbench_rss.data.torchvision_files` (no torch there, so a suite's datasets are
+checked without importing it).  Nothing touches the network unless the options say
 ``download: true``.  Fashion-MNIST is also found in Debian's ``dataset-fashion-mnist``
 package: its gzipped files are unpacked into the root, exactly as torchvision's download
 would leave them, so CI and offline machines need no network at all.
@@ -14,117 +14,48 @@ import gzip
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 
 from nasbench_rss.data.dataset import DatasetError, ImageDataset, channel_stats
-from nasbench_rss.data.options import DATA_ROOT_ENV, DEFAULT_DATA_ROOT, TorchvisionOptions
-
-DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
-"""Where Debian's ``dataset-fashion-mnist`` package puts the gzipped files (tests override it)."""
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """One torchvision dataset: its class, where its files go, and how to read it."""
-
-    name: str
-    title: str
-    loader: Callable[..., Any]  # the torchvision dataset class, looked up lazily
-    flip: bool
-
-    def torchvision_class(self) -> Any:
-        return self.loader()
-
-    def folder(self, root: Path) -> Path:
-        """The folder that holds this dataset's files under ``root``."""
-        cls = self.torchvision_class()
-        if hasattr(cls, "base_folder"):  # CIFAR
-            return root / cls.base_folder
-        return root / cls.__name__ / "raw"  # MNIST family: <root>/<ClassName>/raw
-
-    def file_names(self) -> list[str]:
-        """The files torchvision reads, derived from its class so the two never drift apart."""
-        cls = self.torchvision_class()
-        if hasattr(cls, "resources"):  # MNIST family: gzipped downloads, read unpacked
-            return [os.path.splitext(os.path.basename(url))[0] for url, _ in cls.resources]
-        return [name for name, _ in cls.train_list + cls.test_list] + [cls.meta["filename"]]
-
-    def missing(self, root: Path) -> list[Path]:
-        folder = self.folder(root)
-        return [folder / name for name in self.file_names() if not (folder / name).is_file()]
-
-
-def _mnist():
-    from torchvision.datasets import MNIST
-
-    return MNIST
-
-
-def _fashion_mnist():
-    from torchvision.datasets import FashionMNIST
-
-    return FashionMNIST
-
-
-def _cifar10():
-    from torchvision.datasets import CIFAR10
-
-    return CIFAR10
-
-
-def _cifar100():
-    from torchvision.datasets import CIFAR100
-
-    return CIFAR100
-
-
-SPECS: dict[str, _Spec] = {
-    "mnist": _Spec("mnist", "MNIST", _mnist, flip=False),
-    "fashion-mnist": _Spec("fashion-mnist", "Fashion-MNIST", _fashion_mnist, flip=True),
-    "cifar10": _Spec("cifar10", "CIFAR-10", _cifar10, flip=True),
-    "cifar100": _Spec("cifar100", "CIFAR-100", _cifar100, flip=True),
-}
-"""The torchvision datasets by registered name (see ``options.TORCHVISION_DATASETS``)."""
-
-
-def resolve_root(root: Path | None) -> tuple[Path, str]:
-    """The data root, and where it came from (for error messages)."""
-    if root is not None:
-        return Path(root).expanduser(), "the 'root' option"
-    env = os.environ.get(DATA_ROOT_ENV, "").strip()
-    if env:
-        return Path(env).expanduser(), f"${DATA_ROOT_ENV}"
-    return DEFAULT_DATA_ROOT.expanduser(), f"the default (neither the 'root' option nor ${DATA_ROOT_ENV} is set)"
+from nasbench_rss.data.options import DATA_ROOT_ENV, TorchvisionOptions
+from nasbench_rss.data.torchvision_files import (  # noqa: F401  (DEBIAN_FASHION_MNIST_DIR, resolve_root: also read from here)
+    DEBIAN_FASHION_MNIST_DIR,
+    debian_complete,
+    debian_files,
+    debian_path,
+    how_to_get,
+    missing_message,
+    resolve_root,
+    spec_of,
+)
 
 
 def load_torchvision(
     name: str, options: TorchvisionOptions | None = None, *, debian_dir: Path | None = None
 ) -> ImageDataset:
-    """Read dataset ``name`` (a key of :data:`SPECS`) from the data root, as CPU tensors.
+    """Read dataset ``name`` (a key of ``torchvision_files.SPECS``) from the data root, as CPU tensors.
 
-    ``debian_dir`` overrides :data:`DEBIAN_FASHION_MNIST_DIR` (used for Fashion-MNIST only).
+    ``debian_dir`` overrides ``torchvision_files.DEBIAN_FASHION_MNIST_DIR`` (used for Fashion-MNIST only).
     """
-    try:
-        spec = SPECS[name]
-    except KeyError:
-        raise DatasetError(f"torchvision dataset {name!r} unknown; allowed: {', '.join(SPECS)}") from None
+    spec = spec_of(name)
     options = options if options is not None else TorchvisionOptions()
     root, origin = resolve_root(options.root)
-    debian = Path(debian_dir if debian_dir is not None else DEBIAN_FASHION_MNIST_DIR)
+    debian = debian_path(debian_dir)
 
     missing = spec.missing(root)
-    if missing and name == "fashion-mnist" and _debian_complete(debian):
-        _unpack_debian(debian, spec.folder(root))
+    if missing and name == "fashion-mnist" and debian_complete(debian):
+        _unpack_debian(debian, spec.path(root))
         missing = spec.missing(root)
     if missing and not options.download:
-        raise DatasetError(_missing_message(spec, root, origin, missing, debian))
+        raise DatasetError(missing_message(spec, root, origin, missing, debian))
 
-    cls = spec.torchvision_class()
+    import torchvision.datasets
+
+    cls = getattr(torchvision.datasets, spec.class_name)
     try:
         if options.download:
             root.mkdir(parents=True, exist_ok=True)
@@ -133,8 +64,8 @@ def load_torchvision(
     except Exception as exc:  # torchvision: RuntimeError (corrupt/missing), URLError, OSError, ...
         how = "downloading or reading" if options.download else "reading"
         raise DatasetError(
-            f"{spec.name}: {how} the files under {spec.folder(root)} (data root from {origin}) failed: "
-            f"{type(exc).__name__}: {exc}; {_how_to_get(spec, root)}"
+            f"{spec.name}: {how} the files under {spec.path(root)} (data root from {origin}) failed: "
+            f"{type(exc).__name__}: {exc}; {how_to_get(spec, root)}"
         ) from exc
 
     train_images, train_labels = _to_tensors(train.data, train.targets)
@@ -171,15 +102,6 @@ def _to_tensors(data: Any, targets: Any) -> tuple[torch.Tensor, torch.Tensor]:
 # ---------------------------------------------------------------------- Debian's Fashion-MNIST
 
 
-def _debian_files() -> list[str]:
-    """Debian ships the files as torchvision downloads them: gzipped."""
-    return [f"{name}.gz" for name in SPECS["fashion-mnist"].file_names()]
-
-
-def _debian_complete(debian: Path) -> bool:
-    return all((debian / name).is_file() for name in _debian_files())
-
-
 def _unpack_debian(debian: Path, raw_folder: Path) -> None:
     """Gunzip Debian's files into ``raw_folder``; each written to a temp file, then renamed.
 
@@ -188,7 +110,7 @@ def _unpack_debian(debian: Path, raw_folder: Path) -> None:
     """
     try:
         raw_folder.mkdir(parents=True, exist_ok=True)
-        for gz_name in _debian_files():
+        for gz_name in debian_files():
             target = raw_folder / gz_name[: -len(".gz")]
             if target.is_file():
                 continue
@@ -205,28 +127,3 @@ def _unpack_debian(debian: Path, raw_folder: Path) -> None:
             f"fashion-mnist: unpacking Debian's files from {debian} into {raw_folder} failed: "
             f"{type(exc).__name__}: {exc}; give a writable 'root' (or ${DATA_ROOT_ENV})"
         ) from exc
-
-
-# ---------------------------------------------------------------------- messages
-
-
-def _how_to_get(spec: _Spec, root: Path) -> str:
-    ways = [
-        "set 'download: true' in the dataset options where there is a network",
-        f"or put torchvision's files in {spec.folder(root)} (or point 'root' / ${DATA_ROOT_ENV} at a root that has them)",
-    ]
-    if spec.name == "fashion-mnist":
-        ways.append("or install Debian's package: apt-get install dataset-fashion-mnist")
-    return "to get them: " + ", ".join(ways)
-
-
-def _missing_message(spec: _Spec, root: Path, origin: str, missing: list[Path], debian: Path) -> str:
-    names = ", ".join(path.name for path in missing)
-    message = (
-        f"{spec.name}: {spec.title} files not found: looked for {names} in {spec.folder(root)} "
-        f"(data root {root}, from {origin})"
-    )
-    if spec.name == "fashion-mnist":
-        gz = ", ".join(_debian_files())
-        message += f", and for {gz} in Debian's {debian} (not all there)"
-    return f"{message}; {_how_to_get(spec, root)}"

@@ -14,6 +14,7 @@ import pydantic
 from pydantic import Field
 
 from nasbench_rss.hashing import json_hash
+from nasbench_rss.limits import Seed
 from nasbench_rss.space.buckets import PAPER_BUCKETS, PAPER_TOLERANCE
 from nasbench_rss.space.population import BaseDistribution
 
@@ -21,7 +22,7 @@ from nasbench_rss.space.population import BaseDistribution
 class EvaluationConfig(pydantic.BaseModel):
     """Which subnets are evaluated and how their BN statistics are recalibrated."""
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     buckets: tuple[float, ...] = Field(PAPER_BUCKETS, min_length=1, description="bucket centres in MFLOPs")
     tolerance: float = Field(PAPER_TOLERANCE, gt=0, description="half-width of each bucket in MFLOPs")
@@ -30,7 +31,7 @@ class EvaluationConfig(pydantic.BaseModel):
         "exact", description="exact: the base distribution conditioned on the bucket; paper: the paper's rejection protocol"
     )
     base: BaseDistribution = Field("per-dimension", description="base distribution of subnets (per-dimension is the paper's)")
-    seed: int = Field(0, ge=0, description="evaluation seed: the subnet list depends on it, the architecture and the shape only")
+    seed: Seed = Field(0, description="evaluation seed (0..2**63-1): the subnet list depends on it, the architecture and the shape only")
     recalibration_images: int = Field(2000, ge=1, description="training images whose batch statistics reset BN (OFA: 2000)")
     recalibration_batch_size: int = Field(200, ge=2, description="batch size of BN recalibration (OFA: 200)")
     batch_size: int = Field(500, ge=1, description="batch size of the test pass")

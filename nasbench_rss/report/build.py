@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.plugins import PluginRegistry, get_registry
+from nasbench_rss.plugins import PluginRegistry, build_entry, get_registry
 from nasbench_rss.report.analysis import LEVEL, RESAMPLES, analyse
 from nasbench_rss.report.compose import compose
 from nasbench_rss.report.figures import make_figures
@@ -53,9 +53,7 @@ def reporters_for(formats: Sequence[str], registry: PluginRegistry | None = None
         )
     out = []
     for name in formats:
-        entry = registry.get("reporter", name)
-        options = entry.options_model() if entry.options_model is not None else None
-        out.append((name, entry.factory(options)))
+        out.append((name, build_entry(registry.get("reporter", name), {})[0]))
     return out
 
 

@@ -37,7 +37,7 @@ class AlternatingSampler(Sampler):
 
     def __init__(self, config: Config, context: SamplerContext) -> None:
         super().__init__(config, context)
-        self.cycle = tuple(resolve_subnet(context.space, text, f"subnets[{i}]") for i, text in enumerate(config.subnets))
+        self.cycle = tuple(resolve_subnet(context.space, text, f"subnets[{i}]", ("subnets", i)) for i, text in enumerate(config.subnets))
         self._phases = (Phase("train", context.epochs, context.space),)
 
     @property

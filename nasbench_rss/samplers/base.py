@@ -28,13 +28,35 @@ from nasbench_rss.space.subnet import Subnet
 
 
 class SamplerError(NasbenchError, ValueError):
-    """A sampler's options do not fit the run (e.g. too few epochs for its phases)."""
+    """A sampler's options do not fit the run (e.g. too few epochs for its phases).
+
+    ``option`` names the option at fault, when one is (``"subnet"``, or a path such as
+    ``("subnets", 1)``): a suite then points at that option's line rather than at the run.
+    ``sampler`` is the sampler's name, which :func:`~nasbench_rss.samplers.registry.build_sampler`
+    fills in and puts in front of the message once; ``detail`` is the message without it.
+    """
+
+    def __init__(self, message: str, *, option: str | tuple[Any, ...] | None = None, sampler: str | None = None) -> None:
+        if sampler is not None:
+            message = message.removeprefix(f"{sampler}: ")
+        self.detail = message
+        self.option: tuple[Any, ...] | None = (option,) if isinstance(option, str) else tuple(option) if option else None
+        self.sampler = sampler
+        super().__init__(f"{sampler}: {message}" if sampler else message)
+
+    def for_sampler(self, name: str) -> "SamplerError":
+        """This error as raised by sampler ``name`` (unchanged when it names one already)."""
+        return self if self.sampler is not None else SamplerError(self.detail, option=self.option, sampler=name)
 
 
 class SamplerConfig(pydantic.BaseModel):
-    """Base of every sampler's options; subclasses add ``name: Literal["their-name"]``."""
+    """Base of every sampler's options; subclasses add ``name: Literal["their-name"]``.
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    Unknown options are errors, and so are infinite and NaN numbers (no option takes one,
+    and a cell's JSON records cannot hold it).
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)
@@ -158,14 +180,16 @@ class Sampler(abc.ABC):
 NAMED_SUBNETS: tuple[str, ...] = ("smallest", "middle", "largest")
 
 
-def resolve_subnet(space: SearchSpace, text: str, field: str = "subnet") -> Subnet:
+def resolve_subnet(space: SearchSpace, text: str, field: str = "subnet", option: tuple[Any, ...] | None = None) -> Subnet:
     """``smallest``, ``middle`` (the middle choice of every dimension: kernel 5, expand 4,
     depth 3 in the paper's space), ``largest``, or an encoding such as ``3333-3333-...``.
 
-    ``field`` is the option the text came from; errors name it.
+    ``field`` is the option the text came from, as errors name it; ``option`` its path
+    among the options (default: ``(field,)``), which the :class:`SamplerError` carries.
     """
+    option = option or (field,)
     if not isinstance(text, str):
-        raise SamplerError(f"{field}: {text!r} is not a string; allowed: {', '.join(NAMED_SUBNETS)} or an encoding")
+        raise SamplerError(f"{field}: {text!r} is not a string; allowed: {', '.join(NAMED_SUBNETS)} or an encoding", option=option)
     if text == "smallest":
         return space.smallest()
     if text == "largest":
@@ -183,7 +207,8 @@ def resolve_subnet(space: SearchSpace, text: str, field: str = "subnet") -> Subn
     except NasbenchError as error:
         raise SamplerError(
             f"{field}: {text!r} is not one of {', '.join(NAMED_SUBNETS)} and not a {space.architecture} encoding "
-            f"({error}); allowed: {', '.join(NAMED_SUBNETS)} or an encoding such as {space.smallest().encode()!r}"
+            f"({error}); allowed: {', '.join(NAMED_SUBNETS)} or an encoding such as {space.smallest().encode()!r}",
+            option=option,
         ) from None
 
 

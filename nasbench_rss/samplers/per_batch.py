@@ -10,6 +10,7 @@ from typing import Literal
 
 import pydantic
 
+from nasbench_rss.limits import MAX_SUBNETS_PER_STEP, SubnetsPerStep
 from nasbench_rss.samplers.base import Phase, SamplerConfig, SamplerContext
 from nasbench_rss.samplers.draw import draw_subnets
 from nasbench_rss.samplers.options import Distribution
@@ -22,8 +23,9 @@ class PerBatchSampler(StreamSampler):
 
     class Config(SamplerConfig):
         name: Literal["per-batch"] = pydantic.Field("per-batch", description="the sampler: k random subnets per step")
-        k: int = pydantic.Field(
-            1, ge=1, description="subnets drawn per step; their gradients are summed into one update (paper: 1 or 2)"
+        k: SubnetsPerStep = pydantic.Field(
+            1,
+            description=f"subnets drawn per step, 1..{MAX_SUBNETS_PER_STEP}; their gradients are summed into one update (paper: 1 or 2)",
         )
         distribution: Distribution = "per-dimension"
 

@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 
+from nasbench_rss.limits import MAX_SUBNETS_PER_STEP, SubnetsPerStep
 from nasbench_rss.samplers.base import Phase, SamplerConfig, SamplerContext, SamplerError
 from nasbench_rss.samplers.draw import draw_subnets
 from nasbench_rss.samplers.options import Distribution, comma_list
@@ -92,7 +93,8 @@ def phase_epochs(epochs: int, supernet_epochs: int | None = None) -> tuple[int, 
         breakdown = " + ".join(f"{n} ({name})" for n, name in zip(split, PHASE_NAMES))
         raise SamplerError(
             f"supernet_epochs: {supernet_epochs} implies {breakdown} = {sum(split)} epochs, but the run has "
-            f"epochs {epochs}; set epochs to {sum(split)} or leave supernet_epochs unset to derive it from epochs"
+            f"epochs {epochs}; set epochs to {sum(split)} or leave supernet_epochs unset to derive it from epochs",
+            option="supernet_epochs",
         )
     return split
 
@@ -113,7 +115,6 @@ def phase_spaces(space: SearchSpace) -> tuple[SearchSpace, ...]:
 
 
 PositiveFloat = Annotated[float, pydantic.Field(gt=0, allow_inf_nan=False)]
-PositiveInt = Annotated[int, pydantic.Field(ge=1)]
 
 
 class ProgressiveShrinking(StreamSampler):
@@ -140,13 +141,13 @@ class ProgressiveShrinking(StreamSampler):
                 "divided by these (5 positive numbers, a list or comma-separated; OFA: 2.7, 32.5, 10.8, 32.5, 10.8)"
             ),
         )
-        subnets_per_step: tuple[PositiveInt, ...] = pydantic.Field(
+        subnets_per_step: tuple[SubnetsPerStep, ...] = pydantic.Field(
             DEFAULT_SUBNETS_PER_STEP,
             min_length=5,
             max_length=5,
             description=(
                 "subnets drawn per step in the five later phases, gradients summed "
-                "(5 integers >= 1, a list or comma-separated; OFA: 1, 2, 2, 4, 4)"
+                f"(5 integers, 1..{MAX_SUBNETS_PER_STEP}, a list or comma-separated; OFA: 1, 2, 2, 4, 4)"
             ),
         )
         kd_ratio: float = pydantic.Field(

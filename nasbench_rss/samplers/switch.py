@@ -43,7 +43,8 @@ class SwitchSampler(Sampler):
         switch = epochs // 2 if config.switch_epoch is None else config.switch_epoch
         if not 1 <= switch <= epochs - 1:
             raise SamplerError(
-                f"switch_epoch: {switch} not allowed for a {epochs}-epoch run; allowed: 1..{epochs - 1}"
+                f"switch_epoch: {switch} not allowed for a {epochs}-epoch run; allowed: 1..{epochs - 1}",
+                option="switch_epoch",
             )
         self.switch_epoch = switch
         self.before = resolve_subnet(context.space, self.first)

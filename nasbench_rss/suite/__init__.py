@@ -4,13 +4,14 @@
     suite = load_suite("suites/quick.yaml")        # SuiteError lists every problem, FILE:LINE:COL each
     for cell in suite.cells():                     # architecture x dataset x run x seed
         print(cell.id, cell.config.epochs, cell.directory)
+    suite.data_problems(cells)                     # FILE:LINE:COL lines for those cells' missing dataset files
 
 The document (``nasbench-rss schema`` prints its JSON Schema with every installed plugin)::
 
     name: quick                       # [a-z0-9-]+; the default run directory is runs/<name>
     description: ...
     requires: ["nasbench-rss>=0.1"]   # PEP 508 requirements, checked before anything runs
-    seeds: [0, 1, 2]                  # distinct integers >= 0 (default [0])
+    seeds: [0, 1, 2]                  # distinct integers 0..2**63-1 (default [0])
     device: auto                      # auto | cpu | cuda | cuda:N
     baseline: ofa                     # optional; a run every other run is compared with
     defaults:
@@ -34,6 +35,13 @@ not given is the default alone); a matrix entry takes the keys it omits from the
 default entry (``options`` only when it names the same plugin, then merged key by key);
 per-dataset epochs must name exactly the suite's datasets.  Cells are ordered
 architecture, dataset, run, seed.
+
+Beyond the schema, what would fail a cell later is a problem now: every run's sampler is
+built (:mod:`~nasbench_rss.suite.sampler_check`), subsets and batches are checked against
+each dataset's sizes (:mod:`~nasbench_rss.suite.data_check`), numbers must be finite.
+Missing dataset files are reported apart (``Suite.data_problems``, or
+``load_suite(..., check_data=True)`` as ``validate`` does), so that a run of some cells is
+not refused for data only other cells need.
 """
 
 from nasbench_rss.errors import SuiteError

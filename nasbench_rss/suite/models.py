@@ -26,6 +26,7 @@ from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, StringCo
 from pydantic_core import PydanticCustomError
 
 from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.limits import StrictSeed
 from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.train.config import TrainConfig
 
@@ -37,10 +38,9 @@ PATTERN_HELP: dict[str, str] = {
 }
 """What each pattern allows, in words (used by error messages)."""
 
-STRICT = ConfigDict(extra="forbid", frozen=True)
+STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 SuiteName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 PositiveInt = Annotated[int, Field(strict=True, ge=1)]
-NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
 EPOCHS_HELP = "total training epochs of the run: an integer >= 1, or a mapping dataset name -> epochs naming every dataset"
 
 
@@ -232,7 +232,10 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
             list[str],
             Field(default_factory=list, description="distributions needed, with versions (e.g. 'nasbench-rss>=0.1'); checked before anything runs"),
         ),
-        seeds=(Annotated[list[NonNegativeInt], Field(min_length=1)], Field(default_factory=lambda: [0], description="seeds; each is one replicate of every cell (default [0])")),
+        seeds=(
+            Annotated[list[StrictSeed], Field(min_length=1)],
+            Field(default_factory=lambda: [0], description="seeds (0..2**63-1); each is one replicate of every cell (default [0])"),
+        ),
         device=(Annotated[str, StringConstraints(pattern=DEVICE_PATTERN)], Field("auto", description="auto (CUDA when there is one), cpu, cuda or cuda:N")),
         baseline=(Optional[SuiteName], Field(None, description="the run every other run is compared with in reports")),
         defaults=(Defaults, Field(default_factory=Defaults)),

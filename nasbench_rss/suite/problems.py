@@ -9,9 +9,10 @@ mistake at once, each as ``FILE:LINE:COL: path.in.document: what is wrong; allow
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, NoReturn, Sequence
+from typing import Any, Iterable, NoReturn
 
 from nasbench_rss.errors import SuiteError
+from nasbench_rss.validation import format_path
 
 
 @dataclass(frozen=True, order=True)
@@ -41,19 +42,12 @@ class Problem:
         return f"{where}: {path}: {self.message}" if path else f"{where}: {self.message}"
 
 
-def format_path(path: Sequence[Any]) -> str:
-    """``("matrix", "dataset", 2, "options")`` -> ``matrix.dataset[2].options``."""
-    text = ""
-    for component in path:
-        if isinstance(component, int) and not isinstance(component, bool):
-            text += f"[{component}]"
-        else:
-            text += f".{component}" if text else str(component)
-    return text
+def format_problems(source: str, problems: Iterable[Problem]) -> list[str]:
+    """Every problem as a ``FILE:LINE:COL: path: ...`` line, in the order they appear in the file, each once."""
+    ordered = sorted(problems, key=lambda p: (p.position or Position(0, 0), format_path(p.path)))
+    return list(dict.fromkeys(problem.format(source) for problem in ordered))
 
 
 def raise_problems(source: str, problems: Iterable[Problem]) -> NoReturn:
     """Raise one :class:`SuiteError` with every problem, in the order they appear in the file."""
-    ordered = sorted(problems, key=lambda p: (p.position or Position(0, 0), format_path(p.path)))
-    unique = list(dict.fromkeys(problem.format(source) for problem in ordered))
-    raise SuiteError(unique)
+    raise SuiteError(format_problems(source, problems))

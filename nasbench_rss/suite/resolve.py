@@ -6,7 +6,12 @@ key; a run's ``training`` is merged key by key over ``defaults.training``) and c
 document as a whole: distinct seeds, ``baseline`` naming a run, per-dataset epochs naming
 exactly the suite's datasets, architecture options the space accepts, distinct grid
 names, and options models that do not forbid unknown keys (whose unknown keys would be
-silently dropped).  Sampler checks are in :mod:`nasbench_rss.suite.sampler_check`.
+silently dropped).
+
+Resolution goes on past a problem: an entry or run that fails is left out of the
+:class:`ResolvedSuite` and the rest is resolved, so the later checks (the data in
+:mod:`nasbench_rss.suite.data_check`, the samplers in :mod:`nasbench_rss.suite.sampler_check`)
+still run for everything else and one validation lists every independent mistake.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ import pydantic
 from nasbench_rss.arch.options import architecture_space
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.evaluate.config import EvaluationConfig
-from nasbench_rss.plugins import PluginRegistry
+from nasbench_rss.plugins import OptionsError, PluginRegistry
 from nasbench_rss.suite.problems import Problem
 from nasbench_rss.train.config import TrainConfig
+from nasbench_rss.validation import data_path, field_problems, format_path
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,12 @@ class ResolvedRun:
 
 @dataclass(frozen=True)
 class ResolvedSuite:
-    """Everything the grid is made of; ``cells.expand`` crosses it with the seeds."""
+    """Everything the grid is made of; ``cells.expand`` crosses it with the seeds.
+
+    ``raw`` is the YAML data it was resolved from (to tell where a setting is written).
+    After a problem it holds only what resolved: a :class:`~nasbench_rss.suite.Suite` is
+    made from a complete one alone.
+    """
 
     architectures: tuple[GridEntry, ...]
     datasets: tuple[GridEntry, ...]
@@ -79,10 +90,19 @@ class ResolvedSuite:
     evaluation: EvaluationConfig
     default_architecture: GridEntry | None
     default_dataset: GridEntry | None
+    raw: Any = field(default=None, compare=False, repr=False)
+
+    def written_at(self, *candidates: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The first of ``candidates`` (paths into the document) that the document writes, else None."""
+        return next((path for path in candidates if data_path(self.raw, path) == path), None)
 
 
-def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[ResolvedSuite | None, list[Problem]]:
-    """Resolve a schema-valid ``document`` (``raw``: the YAML data it came from); problems without positions."""
+def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[ResolvedSuite, list[Problem]]:
+    """Resolve a schema-valid ``document`` (``raw``: the YAML data it came from); problems without positions.
+
+    What fails is left out of the result (see the module docstring); the result is
+    complete only when there are no problems.
+    """
     problems: list[Problem] = []
     problems += _seed_problems(document.seeds)
     problems += _option_key_problems(raw, registry)
@@ -92,15 +112,18 @@ def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[Resolved
     default_data = _dataset(defaults.dataset, ("defaults", "dataset"), problems)
     architectures = _axis("architecture", document.matrix.architecture, defaults.architecture, default_arch, registry, problems)
     datasets = _axis("dataset", document.matrix.dataset, defaults.dataset, default_data, registry, problems)
+    dataset_names = _axis_names(document.matrix.dataset, defaults.dataset)
 
     runs = []
     for name, run in document.runs.items():
         path = ("runs", name)
+        found = len(problems)
         training = _merge(TrainConfig, defaults.training, run.training, (*path, "training"), problems)
-        options = run.options.model_dump(mode="json")
-        runs.append(ResolvedRun(name, run.description, run.sampler, options, run.epochs, training or defaults.training, path))
-        if isinstance(run.epochs, dict) and datasets is not None:
-            problems += _epochs_problems(path, run.epochs, list(dict.fromkeys(d.name for d in datasets)))
+        if isinstance(run.epochs, dict) and dataset_names:
+            problems += _epochs_problems(path, run.epochs, dataset_names)
+        if len(problems) == found:
+            options = run.options.model_dump(mode="json")
+            runs.append(ResolvedRun(name, run.description, run.sampler, options, run.epochs, training, path))
 
     if document.baseline is not None and document.baseline not in document.runs:
         problems.append(
@@ -110,12 +133,8 @@ def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[Resolved
                 f"allowed: {', '.join(document.runs)}",
             )
         )
-    if datasets is not None:
-        problems += _calibration_problems(datasets, defaults.evaluation)
-    if problems or architectures is None or datasets is None:
-        return None, problems
     suite = ResolvedSuite(
-        tuple(architectures), tuple(datasets), tuple(runs), defaults.training, defaults.evaluation, default_arch, default_data
+        tuple(architectures), tuple(datasets), tuple(runs), defaults.training, defaults.evaluation, default_arch, default_data, raw
     )
     return suite, problems
 
@@ -130,8 +149,8 @@ def _axis(
     default: GridEntry | None,
     registry: PluginRegistry,
     problems: list[Problem],
-) -> list[GridEntry] | None:
-    """The resolved entries of one matrix axis (the default alone when the axis is not given)."""
+) -> list[GridEntry]:
+    """The resolved entries of one matrix axis (the default alone when the axis is not given); failed ones left out."""
     if entries is None:
         if default is None:
             if default_model is None:
@@ -142,11 +161,10 @@ def _axis(
                         f"naming one of: {', '.join(registry.names(kind)) or 'none registered'}",
                     )
                 )
-            return None
+            return []
         return [default]
     resolved: list[GridEntry] = []
     seen: dict[str, int] = {}
-    failed = False
     for index, entry in enumerate(entries):
         path = ("matrix", kind, index)
         if entry.name in seen:
@@ -157,20 +175,25 @@ def _axis(
                     f"allowed: each {kind} once (cell ids are architecture/dataset/run/seed)",
                 )
             )
+        elif (inherited := _inherit(entry, default_model, path, problems)) is not None:
+            grid_entry = (
+                _architecture(inherited, path, registry, problems) if kind == "architecture" else _dataset(inherited, path, problems)
+            )
+            if grid_entry is not None:
+                resolved.append(grid_entry)
         seen.setdefault(entry.name, index)
-        inherited = _inherit(entry, default_model, path, problems)
-        grid_entry = (
-            _architecture(inherited, path, registry, problems) if kind == "architecture" else _dataset(inherited, path, problems)
-        )
-        if grid_entry is None:
-            failed = True
-        else:
-            resolved.append(grid_entry)
-    return None if failed else resolved
+    return resolved
+
+
+def _axis_names(entries: list[Any] | None, default: Any) -> list[str]:
+    """The names an axis lists (resolved or not), in order, each once."""
+    if entries is None:
+        return [default.name] if default is not None else []
+    return list(dict.fromkeys(entry.name for entry in entries))
 
 
 def _inherit(entry: Any, default: Any, path: tuple[Any, ...], problems: list[Problem]) -> Any:
-    """``entry`` with the keys it omits taken from ``default`` (options only for the same plugin)."""
+    """``entry`` with the keys it omits taken from ``default`` (options only for the same plugin); None when that fails."""
     if default is None:
         return entry
     given = entry.model_fields_set
@@ -184,21 +207,21 @@ def _inherit(entry: Any, default: Any, path: tuple[Any, ...], problems: list[Pro
             updates["options"] = default.options
         else:
             merged = _merge(type(entry.options), default.options, entry.options, (*path, "options"), problems)
-            if merged is not None:
-                updates["options"] = merged
+            if merged is None:
+                return None
+            updates["options"] = merged
     return entry.model_copy(update=updates)
 
 
 def _merge(model: type[pydantic.BaseModel], base: Any, override: Any, path: tuple[Any, ...], problems: list[Problem]) -> Any:
-    """``base`` with the fields ``override`` sets explicitly, validated again as a whole."""
+    """``base`` with the fields ``override`` sets explicitly, validated again as a whole (None when that fails)."""
     values = {**base.model_dump(), **override.model_dump(include=override.model_fields_set)}
     try:
         return model.model_validate(values)
     except pydantic.ValidationError as error:
-        for item in error.errors(include_url=False):
-            where = ".".join(str(part) for part in item["loc"])
-            message = str(item["msg"]).removeprefix("Value error, ")
-            problems.append(Problem(path, f"after merging over the defaults: {where + ': ' if where else ''}{message}"))
+        for problem in field_problems(error, model, values):
+            where = f"{format_path(problem.path)}: " if problem.path else ""
+            problems.append(Problem(path, f"after merging over the defaults: {where}{problem.message}"))
         return None
 
 
@@ -208,6 +231,9 @@ def _architecture(entry: Any, path: tuple[Any, ...], registry: PluginRegistry, p
     options = entry.options.model_dump(mode="json")
     try:
         space, resolved = architecture_space(registry.get("architecture", entry.name), options)
+    except OptionsError as error:
+        problems += [Problem((*path, "options", *problem.path), problem.message) for problem in error.problems]
+        return None
     except NasbenchError as error:
         problems.append(Problem((*path, "options"), str(error)))
         return None
@@ -221,20 +247,6 @@ def _dataset(entry: Any, path: tuple[Any, ...], problems: list[Problem]) -> Grid
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _calibration_problems(datasets: list[GridEntry], evaluation: EvaluationConfig) -> list[Problem]:
-    """A training subset smaller than the BN calibration set would fail every cell after training."""
-    wanted = evaluation.recalibration_images
-    return [
-        Problem(
-            (*dataset.path, "train_subset"),
-            f"{dataset.train_subset} training images are fewer than defaults.evaluation.recalibration_images ({wanted}), "
-            f"which BN recalibration draws from them; allowed: train_subset >= {wanted}, or fewer recalibration_images",
-        )
-        for dataset in datasets
-        if dataset.train_subset is not None and dataset.train_subset < wanted
-    ]
 
 
 def _seed_problems(seeds: list[int]) -> list[Problem]:

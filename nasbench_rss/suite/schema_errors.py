@@ -9,31 +9,28 @@ names for an unknown plugin, pydantic's own constraint otherwise.
 
 from __future__ import annotations
 
-import difflib
-import types
-from typing import Annotated, Any, Literal, Sequence, Union, get_args, get_origin
+from typing import Any
 
 import pydantic
-from pydantic import Tag
 
 from nasbench_rss.suite.models import PATTERN_HELP, TaggedEntry
 from nasbench_rss.suite.problems import Problem
-from nasbench_rss.suite.yaml_source import KEY_COMPONENT, YamlDocument
-
-_INPUT_SHOULD_BE = "Input should be "
+from nasbench_rss.suite.yaml_source import YamlDocument
+from nasbench_rss.validation import describe as describe_generic
+from nasbench_rss.validation import did_you_mean, field_problems, show, strip, type_at, union_members
 
 
 def schema_problems(error: pydantic.ValidationError, model: type[pydantic.BaseModel], document: YamlDocument) -> list[Problem]:
-    """One :class:`Problem` per pydantic error, positioned in ``document``."""
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = tuple(item["loc"])
-        kind = item["type"]
+    """One :class:`Problem` per place in ``document`` that ``model`` refused, positioned.
+
+    Pydantic's errors at one place (one per member of a union, a list too short because
+    its items failed) are one problem naming every allowed form.
+    """
+    positions: dict[tuple[Any, ...], Any] = {}
+
+    def path_of(loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
         if kind in ("union_tag_invalid", "union_tag_not_found"):
-            union = type_at(model, loc)
-            tag_field = _union_tag_field(union)
-            if kind == "union_tag_invalid":
-                loc = (*loc, tag_field)
+            loc = (*loc, _union_tag_field(type_at(model, loc))) if kind == "union_tag_invalid" else loc
         if kind == "extra_forbidden":
             position = document.key_position(loc)
             _, found = document.locate(loc)
@@ -42,41 +39,28 @@ def schema_problems(error: pydantic.ValidationError, model: type[pydantic.BaseMo
         shown = found
         if kind == "missing" and loc and (not found or found[-1] != loc[-1]):
             shown = (*found, loc[-1])
-        problems.append(Problem(tuple(shown), describe(item, model, loc), position))
-    return problems
+        positions[tuple(shown)] = position
+        return tuple(shown)
+
+    found = field_problems(error, model, document.data, describe_item=lambda item, loc: _describe_suite(item, model, loc), path_of=path_of)
+    return [Problem(problem.path, problem.message, positions[problem.path]) for problem in found]
 
 
-def describe(item: dict[str, Any], model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> str:
-    """``what is wrong; allowed: what`` for one pydantic error."""
+def _describe_suite(item: dict[str, Any], model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> str | None:
+    """The suite's own cases (unknown plugins, missing plugin tags); None for the generic ones."""
     kind, value, ctx = item["type"], item.get("input"), item.get("ctx") or {}
-    message = str(item["msg"])
-    if kind == "extra_forbidden":
-        parent = _strip(type_at(model, loc[:-1]))
-        allowed = _field_names(parent)
-        return f"unknown key {loc[-1]!r}{_did_you_mean(loc[-1], allowed)}; allowed: {', '.join(allowed) or 'no keys'}"
-    if kind == "missing":
-        field = _field(type_at(model, loc[:-1]), loc[-1])
-        help_text = f"; allowed: {field.description}" if field is not None and field.description else ""
-        return f"required key missing{help_text}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        members = _members(type_at(model, loc[:-1] if kind == "union_tag_invalid" else loc))
+        members = union_members(type_at(model, loc))
         return _unknown_plugin(members, ctx.get("tag") if kind == "union_tag_invalid" else None)
     if kind == "literal_error":
-        parent = _strip(type_at(model, loc[:-1]))
+        parent = strip(type_at(model, loc[:-1]))
         if isinstance(parent, type) and issubclass(parent, TaggedEntry) and loc[-1] == parent.tag_field:
             return _unknown_plugin(None, value, kind=parent.kind, allowed=[parent.tag_value()])
-        return f"{_show(value)} not allowed; allowed: {ctx.get('expected', message)}"
+    if kind == "unknown_plugin":
+        return str(item["msg"])
     if kind == "string_pattern_mismatch":
-        pattern = ctx.get("pattern", "")
-        return f"{_show(value)} not allowed; allowed: {PATTERN_HELP.get(pattern, f'text matching {pattern}')}"
-    if kind in ("value_error", "assertion_error", "unknown_plugin"):
-        return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"{_show(value)} not allowed; allowed: a mapping of keys to values"
-    if message.startswith(_INPUT_SHOULD_BE):
-        allowed = message[len(_INPUT_SHOULD_BE):].split(", unable to")[0]
-        return f"{_show(value)} not allowed; allowed: {allowed}"
-    return f"{message} (got {_show(value)})"
+        return describe_generic(item, model, loc, PATTERN_HELP)
+    return None
 
 
 def _unknown_plugin(members: list[type] | None, tag: Any, kind: str | None = None, allowed: list[str] | None = None) -> str:
@@ -87,123 +71,12 @@ def _unknown_plugin(members: list[type] | None, tag: Any, kind: str | None = Non
     names = ", ".join(allowed or []) or "none registered"
     if tag is None:
         return f"no {kind} given; allowed: {names} (`nasbench-rss plugins` lists them)"
-    return f"unknown {kind} {_show(tag)}{_did_you_mean(tag, allowed or [])}; allowed: {names} (`nasbench-rss plugins` lists them)"
-
-
-def _did_you_mean(word: Any, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-# ---------------------------------------------------------------- the model at a loc
-
-
-def _strip(annotation: Any) -> Any:
-    """``Annotated[X, ...]`` -> ``X`` (repeatedly)."""
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    return annotation
-
-
-def _is_union(annotation: Any) -> bool:
-    return get_origin(annotation) in (Union, types.UnionType)
-
-
-def _members(annotation: Any) -> list[Any]:
-    """The alternatives of a (possibly Optional, possibly nested) union, without None."""
-    annotation = _strip(annotation)
-    if not _is_union(annotation):
-        return [annotation]
-    members = []
-    for member in get_args(annotation):
-        if member is type(None):
-            continue
-        stripped = _strip(member)
-        members += _members(stripped) if _is_union(stripped) else [member]
-    return members
-
-
-def _member_tag(member: Any) -> Any:
-    if get_origin(member) is Annotated:
-        for meta in get_args(member)[1:]:
-            if isinstance(meta, Tag):
-                return meta.tag
-    member = _strip(member)
-    if isinstance(member, type) and issubclass(member, TaggedEntry):
-        return member.tag_value()
-    return None
+    return f"unknown {kind} {show(tag)}{did_you_mean(tag, allowed or [])}; allowed: {names} (`nasbench-rss plugins` lists them)"
 
 
 def _union_tag_field(annotation: Any) -> str:
-    for member in _members(annotation):
-        member = _strip(member)
+    for member in union_members(annotation):
+        member = strip(member)
         if isinstance(member, type) and issubclass(member, TaggedEntry):
             return member.tag_field
     return "name"
-
-
-def _field(annotation: Any, name: Any) -> Any:
-    annotation = _strip(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
-        for field_name, field in annotation.model_fields.items():
-            if name in (field_name, field.alias):
-                return field
-    return None
-
-
-def _field_names(annotation: Any) -> list[str]:
-    """Keys a model accepts, without a sampler options model's fixed ``name`` tag."""
-    if not (isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)):
-        return []
-    names = []
-    for name, field in annotation.model_fields.items():
-        fixed_tag = get_origin(field.annotation) is Literal and len(get_args(field.annotation)) == 1
-        if name == "name" and fixed_tag and not issubclass(annotation, TaggedEntry):
-            continue
-        names.append(field.alias or name)
-    return names
-
-
-def type_at(root: Any, loc: Sequence[Any]) -> Any:
-    """The annotation that validates ``loc`` under ``root`` (None when it cannot be followed)."""
-    current = root
-    for part in loc:
-        if part == KEY_COMPONENT:
-            return None
-        current = _strip(current)
-        if _is_union(current):
-            members = get_args(current)
-            chosen = [m for m in members if _member_tag(m) == part]
-            if chosen:
-                current = chosen[0]
-                continue
-            others = [m for m in members if m is not type(None)]
-            if len(others) != 1:
-                return None
-            current = _strip(others[0])
-            if _is_union(current):  # Optional[discriminated union]: the tag comes next
-                chosen = [m for m in get_args(current) if _member_tag(m) == part]
-                if chosen:
-                    current = chosen[0]
-                    continue
-        if isinstance(current, type) and issubclass(current, pydantic.BaseModel):
-            field = _field(current, part)
-            if field is None:
-                return None
-            current = field.annotation
-        elif get_origin(current) in (list, tuple):
-            current = get_args(current)[0]
-        elif get_origin(current) is dict:
-            current = get_args(current)[1]
-        else:
-            return None
-    return current

@@ -1,31 +1,43 @@
-"""Loading a suite: YAML with positions -> requirements -> schema -> resolution -> sampler checks.
+"""Loading a suite: YAML -> schema (registry-built models) -> resolution -> checks -> :class:`Suite`.
 
-Every stage reports all of its problems, positioned in the file; a stage runs only when
-the ones before it passed (a schema error would make later checks report noise), except
-that ``requires`` is checked together with the schema, so a missing plugin distribution
-is named next to the "unknown sampler" it causes.  A :class:`Suite` exists only when
+Every stage collects :class:`Problem` objects and the suite is refused with all of them
+at once (a :class:`SuiteError`), each at its place in the file.  The stages do not stop
+at the first that fails: when the schema refuses part of the document, the rest is
+still resolved and checked (:mod:`nasbench_rss.suite.salvage`), and resolution leaves
+out only what failed, so the sampler and data checks run for everything else.
+``requires`` is checked together with the schema, so a missing plugin distribution is
+named next to the "unknown sampler" it causes.  A :class:`Suite` exists only when
 everything passed, so nothing runs from an invalid suite.
+
+Whether each dataset's files are there is kept apart (:meth:`Suite.data_problems`): a
+run of some cells must not be refused for data that only other cells need, while
+``validate`` (``load_suite(..., check_data=True)``) reports it for every cell.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import pydantic
 import yaml
 
+from nasbench_rss.data.source import DatasetInfo
 from nasbench_rss.evaluate.config import EvaluationConfig
 from nasbench_rss.plugins import PluginRegistry, get_registry
 from nasbench_rss.suite.cells import PlannedCell, expand
+from nasbench_rss.suite.data_check import data_problems, dataset_infos, fit_problems
 from nasbench_rss.suite.models import document_model
-from nasbench_rss.suite.problems import Problem, raise_problems
+from nasbench_rss.suite.problems import Problem, format_problems, raise_problems
 from nasbench_rss.suite.requires import requirement_problems
 from nasbench_rss.suite.resolve import ResolvedSuite, resolve
+from nasbench_rss.suite.salvage import failed_parts, outside, salvage, skipped_checks
 from nasbench_rss.suite.sampler_check import sampler_problems
 from nasbench_rss.suite.schema_errors import schema_problems
 from nasbench_rss.suite.yaml_source import YamlDocument, parse_yaml, read_yaml
+from nasbench_rss.validation import show
 
 
 class Suite:
@@ -36,10 +48,20 @@ class Suite:
     with every default and inherited value written out.
     """
 
-    def __init__(self, document: pydantic.BaseModel, resolved: ResolvedSuite, source: Path | None) -> None:
+    def __init__(
+        self,
+        document: pydantic.BaseModel,
+        resolved: ResolvedSuite,
+        source: Path | None,
+        *,
+        yaml_document: YamlDocument | None = None,
+        infos: dict[str, DatasetInfo] | None = None,
+    ) -> None:
         self.document = document
         self.resolved = resolved
         self.source = source
+        self._yaml = yaml_document
+        self._infos = dict(infos or {})
         self.name: str = document.name
         self.description: str = document.description
         self.seeds: list[int] = list(document.seeds)
@@ -60,6 +82,20 @@ class Suite:
     def cells(self) -> list[PlannedCell]:
         """Every cell, ordered by architecture, dataset, run, seed."""
         return list(self._cells)
+
+    def data_problems(self, cells: Iterable[PlannedCell] | None = None) -> list[str]:
+        """``FILE:LINE:COL: path: ...`` lines for the datasets of ``cells`` (default: all) whose data cannot be loaded.
+
+        Each names what is missing, where it looked and how to get it, at the dataset's
+        entry in the suite; empty when every dataset of ``cells`` is there.  Runners call
+        it for the cells they are about to run.
+        """
+        names = {cell.dataset for cell in (self._cells if cells is None else cells)}
+        entries = [entry for entry in self.resolved.datasets if entry.name in names]
+        problems = data_problems(entries, self._infos)
+        if self._yaml is None:
+            return format_problems(str(self.source or "<suite>"), problems)
+        return format_problems(self._yaml.source, [_positioned(problem, self._yaml) for problem in problems])
 
     def resolved_document(self) -> dict[str, Any]:
         """The suite as JSON-ready data with every default filled in and every matrix entry explicit.
@@ -98,35 +134,63 @@ class Suite:
         return f"<Suite {self.name!r}{source}: {len(self._cells)} cells>"
 
 
-def load_suite(path: str | Path, registry: PluginRegistry | None = None) -> Suite:
-    """Read, validate and resolve the suite file at ``path``; :class:`SuiteError` lists every problem."""
+def load_suite(path: str | Path, registry: PluginRegistry | None = None, *, check_data: bool = False) -> Suite:
+    """Read, validate and resolve the suite file at ``path``; :class:`SuiteError` lists every problem.
+
+    With ``check_data`` a dataset whose files are missing is a problem too (for every
+    cell; see :meth:`Suite.data_problems` for some cells only).
+    """
     path = Path(path)
-    return _build(read_yaml(path), registry, path)
+    return _build(read_yaml(path), registry, path, check_data)
 
 
-def parse_suite(text: str, source: str = "<string>", registry: PluginRegistry | None = None) -> Suite:
+def parse_suite(text: str, source: str = "<string>", registry: PluginRegistry | None = None, *, check_data: bool = False) -> Suite:
     """:func:`load_suite` for YAML text; ``source`` names it in error messages."""
-    return _build(parse_yaml(text, source), registry, None)
+    return _build(parse_yaml(text, source), registry, None, check_data)
 
 
-def _build(document: YamlDocument, registry: PluginRegistry | None, path: Path | None) -> Suite:
+def _build(document: YamlDocument, registry: PluginRegistry | None, path: Path | None, check_data: bool) -> Suite:
     registry = registry or get_registry()
     model = document_model(registry)
-    problems: list[Problem] = []
     requires = document.data.get("requires") if isinstance(document.data, dict) else None
-    problems += [_positioned(p, document) for p in requirement_problems(requires)]
+    problems = [_positioned(p, document) for p in requirement_problems(requires)]
+    non_finite = list(_non_finite_problems(document.data))
+    validated, data, schema = None, document.data, []
     try:
         validated = model.model_validate(document.data)
     except pydantic.ValidationError as error:
-        raise_problems(document.source, problems + schema_problems(error, model, document))
+        schema = schema_problems(error, model, document)
+    refused = {tuple(p.path) for p in schema}
+    non_finite = [p for p in non_finite if tuple(p.path) not in refused]  # the schema said why already
+    problems += schema + [_positioned(p, document) for p in non_finite]
+    parts = failed_parts(schema + non_finite)
+    if parts:
+        salvaged = salvage(model, document.data, parts, next(iter(registry.names("sampler")), None))
+        if salvaged is None:
+            raise_problems(document.source, problems)
+        validated, data = salvaged
+    skip = skipped_checks(parts, data)
+    resolved, later = resolve(validated, data, registry)
+    infos, found = dataset_infos(resolved, registry)
+    later += found + fit_problems(resolved, infos, skip) + sampler_problems(resolved, registry, infos, skip)
+    if check_data:
+        later += data_problems(list(resolved.datasets), infos)
+    problems += [_positioned(p, document) for p in later if outside(p, parts)]
     if problems:
         raise_problems(document.source, problems)
-    resolved, problems = resolve(validated, document.data, registry)
-    if resolved is not None and not problems:
-        problems = sampler_problems(resolved, registry)
-    if problems or resolved is None:
-        raise_problems(document.source, [_positioned(p, document) for p in problems])
-    return Suite(validated, resolved, path)
+    return Suite(validated, resolved, path, yaml_document=document, infos=infos)
+
+
+def _non_finite_problems(data: Any, path: tuple[Any, ...] = ()) -> Iterator[Problem]:
+    """A problem at every infinite or NaN number (``.inf``, ``.nan``): no setting takes one, and JSON records cannot hold it."""
+    if isinstance(data, float) and not math.isfinite(data):
+        yield Problem(path, f"{show(data)} not allowed; allowed: a finite number")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _non_finite_problems(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _non_finite_problems(value, (*path, index))
 
 
 def _positioned(problem: Problem, document: YamlDocument) -> Problem:
@@ -135,4 +199,3 @@ def _positioned(problem: Problem, document: YamlDocument) -> Problem:
         return problem
     position = document.key_position(problem.path) if problem.at_key else document.locate(problem.path)[0]
     return Problem(problem.path, problem.message, position)
-

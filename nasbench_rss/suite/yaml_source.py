@@ -16,10 +16,9 @@ from typing import Any, Sequence
 import yaml
 
 from nasbench_rss.suite.problems import Position, Problem, raise_problems
+from nasbench_rss.validation import KEY_COMPONENT
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
-KEY_COMPONENT = "[key]"
-"""What pydantic puts in a ``loc`` after a mapping key whose *key* (not value) is invalid."""
 
 
 @dataclass(frozen=True)
@@ -67,9 +66,10 @@ class YamlDocument:
 
 
 def parse_yaml(text: str, source: str) -> YamlDocument:
-    """Compose, check and construct ``text``; a :class:`SuiteError` for bad syntax or duplicate keys."""
-    loader = yaml.SafeLoader(text)
+    """Compose, check and construct ``text``; a :class:`SuiteError` for bad syntax, bad characters or duplicate keys."""
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # checks every character first: a ReaderError here
         root = loader.get_single_node()
         if root is None:
             raise_problems(source, [Problem((), "the file is empty; allowed: a mapping with name, runs, ...", Position(1, 1))])
@@ -77,22 +77,58 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
         if duplicates:
             raise_problems(source, duplicates)
         data = loader.construct_document(root)
+    except yaml.reader.ReaderError as error:
+        raise_problems(source, [_character_problem(error, text)])
     except yaml.MarkedYAMLError as error:
         raise_problems(source, [_syntax_problem(error)])
     except yaml.YAMLError as error:  # errors without a mark (e.g. a bad stream)
         raise_problems(source, [Problem((), f"YAML: {error}", Position(1, 1))])
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return YamlDocument(data, root, source)
 
 
 def read_yaml(path: Path) -> YamlDocument:
     """:func:`parse_yaml` of a file; unreadable or non-UTF-8 files are :class:`SuiteError` too."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        raw = Path(path).read_bytes()
+    except OSError as error:
         raise_problems(str(path), [Problem((), f"cannot read the suite file: {error}", Position(1, 1))])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise_problems(str(path), [_encoding_problem(error, raw)])
     return parse_yaml(text, str(path))
+
+
+def _position_in(text: str, offset: int) -> Position:
+    """1-based line and column of character ``offset`` of ``text``."""
+    before = text[:offset]
+    return Position(before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
+
+
+def _character_problem(error: yaml.reader.ReaderError, text: str) -> Problem:
+    """A character YAML does not allow (a control character, NUL), at its place."""
+    code = error.character if isinstance(error.character, int) else ord(error.character)
+    kind = "a control character" if code < 0x20 or 0x7F <= code < 0xA0 else "not printable"
+    return Problem(
+        (),
+        f"character U+{code:04X} ({kind}) not allowed; allowed: printable characters, tabs and line "
+        "breaks (YAML 1.1); delete it, or write it as an escape such as \\x07 in a double-quoted string",
+        _position_in(text, error.position),
+    )
+
+
+def _encoding_problem(error: UnicodeDecodeError, raw: bytes) -> Problem:
+    """A file that is not UTF-8, at the first byte that is not."""
+    valid = raw[: error.start].decode("utf-8")
+    return Problem(
+        (),
+        f"the file is not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded ({error.reason}); "
+        "allowed: UTF-8 text (save the file as UTF-8)",
+        _position_in(valid, len(valid)),
+    )
 
 
 def _position(node: yaml.Node) -> Position:

@@ -15,9 +15,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pydantic
 
-from nasbench_rss.plugins import Entry
+from nasbench_rss.plugins import Entry, OptionsError, validate_options
 from nasbench_rss.samplers.base import Phase, Sampler, SamplerError
-from nasbench_rss.samplers.registry import describe_validation_error
 from nasbench_rss.space.search_space import SearchSpace
 from nasbench_rss.space.subnet import Subnet
 
@@ -45,9 +44,9 @@ def check_options(entry: Entry, options: dict[str, Any], fail: Fail) -> dict[str
             "misspelt option is an error, not silently ignored (subclass nasbench_rss.samplers.base.SamplerConfig)",
         )
     try:
-        config = model.model_validate(options)
-    except pydantic.ValidationError as error:
-        raise fail("options", f"options {options!r} do not validate: {describe_validation_error(error, model)}") from None
+        config = validate_options(entry, options)
+    except OptionsError as error:
+        raise fail("options", f"options {options!r} do not validate: {error}") from None
     try:
         model.model_validate({**options, UNKNOWN_OPTION: 1})
     except pydantic.ValidationError:
@@ -72,13 +71,9 @@ def check_options(entry: Entry, options: dict[str, Any], fail: Fail) -> dict[str
     except (TypeError, ValueError) as error:
         raise fail("options", f"the resolved options {config!r} are not JSON ({error})") from None
     try:
-        again = model.model_validate(resolved)
-    except pydantic.ValidationError as error:
-        raise fail(
-            "options",
-            f"the resolved options {resolved!r} (what a cell records) do not validate again: "
-            f"{describe_validation_error(error, model)}",
-        ) from None
+        again = validate_options(entry, resolved)
+    except OptionsError as error:
+        raise fail("options", f"the resolved options {resolved!r} (what a cell records) do not validate again: {error}") from None
     if again != config:
         raise fail("options", f"the resolved options {resolved!r} validate to {again!r}, not to the original {config!r}")
     return resolved

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from nasbench_rss.plugins import Entry, PluginError, PluginRegistry, Registration, get_registry
+from nasbench_rss.plugins import Entry, OptionsError, PluginError, PluginRegistry, Registration, get_registry
 from nasbench_rss.samplers.base import Sampler, SamplerContext, SamplerError
 from nasbench_rss.samplers.registry import build_sampler
 from nasbench_rss.testing.plugins import RegistrationPlugin, registry_with, sampler_context
@@ -125,7 +125,7 @@ def check_sampler(
 
     try:
         build_sampler(name, {**options, UNKNOWN_OPTION: 1}, context(seeds[0]), registry=sampler_registry)
-    except SamplerError:
+    except (OptionsError, SamplerError):
         pass
     else:
         raise fail("options-model", f"build_sampler accepted an unknown option {UNKNOWN_OPTION!r}; use extra='forbid'")

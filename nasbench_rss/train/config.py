@@ -12,6 +12,7 @@ from typing import Any, Literal
 import pydantic
 from pydantic import Field
 
+from nasbench_rss.limits import Seed
 from nasbench_rss.train.schedule import LrSchedule
 
 Augmentation = Literal["standard", "ofa", "none"]
@@ -20,7 +21,7 @@ MemoryFormat = Literal["auto", "channels_last", "contiguous"]
 
 
 class _Strict(pydantic.BaseModel):
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class TrainConfig(_Strict):
@@ -52,7 +53,7 @@ class CellConfig(_Strict):
     sampler: str = Field(description="sampler plugin name")
     sampler_options: dict[str, Any] = Field(default_factory=dict)
     epochs: int = Field(ge=1)
-    seed: int = Field(ge=0)
+    seed: Seed = Field(description="the cell's seed, 0..2**63-1: every random stream of the cell derives from it")
     train_subset: int | None = Field(None, ge=1, description="class-stratified training subset of this many images")
     test_subset: int | None = Field(None, ge=1, description="class-stratified test subset of this many images")
     train: TrainConfig = Field(default_factory=TrainConfig)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nasbench_rss.data.dataset import DatasetError, channel_stats
+from nasbench_rss.data.dataset import channel_stats
 from nasbench_rss.data.options import SyntheticOptions
 from nasbench_rss.data.registry import load_dataset
 from nasbench_rss.data.synthetic import make_synthetic
+from nasbench_rss.plugins import OptionsError
 
 SMALL = SyntheticOptions(train_size=300, test_size=100, num_classes=7, channels=2, image_size=16, seed=3)
 
@@ -67,14 +68,14 @@ def test_noise_and_clutter_set_the_difficulty():
 @pytest.mark.parametrize(
     "options, match",
     [
-        ({"train_size": 0}, r"train_size: Input should be greater than or equal to 1"),
-        ({"num_classes": 1}, r"num_classes: Input should be greater than or equal to 2"),
-        ({"image_size": 4}, r"image_size: Input should be greater than or equal to 8"),
-        ({"noise": -1}, r"noise: Input should be greater than or equal to 0"),
+        ({"train_size": 0}, r"train_size: 0 not allowed; allowed: greater than or equal to 1"),
+        ({"num_classes": 1}, r"num_classes: 1 not allowed; allowed: greater than or equal to 2"),
+        ({"image_size": 4}, r"image_size: 4 not allowed; allowed: greater than or equal to 8"),
+        ({"noise": -1}, r"noise: -1 not allowed; allowed: greater than or equal to 0"),
         ({"test_size": 5}, r"test_size: 5 not allowed; allowed: >= num_classes \(10\)"),
-        ({"colour": True}, r"colour: unknown option; allowed: train_size, test_size, num_classes"),
+        ({"colour": True}, r"colour: unknown key 'colour' \(did you mean 'clutter'\?\); allowed: train_size, test_size, num_classes"),
     ],
 )
 def test_invalid_options_name_the_field(options, match):
-    with pytest.raises(DatasetError, match=r"dataset 'synthetic' options: " + match):
+    with pytest.raises(OptionsError, match=r"^dataset 'synthetic': " + match):
         load_dataset("synthetic", options)

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-import nasbench_rss.data.torchvision_data as tvdata
+import nasbench_rss.data.torchvision_files as tvfiles
 from nasbench_rss.data.dataset import DatasetError, channel_stats
 from nasbench_rss.data.options import DATA_ROOT_ENV, TorchvisionOptions
 from nasbench_rss.data.registry import load_dataset
-from nasbench_rss.data.torchvision_data import DEBIAN_FASHION_MNIST_DIR, load_torchvision
+from nasbench_rss.data.torchvision_data import load_torchvision
+from nasbench_rss.data.torchvision_files import DEBIAN_FASHION_MNIST_DIR
 
 DEBIAN_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 
@@ -40,7 +41,7 @@ def _no_network_and_no_env(monkeypatch):
 def empty_debian(tmp_path, monkeypatch) -> Path:
     debian = tmp_path / "debian-empty"
     debian.mkdir()
-    monkeypatch.setattr(tvdata, "DEBIAN_FASHION_MNIST_DIR", debian)
+    monkeypatch.setattr(tvfiles, "DEBIAN_FASHION_MNIST_DIR", debian)
     return debian
 
 
@@ -76,7 +77,7 @@ def test_fashion_mnist_through_the_debian_fallback(tmp_path, monkeypatch):
     raw = root / "FashionMNIST" / "raw"
     assert sorted(p.name for p in raw.iterdir()) == sorted(DEBIAN_FILES)
     # ... so the root alone serves the next load.
-    monkeypatch.setattr(tvdata, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "nowhere")
+    monkeypatch.setattr(tvfiles, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "nowhere")
     again = load_torchvision("fashion-mnist", TorchvisionOptions(root=root))
     assert torch.equal(again.test_images, data.test_images)
 

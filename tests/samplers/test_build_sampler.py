@@ -4,7 +4,7 @@ import pydantic
 import pytest
 
 from nasbench_rss import hookimpl
-from nasbench_rss.plugins import PluginRegistry, Registration, UnknownName, get_registry
+from nasbench_rss.plugins import OptionsError, PluginRegistry, Registration, UnknownName, get_registry
 from nasbench_rss.samplers.alternating import AlternatingSampler
 from nasbench_rss.samplers.base import Sampler, SamplerConfig, SamplerError
 from nasbench_rss.samplers.builtin import BUILTIN_SAMPLERS
@@ -60,18 +60,20 @@ def test_unknown_sampler_lists_the_available_ones(context_for):
 
 def test_bad_option_value_names_the_sampler_and_the_field(context_for):
     with pytest.raises(
-        SamplerError,
-        match=r"^per-batch: k: Input should be greater than or equal to 1 \(got 0\); allowed options: k, distribution$",
-    ):
+        OptionsError,
+        match=r"^sampler 'per-batch': k: 0 not allowed; allowed: greater than or equal to 1; allowed options: k, distribution$",
+    ) as info:
         build_sampler("per-batch", {"k": 0}, context_for())
-    with pytest.raises(SamplerError, match=r"^rss: distribution: Input should be 'per-dimension' or 'uniform'"):
+    assert [(p.path, p.message) for p in info.value.problems] == [(("k",), "0 not allowed; allowed: greater than or equal to 1")]
+    assert (info.value.kind, info.value.name) == ("sampler", "per-batch")
+    with pytest.raises(OptionsError, match=r"^sampler 'rss': distribution: 'normal' not allowed; allowed: 'per-dimension' or 'uniform'"):
         build_sampler("rss", {"distribution": "normal"}, context_for())
 
 
 def test_unknown_option_is_rejected(context_for):
-    with pytest.raises(SamplerError, match=r"^rss: k: Extra inputs are not permitted \(got 2\); allowed options: distribution$"):
+    with pytest.raises(OptionsError, match=r"^sampler 'rss': k: unknown key 'k'; allowed: distribution$"):
         build_sampler("rss", {"k": 2}, context_for())
-    with pytest.raises(SamplerError, match=r"^single: name: Input should be 'single'"):
+    with pytest.raises(OptionsError, match=r"^sampler 'single': name: 'rss' not allowed; allowed: 'single'"):
         build_sampler("single", {"name": "rss"}, context_for())
 
 
@@ -94,6 +96,11 @@ class _ThirdParty:
         register(Registration("acme-largest", "largest subnet", _Largest, _Largest.Config))
         register(Registration("acme-plain", "no options", lambda config, context: _Largest(_Largest.Config(), context)))
         register(Registration("acme-broken", "returns junk", lambda config, context: "junk", _NotASampler.Config))
+        register(Registration("acme-prefixed", "names itself in its errors", _refuse_self_prefixed))
+
+
+def _refuse_self_prefixed(config, context):
+    raise SamplerError("acme-prefixed: width: 3 not allowed; allowed: 1", option="width")
 
 
 class _Largest(Sampler):
@@ -113,11 +120,14 @@ def test_third_party_samplers_go_through_the_same_path(context_for):
     registry.register_plugin(_ThirdParty, "acme", "acme-nas", "1.0")
     assert isinstance(build_sampler("acme-largest", {}, context_for(), registry), _Largest)
     assert isinstance(build_sampler("acme-plain", {}, context_for(), registry), _Largest)
-    with pytest.raises(SamplerError, match="^acme-plain: takes no options; got k$"):
+    with pytest.raises(OptionsError, match="^sampler 'acme-plain': takes no options; got k$"):
         build_sampler("acme-plain", {"k": 1}, context_for(), registry)
     with pytest.raises(SamplerError, match=r"^acme-broken: the factory registered by acme-nas \(plugin acme\) returned str"):
         build_sampler("acme-broken", {}, context_for(), registry)
-    with pytest.raises(SamplerError, match="^acme-largest: options must be a mapping"):
+    with pytest.raises(SamplerError, match=r"^acme-prefixed: width: 3 not allowed; allowed: 1$") as info:  # the name once
+        build_sampler("acme-prefixed", {}, context_for(), registry)
+    assert (info.value.sampler, info.value.option, info.value.detail) == ("acme-prefixed", ("width",), "width: 3 not allowed; allowed: 1")
+    with pytest.raises(OptionsError, match="^sampler 'acme-largest': a list not allowed; allowed: a mapping of option names"):
         build_sampler("acme-largest", ["k=1"], context_for(), registry)  # type: ignore[arg-type]
 
 

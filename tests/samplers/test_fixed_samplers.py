@@ -2,6 +2,7 @@
 
 import pytest
 
+from nasbench_rss.plugins import OptionsError
 from nasbench_rss.samplers.base import SamplerError
 
 MBV3_SMALLEST = "3333-3333-3333-3333-3333"
@@ -72,7 +73,7 @@ def test_alternating_cycles_through_its_list(make_sampler, record_run, subnets):
 
 
 def test_alternating_needs_two_valid_entries(make_sampler):
-    with pytest.raises(SamplerError, match=r"^alternating: subnets: List should have at least 2 items"):
+    with pytest.raises(OptionsError, match=r"^sampler 'alternating': subnets: a list of 1 item not allowed; allowed: at least 2 items"):
         make_sampler("alternating", subnets=["largest"])
     with pytest.raises(SamplerError, match=r"^alternating: subnets\[1\]: 'huge' is not one of smallest, middle, largest"):
         make_sampler("alternating", subnets=["largest", "huge"])
@@ -101,7 +102,7 @@ def test_custom_switch_epoch(make_sampler, record_run, switch):
 def test_switch_epoch_outside_the_run_names_the_field_and_range(make_sampler, name):
     with pytest.raises(SamplerError, match=rf"^{name}: switch_epoch: 10 not allowed for a 10-epoch run; allowed: 1\.\.9$"):
         make_sampler(name, epochs=10, switch_epoch=10)
-    with pytest.raises(SamplerError, match=rf"^{name}: switch_epoch: Input should be greater than or equal to 1"):
+    with pytest.raises(OptionsError, match=rf"^sampler '{name}': switch_epoch: 0 not allowed; allowed: greater than or equal to 1"):
         make_sampler(name, epochs=10, switch_epoch=0)
     with pytest.raises(SamplerError, match=rf"^{name}: epochs: 1 too few for {name}.*allowed: >= 2$"):
         make_sampler(name, epochs=1)

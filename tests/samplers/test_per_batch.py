@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nasbench_rss.samplers.base import SamplerError
+from nasbench_rss.plugins import OptionsError
 from nasbench_rss.space.population import sample
 
 
@@ -38,5 +38,5 @@ def test_uniform_option_is_passed_to_the_draw(make_sampler, record_run, spaces):
 
 @pytest.mark.parametrize("k", [0, -1, "two", 1.5])
 def test_bad_k_is_an_error_naming_k(make_sampler, k):
-    with pytest.raises(SamplerError, match=r"^per-batch: k: "):
+    with pytest.raises(OptionsError, match=r"^sampler 'per-batch': k: "):
         make_sampler("per-batch", k=k)

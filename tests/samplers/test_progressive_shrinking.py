@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from nasbench_rss.plugins import OptionsError
 from nasbench_rss.samplers.base import SamplerError
 from nasbench_rss.samplers.progressive_shrinking import (
     MIN_EPOCHS,
@@ -146,8 +147,8 @@ def test_custom_rates_subnets_and_distillation(make_sampler):
     ("options", "field"),
     [
         ({"lr_divisors": [2.7, 32.5, 10.8, 32.5]}, "lr_divisors"),
-        ({"lr_divisors": [2.7, 32.5, 0, 32.5, 10.8]}, r"lr_divisors\.2"),
-        ({"subnets_per_step": "1,2,2,4,0"}, r"subnets_per_step\.4"),
+        ({"lr_divisors": [2.7, 32.5, 0, 32.5, 10.8]}, r"lr_divisors\[2\]"),
+        ({"subnets_per_step": "1,2,2,4,0"}, r"subnets_per_step\[4\]"),
         ({"kd_ratio": -0.5}, "kd_ratio"),
         ({"kd_ratio": "inf"}, "kd_ratio"),
         ({"supernet_epochs": 0}, "supernet_epochs"),
@@ -156,5 +157,5 @@ def test_custom_rates_subnets_and_distillation(make_sampler):
     ],
 )
 def test_bad_options_name_the_field(make_sampler, options, field):
-    with pytest.raises(SamplerError, match=rf"^progressive-shrinking: {field}: "):
+    with pytest.raises(OptionsError, match=rf"^sampler 'progressive-shrinking': {field}: "):
         make_sampler("progressive-shrinking", epochs=82, **options)

@@ -70,15 +70,16 @@ def test_an_invalid_suite_exits_4_with_every_problem_on_stderr(suite_file, capsy
     assert status == EXIT_INVALID == 4
     assert text == ""
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{suite_file}:9:23: runs.rss.bogus: unknown key 'bogus'")
-    assert err[-1] == f"nasbench-rss validate: {suite_file}: 1 problem; nothing would run"
+    assert err[0].startswith(f"{suite_file}:8:3: runs.ofa: sampler 'progressive-shrinking': epochs: 5 too few")  # independent mistakes: both
+    assert err[1].startswith(f"{suite_file}:9:23: runs.rss.bogus: unknown key 'bogus'")
+    assert err[-1] == f"nasbench-rss validate: {suite_file}: 2 problems; nothing would run"
 
 
 def test_an_invalid_suite_reports_sampler_problems(suite_file, capsys):
     suite_file.write_text(SUITE.replace("epochs: 6", "epochs: 5"))
     assert run(["validate", str(suite_file)])[0] == 4
     err = capsys.readouterr().err
-    assert f"{suite_file}:8:3: runs.ofa: progressive-shrinking: epochs: 5 too few" in err
+    assert f"{suite_file}:8:3: runs.ofa: sampler 'progressive-shrinking': epochs: 5 too few" in err
 
 
 def test_a_missing_file_is_an_invalid_suite(tmp_path, capsys):
@@ -93,3 +94,14 @@ def test_schema_prints_the_json_schema():
     assert schema["title"] == "Suite"
     assert "Run_progressive_shrinking" in schema["$defs"]
     assert text.startswith('{\n  "$schema"')
+
+
+def test_validate_reports_missing_data_at_the_datasets_line(suite_file, tmp_path, capsys):
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    suite_file.write_text(SUITE + f"matrix:\n  dataset:\n    - synthetic\n    - {{name: mnist, options: {{root: '{empty}'}}}}\n")
+    assert run(["validate", str(suite_file)])[0] == INVALID_SUITE_EXIT
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{suite_file}:13:7: matrix.dataset[1]: mnist: MNIST files not found: looked for train-images-idx3-ubyte")
+    assert str(empty / "MNIST" / "raw") in err[0] and "to get them: set 'download: true'" in err[0]
+    assert err[-1] == f"nasbench-rss validate: {suite_file}: 1 problem; nothing would run"

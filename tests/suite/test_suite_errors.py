@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
+from suite_helpers import problems as suite_problems
 
 from nasbench_rss.errors import NasbenchError, SuiteError
 from nasbench_rss.suite import parse_suite
@@ -23,9 +23,7 @@ runs:
 
 
 def problems(text: str, **kwargs) -> list[str]:
-    with pytest.raises(SuiteError) as info:
-        parse_suite(text, "s.yaml", **kwargs)
-    return info.value.problems
+    return suite_problems(text, "s.yaml", **kwargs)
 
 
 def replace(old: str, new: str) -> str:
@@ -126,18 +124,26 @@ def test_all_schema_problems_are_reported_at_once_in_file_order():
 
 def test_epochs_too_few_for_the_sampler_is_reported_at_the_run():
     assert problems(replace("epochs: 6", "epochs: 5")) == [
-        "s.yaml:6:3: runs.ofa: progressive-shrinking: epochs: 5 too few for progressive shrinking's six phases of at "
+        "s.yaml:6:3: runs.ofa: sampler 'progressive-shrinking': epochs: 5 too few for progressive shrinking's six phases of at "
         "least one epoch; allowed: >= 6 [in mobilenet-v3/synthetic (5 epochs)]"
     ]
 
 
-def test_sampler_options_that_do_not_fit_the_run():
+def test_sampler_options_that_do_not_fit_the_run_are_reported_at_the_option():
     text = replace("    epochs: 6\n", "    epochs: 6\n    options: {supernet_epochs: 25}\n")
     (problem,) = problems(text)
-    assert problem.startswith("s.yaml:6:3: runs.ofa: progressive-shrinking: supernet_epochs: 25 implies")
-    text = replace("sampler: rss", "sampler: single\n    options: {subnet: 9999-9999}")
+    assert problem.startswith("s.yaml:9:32: runs.ofa.options.supernet_epochs: 25 implies 25 (supernet) + 17 (kernel)")
+    assert problem.endswith("set epochs to 82 or leave supernet_epochs unset to derive it from epochs [in mobilenet-v3/synthetic (6 epochs)]")
+    text = replace("sampler: rss", "sampler: single\n    options: {subnet: bogus}")
     (problem,) = problems(text)
-    assert problem.startswith("s.yaml:9:3: runs.rss: single: subnet: '9999-9999' is not one of smallest, middle, largest")
+    assert problem.startswith("s.yaml:11:23: runs.rss.options.subnet: 'bogus' is not one of smallest, middle, largest")
+    text = replace("sampler: rss", "sampler: min-then-max\n    options: {switch_epoch: 5}")
+    assert problems(text) == [
+        "s.yaml:11:29: runs.rss.options.switch_epoch: 5 not allowed for a 2-epoch run; allowed: 1..1 [in mobilenet-v3/synthetic (2 epochs)]"
+    ]
+    text = replace("sampler: rss", "sampler: alternating\n    options:\n      subnets: [smallest, huge]")
+    (problem,) = problems(text)
+    assert problem.startswith("s.yaml:12:27: runs.rss.options.subnets[1]: 'huge' is not one of smallest, middle, largest")
 
 
 def test_semantic_problems_are_reported_together():

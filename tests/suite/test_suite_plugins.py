@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Union
 
 import pydantic
 import pytest
+from suite_helpers import problems as suite_problems
 
 from nasbench_rss import hookimpl
-from nasbench_rss.errors import SuiteError
 from nasbench_rss.plugins import PluginRegistry, Registration
 from nasbench_rss.samplers.base import Phase, Sampler, SamplerConfig, SamplerError
 from nasbench_rss.suite import parse_suite, suite_json_schema
@@ -42,13 +42,26 @@ class _Lenient(pydantic.BaseModel):
     alpha: float = 1.0
 
 
+class _Flexible(pydantic.BaseModel):
+    """Union-typed options, as a plugin author may write them."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+    width: Union[int, Literal["auto"]] = pydantic.Field("auto", description="a count, or auto")
+    shape: Union[list[int], dict[str, int]] = pydantic.Field(default_factory=list)
+
+
+def _largest(config, context):
+    return _Cycle(_Cycle.Config(name="acme-cycle"), context)
+
+
 class _Acme:
     @staticmethod
     @hookimpl
     def register_samplers(register):
         register(Registration("acme-cycle", "a third-party sampler", _Cycle, _Cycle.Config))
-        register(Registration("acme-plain", "takes no options", lambda config, context: _Cycle(_Cycle.Config(name="acme-cycle"), context)))
-        register(Registration("acme-lenient", "lenient options", lambda config, context: _Cycle(_Cycle.Config(name="acme-cycle"), context), _Lenient))
+        register(Registration("acme-plain", "takes no options", _largest))
+        register(Registration("acme-lenient", "lenient options", _largest, _Lenient))
+        register(Registration("acme-flexible", "union-typed options", _largest, _Flexible))
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +85,7 @@ runs:
 
 
 def problems(text: str, registry) -> list[str]:
-    with pytest.raises(SuiteError) as info:
-        parse_suite(text, "p.yaml", registry=registry)
-    return info.value.problems
+    return suite_problems(text, "p.yaml", registry=registry)
 
 
 def test_a_third_party_sampler_validates_and_expands(registry):
@@ -97,7 +108,7 @@ def test_its_options_are_checked_like_a_builtins(registry):
 
 def test_its_build_errors_are_reported_at_the_run(registry):
     assert problems(SUITE.replace("{period: 3}", "{warmup: 4}"), registry) == [
-        "p.yaml:6:3: runs.cycle: acme-cycle: epochs: 4 too few for warmup 4; allowed: > 4 [in mobilenet-v3/synthetic (4 epochs)]"
+        "p.yaml:6:3: runs.cycle: sampler 'acme-cycle': epochs: 4 too few for warmup 4; allowed: > 4 [in mobilenet-v3/synthetic (4 epochs)]"
     ]
 
 
@@ -113,6 +124,20 @@ def test_unknown_keys_are_errors_even_when_the_options_model_would_ignore_them(r
         "p.yaml:8:25: runs.cycle.options.beta: unknown key 'beta'; allowed: alpha "
         "(sampler 'acme-lenient''s options model would ignore it silently)"
     ]
+
+
+def test_a_bad_value_of_a_union_typed_option_is_one_problem_naming_every_form(registry):
+    text = SUITE.replace("acme-cycle", "acme-flexible").replace("{period: 3}", "{width: wide, shape: 3}")
+    assert problems(text, registry) == [
+        "p.yaml:8:22: runs.cycle.options.width: 'wide' not allowed; allowed: a valid integer, or 'auto'",
+        "p.yaml:8:35: runs.cycle.options.shape: 3 not allowed; allowed: a valid list, or a mapping of keys to values",
+    ]
+
+
+def test_an_infinite_number_is_refused_even_where_the_options_model_takes_it(registry):
+    assert _Lenient(alpha=float("inf")).alpha == float("inf")
+    text = SUITE.replace("acme-cycle", "acme-lenient").replace("{period: 3}", "{alpha: .inf}")
+    assert problems(text, registry) == ["p.yaml:8:22: runs.cycle.options.alpha: inf not allowed; allowed: a finite number"]
 
 
 def test_json_schema_contains_every_plugins_options(registry):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import nasbench_rss.data.torchvision_files as tvfiles
+from nasbench_rss.data.options import DATA_ROOT_ENV
 from nasbench_rss.suite import load_suite
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
@@ -28,6 +30,39 @@ def test_every_shipped_suite_validates(path):
     assert cells and len({cell.id for cell in cells}) == len(cells)
     assert suite.baseline is None or suite.baseline in suite.runs
     assert suite.description
+
+
+@pytest.fixture
+def no_data(tmp_path, monkeypatch) -> Path:
+    """An empty data root, and no Debian Fashion-MNIST: whatever data a suite needs is missing."""
+    monkeypatch.setenv(DATA_ROOT_ENV, str(tmp_path / "data"))
+    monkeypatch.setattr(tvfiles, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "no-debian")
+    return tmp_path / "data"
+
+
+@pytest.mark.parametrize("path", SUITE_FILES, ids=lambda path: path.name)
+def test_a_shipped_suites_only_data_problems_are_missing_files_that_placeholders_satisfy(path, no_data):
+    suite = load_suite(path)
+    datasets = {cell.dataset for cell in suite.cells()}
+    problems = suite.data_problems()
+    assert len(problems) == len(datasets - {"synthetic"})
+    for name in datasets - {"synthetic"}:
+        spec = tvfiles.SPECS[name]
+        (problem,) = [p for p in problems if f": {name}: {spec.title} files not found" in p]
+        assert problem.startswith(f"{path}:") and str(spec.path(no_data)) in problem
+        for file_name in spec.files:  # empty files: the check looks for them, nothing reads them
+            (spec.path(no_data) / file_name).parent.mkdir(parents=True, exist_ok=True)
+            (spec.path(no_data) / file_name).write_bytes(b"")
+    assert load_suite(path).data_problems() == []
+
+
+def test_data_problems_are_those_of_the_cells_asked_about(no_data):
+    suite = load_suite(SUITES_DIR / "paper.yaml")
+    mnist = [cell for cell in suite.cells() if cell.dataset == "mnist"]
+    (problem,) = suite.data_problems(mnist)
+    assert ": matrix.dataset[0]: mnist: MNIST files not found" in problem
+    assert suite.data_problems([]) == []
+    assert len(suite.data_problems()) == 4
 
 
 def cells_by_run(name: str) -> dict[tuple[str, str], int]:

@@ -98,3 +98,41 @@ def test_empty_and_unreadable_files(tmp_path):
         parse_yaml("# nothing\n", "e.yaml")
     with pytest.raises(SuiteError, match="cannot read the suite file"):
         read_yaml(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    "text, where, character",
+    [("name: x\x07\n", "s.yaml:1:8", "U+0007"), ("name: x\nruns:\n  a: {sampler: rss\x00}\n", "s.yaml:3:19", "U+0000")],
+    ids=["bell", "nul"],
+)
+def test_a_control_character_is_a_problem_at_its_place(text, where, character):
+    with pytest.raises(SuiteError) as info:
+        parse_yaml(text, "s.yaml")
+    assert info.value.problems == [
+        f"{where}: character {character} (a control character) not allowed; allowed: printable characters, tabs and "
+        "line breaks (YAML 1.1); delete it, or write it as an escape such as \\x07 in a double-quoted string"
+    ]
+
+
+def test_a_file_that_is_not_utf8_is_a_problem_at_the_first_bad_byte(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: t\ndescription: café\n".encode("latin-1"))
+    with pytest.raises(SuiteError) as info:
+        read_yaml(path)
+    assert info.value.problems == [
+        f"{path}:2:17: the file is not UTF-8: byte 0xe9 cannot be decoded (invalid continuation byte); "
+        "allowed: UTF-8 text (save the file as UTF-8)"
+    ]
+    path.write_bytes("\ufeffname: t\n".encode("utf-8"))  # a byte order mark is fine
+    assert read_yaml(path).data == {"name": "t"}
+
+
+def test_validate_turns_a_control_character_into_exit_4(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "bell.yaml"
+    path.write_bytes(b"name: x\x07\n")
+    result = subprocess.run([sys.executable, "-m", "nasbench_rss.cli", "validate", str(path)], capture_output=True, text=True)
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr and f"{path}:1:8: character U+0007" in result.stderr

@@ -10,8 +10,7 @@ import importlib.metadata
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from nasbench_rss.plugins import get_registry
-from nasbench_rss.samplers.base import SamplerError
+from nasbench_rss.plugins import OptionsError, get_registry
 from nasbench_rss.samplers.registry import build_sampler
 from nasbench_rss.testing import check_sampler, registry_with, sampler_context
 from nasbench_rss.testing.strategies import architecture_spaces
@@ -49,9 +48,9 @@ def test_every_step_is_largest_smallest_then_k_random(drawn, k, seed):
 
 def test_a_bad_option_names_the_field():
     context = sampler_context(epochs=2, seed=0)
-    with pytest.raises(SamplerError, match=r"^sandwich: random_subnets: Input should be greater than or equal to 0"):
+    with pytest.raises(OptionsError, match=r"^sampler 'sandwich': random_subnets: -1 not allowed; allowed: greater than or equal to 0"):
         build_sampler("sandwich", {"random_subnets": -1}, context, registry=REGISTRY)
-    with pytest.raises(SamplerError, match=r"^sandwich: random_subnet: Extra inputs are not permitted"):
+    with pytest.raises(OptionsError, match=r"^sampler 'sandwich': random_subnet: unknown key 'random_subnet' \(did you mean 'random_subnets'\?\)"):
         build_sampler("sandwich", {"random_subnet": 1}, context, registry=REGISTRY)
 
 
