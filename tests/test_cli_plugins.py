@@ -65,7 +65,7 @@ def test_progressive_shrinking_json_has_real_names_defaults_and_bounds():
     assert by_name["supernet_epochs"] == {**by_name["supernet_epochs"], "type": "integer | null", "default": None, "allowed": ">= 1", "required": False}
     assert by_name["lr_divisors"]["default"] == [2.7, 32.5, 10.8, 32.5, 10.8]  # a tuple, JSON-encoded
     assert (by_name["lr_divisors"]["type"], by_name["lr_divisors"]["allowed"]) == ("array of number", "exactly 5 items; each > 0")
-    assert by_name["subnets_per_step"]["allowed"] == "exactly 5 items; each >= 1"
+    assert by_name["subnets_per_step"]["allowed"] == "exactly 5 items; each 1 <= x <= 64"
     assert (by_name["kd_ratio"]["default"], by_name["kd_ratio"]["allowed"]) == (1.0, ">= 0")
     assert by_name["distribution"]["allowed"] == "per-dimension, uniform"
     assert "distillation" in by_name["kd_ratio"]["description"]
@@ -74,7 +74,7 @@ def test_progressive_shrinking_json_has_real_names_defaults_and_bounds():
 
 def test_per_batch_k_is_at_least_one():
     k = options("per-batch")["k"]
-    assert (k["type"], k["default"], k["allowed"], k["required"]) == ("integer", 1, ">= 1", False)
+    assert (k["type"], k["default"], k["allowed"], k["required"]) == ("integer", 1, "1 <= x <= 64", False)
 
 
 def test_a_default_factory_shows_its_value():

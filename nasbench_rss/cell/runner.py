@@ -237,10 +237,11 @@ class CellRunner:
 
     @staticmethod
     def _observer(registry: Any, name: str, options: dict[str, Any]) -> TrainObserver:
-        entry = registry.get("observer", name)
-        config = entry.options_model.model_validate(options) if entry.options_model is not None else None
-        observer = entry.factory(config)
+        from nasbench_rss.plugins import build_entry
+
+        observer, _ = build_entry(registry.get("observer", name), options)
         if not isinstance(observer, TrainObserver):
+            entry = registry.get("observer", name)
             raise NasbenchError(
                 f"observer {name!r} ({entry.distribution}, plugin {entry.plugin}) made {type(observer).__name__}; "
                 "expected a nasbench_rss.train.observers.base.TrainObserver"

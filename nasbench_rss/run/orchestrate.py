@@ -26,7 +26,7 @@ from nasbench_rss.cell.directory import CELL_FILE, CellDirectory, CellState
 from nasbench_rss.errors import NasbenchError, StorageError
 from nasbench_rss.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STORAGE
 from nasbench_rss.locks import DirectoryLock
-from nasbench_rss.plugins import PluginRegistry, get_registry
+from nasbench_rss.plugins import PluginRegistry, get_registry, validate_options
 from nasbench_rss.run import manifest as manifests
 from nasbench_rss.run.executors.base import ExecutorContext, Job
 from nasbench_rss.run.layout import CELLS_DIR, HISTORY_DIR, LOCK_FILE, MANIFEST_FILE, RUN_FILES, SUITE_FILE, read_manifest
@@ -162,9 +162,12 @@ def run_suite(
     device = device or suite.device
     resolved_device = resolve_device(device)  # an unusable device is an error before anything runs
     executor_entry = registry.get("executor", executor)
-    executor_config = _executor_options(executor_entry, executor_options)
+    executor_config = validate_options(executor_entry, executor_options)
     _check_directory(run_dir, suite)
     entries = plan(suite, run_dir, only)
+    missing_data = suite.data_problems([e.cell for e in entries if not e.done and e.state.status != "damaged"])
+    if missing_data:
+        raise RunError("the data of cells to run is missing:\n" + "\n".join(missing_data))
     summary = RunSummary(run_dir, dry_run=dry_run)
     if dry_run:
         for entry in entries:
@@ -266,19 +269,6 @@ def run_directory_suite(run_dir: str | Path) -> Suite:
     if read_manifest(run_dir) is None or not (run_dir / SUITE_FILE).exists():
         raise RunError(f"{run_dir}: not a run directory (no {MANIFEST_FILE} or {SUITE_FILE}); make one with `nasbench-rss run SUITE --out {run_dir}`")
     return load_suite(run_dir / SUITE_FILE)
-
-
-def _executor_options(entry: Any, options: dict[str, Any] | None) -> Any:
-    import pydantic
-
-    if entry.options_model is None:
-        if options:
-            raise RunError(f"executor {entry.name!r} takes no options; got {', '.join(options)}")
-        return None
-    try:
-        return entry.options_model.model_validate(options or {})
-    except pydantic.ValidationError as error:
-        raise RunError(f"executor {entry.name!r} options: {error}") from None
 
 
 def _write_report(run_dir: Path, stream: TextIO, summary: RunSummary) -> list[Path]:

@@ -13,25 +13,24 @@ import math
 import numpy as np
 
 from nasbench_rss.arch.layout import Shape
+from nasbench_rss.arch.options import architecture_space
+from nasbench_rss.data.registry import dataset_info
 from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.run.progress import Workload
 from nasbench_rss.samplers.base import SamplerContext
 from nasbench_rss.samplers.registry import build_sampler
-from nasbench_rss.suite.shapes import dataset_shape
 
 
 def cell_workload(cell, registry: PluginRegistry) -> Workload:
     """The :class:`Workload` of a planned cell (``nasbench_rss.suite.PlannedCell``)."""
     config = cell.config
     train = config.train
-    shape = dataset_shape(config.dataset, config.dataset_options, train.image_size)
-    images = config.train_subset or _train_size(config.dataset, config.dataset_options)
-    steps = (images // train.batch_size if train.drop_last else math.ceil(images / train.batch_size)) if images else 1
+    info, _ = dataset_info(config.dataset, config.dataset_options, registry)
+    images = config.train_subset or info.train_size
+    steps = images // train.batch_size if train.drop_last else math.ceil(images / train.batch_size)
     entry = registry.get("architecture", config.arch)
-    from nasbench_rss.arch.options import architecture_space
-
     space, _ = architecture_space(entry, config.arch_options)
-    table = entry.factory().flops_table(Shape(shape.in_channels, shape.num_classes, train.image_size), space)
+    table = entry.factory().flops_table(Shape(info.channels, info.num_classes, train.image_size), space)
     context = SamplerContext(space=space, epochs=config.epochs, rng=np.random.default_rng(0), flops=table)
     sampler = build_sampler(config.sampler, config.sampler_options, context, registry=registry)
     passes = tuple(steps * phase.subnets_per_step for phase in sampler.phases for _ in range(phase.epochs))
@@ -40,6 +39,3 @@ def cell_workload(cell, registry: PluginRegistry) -> Workload:
     buckets = sum(1 for b in evaluation.buckets if b + evaluation.tolerance >= low and b - evaluation.tolerance <= high)
     return Workload(passes, buckets * evaluation.per_bucket)
 
-
-def _train_size(name, options):  # MERGE: replace with data.registry.dataset_info
-    return {"mnist": 60000, "fashion-mnist": 60000, "cifar10": 50000, "cifar100": 50000}.get(name, options.get("train_size", 2048))

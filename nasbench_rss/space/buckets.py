@@ -90,10 +90,14 @@ def bucket_key(target: float) -> str:
 def bucket_of(mflops: float, targets: Sequence[float], tolerance: float) -> str:
     """Key of the first bucket of ``targets`` that holds a subnet of ``mflops``, else :data:`OUTSIDE`.
 
-    Decided on integer MACs with :meth:`Bucket.contains_macs`, exactly as evaluation
-    draws subnets, so a subnet on a bucket's edge counts where it is evaluated.
+    Decided on MACs with :meth:`Bucket.contains_macs`, exactly as evaluation draws
+    subnets, so a subnet on a bucket's edge counts where it is evaluated.  A subnet's
+    MFLOPs are a whole number of MACs over 10^6 (rounded back to it here, undoing the
+    division's last-bit error); any other value is compared as it is.
     """
-    macs = np.array([round(mflops * 1_000_000)])
+    macs = mflops * 1_000_000
+    nearest = round(macs)
+    macs = np.array([nearest if abs(macs - nearest) < 1e-6 else macs])
     for target in targets:
         if Bucket(target, tolerance).contains_macs(macs)[0]:
             return bucket_key(target)

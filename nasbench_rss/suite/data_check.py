@@ -59,7 +59,7 @@ def fit_problems(suite: ResolvedSuite, infos: dict[str, DatasetInfo], skip: froz
         if not subset:
             fit[entry.name] = info
             if "evaluation" not in skip:
-                problems += _calibration_problems(suite, entry)
+                problems += _calibration_problems(suite, entry, info)
     if not skip & {"training", "runs"}:
         by_place: dict[tuple[tuple[Any, ...], str], list[str]] = {}
         for run in suite.runs:
@@ -109,16 +109,18 @@ def _subset_problems(suite: ResolvedSuite, entry: GridEntry, info: DatasetInfo) 
     return problems
 
 
-def _calibration_problems(suite: ResolvedSuite, entry: GridEntry) -> list[Problem]:
-    """A training subset smaller than the BN calibration set would fail every cell after training."""
+def _calibration_problems(suite: ResolvedSuite, entry: GridEntry, info: DatasetInfo) -> list[Problem]:
+    """Fewer training images (a subset or the whole split) than the BN calibration set would fail every cell after training."""
     wanted = suite.evaluation.recalibration_images
-    if entry.train_subset is None or entry.train_subset >= wanted:
+    images = train_images(entry, info)
+    if images >= wanted:
         return []
+    what = "train_subset" if entry.train_subset is not None else f"{entry.name}'s whole training split"
     return [
         Problem(
-            _entry_setting(suite, entry, "train_subset"),
-            f"{entry.train_subset} training images are fewer than defaults.evaluation.recalibration_images ({wanted}), "
-            f"which BN recalibration draws from them; allowed: train_subset >= {wanted}, or fewer recalibration_images",
+            _entry_setting(suite, entry, "train_subset") if entry.train_subset is not None else entry.path,
+            f"{images} training images ({what}) are fewer than defaults.evaluation.recalibration_images ({wanted}), "
+            f"which BN recalibration draws from them; allowed: at least {wanted} training images, or fewer recalibration_images",
         )
     ]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import torch
+
 from run_helpers import cli
 
 from nasbench_rss.cell.directory import EVALUATION_FILE, SUBNET_RECORDS_FILE, CellDirectory
@@ -56,11 +58,18 @@ def test_run_evaluates_every_cell_and_evaluate_redoes_only_what_is_missing(write
 
 def test_a_failing_evaluation_fails_the_cell_but_keeps_its_training(write_suite, tmp_path):
     suite = write_suite(epochs=1)
-    suite.write_text(suite.read_text().replace("recalibration_images: 64", "recalibration_images: 512"))
     out = tmp_path / "run"
+    assert cli("run", str(suite), "--out", str(out)).returncode == EXIT_OK
+    (cell,) = open_run(out).cells()
+    checkpoint = CellDirectory(cell.directory).latest_checkpoint()[1]
+    state = torch.load(checkpoint, weights_only=True)
+    name = next(n for n, t in state["model"].items() if t.is_floating_point())
+    state["model"][name] = state["model"][name] + 1  # weights result.json was not made from
+    torch.save(state, checkpoint)
+    (cell.directory / EVALUATION_FILE).unlink()
     result = cli("run", str(suite), "--out", str(out), "--plain")
     assert result.returncode == EXIT_FAILED
-    assert "recalibration_images: 512 is more than the cell's 128 training images" in result.stdout
+    assert "the checkpoint was replaced after training" in result.stdout
     (cell,) = open_run(out).cells()
     # failed, not "complete": trained, its evaluation failed and can be fixed and rerun
     assert cell.status == "failed" and cell.trained and not cell.evaluated

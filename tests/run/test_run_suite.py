@@ -53,24 +53,35 @@ def test_a_suite_runs_into_a_run_directory_and_a_rerun_skips_complete_cells(writ
 
 
 def test_a_failing_cell_is_recorded_and_the_others_run(write_suite, tmp_path):
-    empty = tmp_path / "no-data"
-    empty.mkdir()
-    matrix = f"matrix:\n  dataset: [synthetic, {{name: mnist, options: {{root: '{empty}'}}}}]\n"
-    suite = write_suite(matrix=matrix, epochs=1)
+    # lr 1e30 makes the loss infinite at the second step: the cell fails at run time, after validation
+    suite = write_suite(runs="  rss: {sampler: rss, epochs: 1}\n  boom: {sampler: rss, epochs: 1, training: {lr: 1.0e+30}}\n")
     out = tmp_path / "run"
     result = cli("run", str(suite), "--out", str(out), "--plain")
     assert result.returncode == EXIT_FAILED, result.stderr
     by_id = {c.id: c for c in open_run(out).cells()}
     assert by_id["mobilenet-v3/synthetic/rss/seed0"].status == "complete"
-    failed = by_id["mobilenet-v3/mnist/rss/seed0"]
-    assert failed.status == "failed" and "DatasetError" in failed.failure["error"]
+    failed = by_id["mobilenet-v3/synthetic/boom/seed0"]
+    assert failed.status == "failed" and "TrainingDiverged" in failed.failure["error"] and failed.failure["stage"] == "train"
     assert "Traceback" in failed.failure["traceback"] and "Traceback" in (failed.directory / "worker.log").read_text()
-    assert "FAILED mobilenet-v3/mnist/rss/seed0: DatasetError" in result.stdout
+    assert "FAILED mobilenet-v3/synthetic/boom/seed0: TrainingDiverged" in result.stdout
     assert "1 complete, 1 failed" in result.stdout
     # A rerun retries the failed cell (it may have been fixed) and keeps the complete one.
-    again = cli("run", str(suite), "--out", str(out), "--only", "*/mnist/*")
+    again = cli("run", str(suite), "--out", str(out), "--only", "*/boom/*")
     assert again.returncode == EXIT_FAILED
     assert "1 complete, 0 failed" not in again.stdout and "0 complete, 1 failed" in again.stdout
+
+
+def test_missing_data_of_a_selected_cell_stops_the_run_before_anything_runs(write_suite, tmp_path):
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    matrix = f"matrix:\n  dataset: [synthetic, {{name: mnist, options: {{root: '{empty}'}}}}]\n"
+    suite = write_suite(matrix=matrix, epochs=1)
+    out = tmp_path / "run"
+    refused = cli("run", str(suite), "--out", str(out))
+    assert refused.returncode == EXIT_INVALID and "nothing ran" in refused.stderr
+    assert "matrix.dataset[1]: mnist: MNIST files not found" in refused.stderr and not out.exists()
+    selected = cli("run", str(suite), "--out", str(out), "--only", "*/synthetic/*")  # its data is there
+    assert selected.returncode == EXIT_OK, selected.stderr
 
 
 def test_only_selects_cells_and_a_pattern_matching_nothing_is_an_error(write_suite, tmp_path):

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from nasbench_rss.stats import StatsError, exposure_shares
-from nasbench_rss.train.exposure import Exposure
+from nasbench_rss.train.observers.exposure import Exposure
 
 
 def test_exposure_shares_by_hand():
@@ -16,8 +16,13 @@ def test_exposure_shares_by_hand():
 def test_bucket_edges_are_inclusive_at_exactly_the_tolerance():
     shares = exposure_shares([(7.5, 1), (8.5, 1)], buckets=[8], tolerance=0.5)
     assert shares == {"8": 1.0, "outside": 0.0}
-    beyond = exposure_shares([(math.nextafter(8.5, 9.0), 1), (math.nextafter(7.5, 7.0), 1)], [8], 0.5)
+    # one multiply-accumulate beyond either edge is outside
+    beyond = exposure_shares([(8.500001, 1), (7.499999, 1)], [8], 0.5)
     assert beyond == {"8": 0.0, "outside": 1.0}
+    # MFLOPs are whole MACs / 10^6: a float a last bit off the edge (x / 1e6 * 1e6 != x) is that MAC count
+    assert exposure_shares([(math.nextafter(8.5, 9.0), 1)], [8], 0.5) == {"8": 1.0, "outside": 0.0}
+    # the edge is exact where floats are not: 4.4 - 4.1 > 0.3 in floats, yet 4400000 MACs lie in 4.1 +- 0.3
+    assert exposure_shares([(4.4, 1)], [4.1], 0.3) == {"4.1": 1.0, "outside": 0.0}
 
 
 def test_keys_follow_bucket_order_and_format_with_g():

@@ -100,7 +100,7 @@ def test_validate_reports_missing_data_at_the_datasets_line(suite_file, tmp_path
     empty = tmp_path / "no-data"
     empty.mkdir()
     suite_file.write_text(SUITE + f"matrix:\n  dataset:\n    - synthetic\n    - {{name: mnist, options: {{root: '{empty}'}}}}\n")
-    assert run(["validate", str(suite_file)])[0] == INVALID_SUITE_EXIT
+    assert run(["validate", str(suite_file)])[0] == EXIT_INVALID
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"{suite_file}:13:7: matrix.dataset[1]: mnist: MNIST files not found: looked for train-images-idx3-ubyte")
     assert str(empty / "MNIST" / "raw") in err[0] and "to get them: set 'download: true'" in err[0]

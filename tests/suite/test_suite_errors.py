@@ -11,7 +11,7 @@ VALID = """\
 name: t
 defaults:
   architecture: {name: mobilenet-v3}
-  dataset: {name: synthetic, options: {train_size: 64, test_size: 32}}
+  dataset: {name: synthetic, options: {train_size: 2048, test_size: 32}}
 runs:
   ofa:
     sampler: progressive-shrinking
@@ -93,9 +93,9 @@ def test_bad_sampler_option():
 
 
 def test_bad_dataset_option_and_model_level_errors():
-    text = replace("{train_size: 64, test_size: 32}", "{train_size: 64, test_size: 32, colour: true}")
+    text = replace("{train_size: 2048, test_size: 32}", "{train_size: 2048, test_size: 32, colour: true}")
     assert problems(text) == [
-        "s.yaml:4:71: defaults.dataset.options.colour: unknown key 'colour' (did you mean 'clutter'?); "
+        "s.yaml:4:73: defaults.dataset.options.colour: unknown key 'colour' (did you mean 'clutter'?); "
         "allowed: train_size, test_size, num_classes, channels, image_size, noise, clutter, seed"
     ]
     (problem,) = problems(replace("test_size: 32", "test_size: 5"))
@@ -165,7 +165,7 @@ def test_per_dataset_epochs_must_name_exactly_the_datasets():
 
 
 def test_no_dataset_at_all():
-    text = VALID.replace("  dataset: {name: synthetic, options: {train_size: 64, test_size: 32}}\n", "")
+    text = VALID.replace("  dataset: {name: synthetic, options: {train_size: 2048, test_size: 32}}\n", "")
     (problem,) = problems(text)
     assert problem.startswith("s.yaml:2:1: defaults: no dataset given; allowed: defaults.dataset (one dataset) or matrix.dataset")
 
@@ -211,12 +211,21 @@ def test_a_document_that_is_not_a_mapping():
 
 def test_a_training_subset_smaller_than_the_calibration_set_is_refused_before_anything_runs():
     text = replace(
-        "  dataset: {name: synthetic, options: {train_size: 64, test_size: 32}}\n",
-        "  dataset: {name: synthetic, options: {train_size: 64, test_size: 32}, train_subset: 40}\n"
+        "  dataset: {name: synthetic, options: {train_size: 2048, test_size: 32}}\n",
+        "  dataset: {name: synthetic, options: {train_size: 2048, test_size: 32}, train_subset: 40}\n"
         "  evaluation: {recalibration_images: 50, recalibration_batch_size: 25}\n",
     )
     assert problems(text) == [
-        "s.yaml:4:86: defaults.dataset.train_subset: 40 training images are fewer than defaults.evaluation.recalibration_images "
-        "(50), which BN recalibration draws from them; allowed: train_subset >= 50, or fewer recalibration_images"
+        "s.yaml:4:88: defaults.dataset.train_subset: 40 training images (train_subset) are fewer than "
+        "defaults.evaluation.recalibration_images (50), which BN recalibration draws from them; allowed: at least 50 "
+        "training images, or fewer recalibration_images"
     ]
     assert len(parse_suite(text.replace("train_subset: 40", "train_subset: 50")).cells()) == 2
+    # the whole split counts too: 64 synthetic images cannot give 100 calibration images
+    whole = replace(
+        "  dataset: {name: synthetic, options: {train_size: 2048, test_size: 32}}\n",
+        "  dataset: {name: synthetic, options: {train_size: 64, test_size: 32}}\n"
+        "  evaluation: {recalibration_images: 100, recalibration_batch_size: 25}\n",
+    )
+    (problem,) = problems(whole)
+    assert "defaults.dataset: 64 training images (synthetic's whole training split) are fewer than" in problem

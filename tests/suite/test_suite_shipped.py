@@ -105,11 +105,16 @@ def test_quick_is_fashion_mnist_subset_with_ofa_rss_and_rss_short():
 
 def test_a_smoke_cell_config_trains_as_planned(tmp_path):
     """A PlannedCell's config goes to train_cell unchanged (it resolves and checks the options again)."""
-    from nasbench_rss.train.trainer import CONFIG_FILE, train_cell
+    from nasbench_rss.cell.directory import CONFIG_FILE
+    from nasbench_rss.cell.runner import RunnerEvents, train_cell
+
+    class Quiet(RunnerEvents):
+        def log(self, message: str) -> None:
+            pass
 
     suite = load_suite(SUITES_DIR / "smoke.yaml")
     cell = next(cell for cell in suite.cells() if cell.config.epochs == 1)
-    result = train_cell(cell.config, tmp_path / cell.directory, device="cpu", log=lambda message: None)
+    result = train_cell(cell.config, tmp_path / cell.directory, device="cpu", events=Quiet())
     assert result is not None and len(result["epoch_seconds"]) == 1
     import json
 

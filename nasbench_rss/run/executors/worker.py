@@ -55,7 +55,11 @@ class PipeEvents(RunnerEvents):
         return self.stop
 
     def send(self, *message: Any) -> None:
-        self.conn.send(message)
+        """A message to the parent; a parent that is gone (killed) is a stop request: nobody waits for us."""
+        try:
+            self.conn.send(message)
+        except OSError:  # BrokenPipeError: the run died; the fork server's exit will kill us too
+            self.stop = True
 
     def started(self, cell_id: str, epochs_done: int, epochs: int) -> None:
         self.send("started", epochs_done, epochs)
@@ -116,7 +120,7 @@ def worker_main(
         directory, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment
     )
     outcome, error = runner.run()
-    conn.send(("done", outcome, error))
+    events.send("done", outcome, error)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
