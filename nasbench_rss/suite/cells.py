@@ -28,6 +28,8 @@ class PlannedCell:
     seed: int
     config: CellConfig
     evaluation: EvaluationConfig
+    observers: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """(name, options) of the observers it trains with; they never change training, so no part of its hash."""
 
     @property
     def id(self) -> str:
@@ -54,6 +56,7 @@ class PlannedCell:
             "directory": str(self.directory),
             "config": self.config.model_dump(mode="json"),
             "evaluation": self.evaluation.model_dump(mode="json"),
+            "observers": [{"name": name, "options": options} for name, options in self.observers],
         }
 
 
@@ -82,5 +85,5 @@ def expand(suite: ResolvedSuite, seeds: list[int]) -> list[PlannedCell]:
                         test_subset=dataset.test_subset,
                         train=run.training,
                     )
-                    cells.append(PlannedCell(run.name, arch.name, dataset.name, seed, config, suite.evaluation))
+                    cells.append(PlannedCell(run.name, arch.name, dataset.name, seed, config, suite.evaluation, suite.observers))
     return cells

@@ -76,6 +76,10 @@ class DatasetEntryBase(TaggedEntry):
     kind: ClassVar[str] = "dataset"
 
 
+class ObserverEntryBase(TaggedEntry):
+    kind: ClassVar[str] = "observer"
+
+
 class RunBase(TaggedEntry):
     kind: ClassVar[str] = "sampler"
     tag_field: ClassVar[str] = "sampler"
@@ -135,6 +139,17 @@ def dataset_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
     )
 
 
+def observer_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
+    entry = registry.get("observer", name)
+    return pydantic.create_model(
+        f"Observer_{_slug(name)}",
+        __base__=ObserverEntryBase,
+        __doc__=entry.description,
+        name=(Literal[name], Field(description=f"observer plugin: {entry.description}")),
+        options=_options_field("observer", name, entry.options_model),
+    )
+
+
 def run_model(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
     entry = registry.get("sampler", name)
     return pydantic.create_model(
@@ -167,7 +182,7 @@ def _unavailable(kind: str, tag_field: str) -> type[TaggedEntry]:
     def refuse(value: Any) -> Any:
         raise PydanticCustomError("unknown_plugin", f"no {kind} plugin is registered; allowed: none until one is installed (see `nasbench-rss plugins`)")
 
-    base = RunBase if kind == "sampler" else ArchitectureEntryBase if kind == "architecture" else DatasetEntryBase
+    base = {"sampler": RunBase, "architecture": ArchitectureEntryBase, "observer": ObserverEntryBase}.get(kind, DatasetEntryBase)
     namespace = {
         "__annotations__": {tag_field: Annotated[str, BeforeValidator(refuse)]},
         "model_config": ConfigDict(extra="ignore", frozen=True),  # the one error is the missing plugin
@@ -186,6 +201,7 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
     architectures = [architecture_entry(registry, name) for name in registry.names("architecture")]
     datasets = [dataset_entry(registry, name) for name in registry.names("dataset")]
     runs = [run_model(registry, name) for name in registry.names("sampler")]
+    observers = [observer_entry(registry, name) for name in registry.names("observer")]
     Architecture = tagged_union(architectures, "architecture", "name")
     Dataset = tagged_union(datasets, "dataset", "name")
     Run = tagged_union(runs, "sampler", "sampler")
@@ -193,6 +209,9 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
     dataset_names = Union[tuple(Literal[name] for name in registry.names("dataset"))] if datasets else str
     MatrixArchitecture = Annotated[Architecture, BeforeValidator(_bare_name, json_schema_input_type=Union[arch_names, Architecture])]
     MatrixDataset = Annotated[Dataset, BeforeValidator(_bare_name, json_schema_input_type=Union[dataset_names, Dataset])]
+    Observer = tagged_union(observers, "observer", "name")
+    observer_names = Union[tuple(Literal[name] for name in registry.names("observer"))] if observers else str
+    NamedObserver = Annotated[Observer, BeforeValidator(_bare_name, json_schema_input_type=Union[observer_names, Observer])]
 
     Defaults = pydantic.create_model(
         "Defaults",
@@ -243,5 +262,13 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
         runs=(
             Annotated[dict[SuiteName, Run], Field(min_length=1)],
             Field(description="named runs: a sampler with its options, epochs and training overrides"),
+        ),
+        observers=(
+            list[NamedObserver],
+            Field(
+                default_factory=list,
+                description="training observers every cell runs with, by name or {name, options} (e.g. tensorboard); "
+                "they watch training and never change it, so they are not part of a cell's identity",
+            ),
         ),
     )

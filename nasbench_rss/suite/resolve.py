@@ -91,6 +91,8 @@ class ResolvedSuite:
     default_architecture: GridEntry | None
     default_dataset: GridEntry | None
     raw: Any = field(default=None, compare=False, repr=False)
+    observers: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """(name, options) of the observers every cell trains with (not part of its identity)."""
 
     def written_at(self, *candidates: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """The first of ``candidates`` (paths into the document) that the document writes, else None."""
@@ -133,10 +135,32 @@ def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[Resolved
                 f"allowed: {', '.join(document.runs)}",
             )
         )
+    observers = _observers(getattr(document, "observers", []), registry, problems)
     suite = ResolvedSuite(
-        tuple(architectures), tuple(datasets), tuple(runs), defaults.training, defaults.evaluation, default_arch, default_data, raw
-    )
+        tuple(architectures), tuple(datasets), tuple(runs), defaults.training, defaults.evaluation, default_arch, default_data, raw,
+        observers,
+    )  # fmt: skip
     return suite, problems
+
+
+def _observers(entries: list[Any], registry: PluginRegistry, problems: list[Problem]) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """Each observer once, built once here (so a missing package such as tensorboard is found now, not per cell)."""
+    from nasbench_rss.plugins import build_entry
+
+    resolved: list[tuple[str, dict[str, Any]]] = []
+    for index, entry in enumerate(entries):
+        options = entry.options.model_dump(mode="json")
+        if any(name == entry.name for name, _ in resolved):
+            problems.append(Problem(("observers", index), f"observer {entry.name!r} is listed twice; allowed: each observer once"))
+            continue
+        try:
+            build_entry(registry.get("observer", entry.name), options)
+        except Exception as error:  # a plugin's factory may raise anything; the user is to see it
+            detail = str(error) if isinstance(error, NasbenchError) else f"{type(error).__name__}: {error}"
+            problems.append(Problem(("observers", index), detail))
+            continue
+        resolved.append((entry.name, options))
+    return tuple(resolved)
 
 
 # --------------------------------------------------------------------------- entries

@@ -123,6 +123,7 @@ class Suite:
                 "dataset": [entry.to_document("dataset") for entry in r.datasets],
             },
             "runs": {run.name: run.to_document() for run in r.runs},
+            "observers": [{"name": name, "options": options} for name, options in r.observers],
         }
         return json.loads(json.dumps(document))  # a deep copy: no shared lists (YAML anchors), JSON types only
 

@@ -187,3 +187,14 @@ def test_the_shipped_smoke_suite_runs_end_to_end(tmp_path):
     for cell in cells:
         assert cell.status == "complete" and cell.epochs_done == cell.epochs == cell.config["epochs"]
         assert cell.result["sampler"]["config"]["name"] == cell.config["sampler"]
+
+
+def test_a_suites_observers_run_in_every_cell(write_suite, tmp_path):
+    pytest.importorskip("tensorboard")
+    suite = write_suite(epochs=1)
+    suite.write_text(suite.read_text() + "observers: [tensorboard]\n")
+    out = tmp_path / "run"
+    assert cli("run", str(suite), "--out", str(out)).returncode == EXIT_OK
+    (cell,) = open_run(out).cells()
+    assert list((cell.directory / "tensorboard").glob("events.out.tfevents.*"))
+    assert json.loads((cell.directory / "cell.json").read_text())["observers"] == [{"name": "tensorboard", "options": {"exposure": True}}]

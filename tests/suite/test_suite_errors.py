@@ -229,3 +229,20 @@ def test_a_training_subset_smaller_than_the_calibration_set_is_refused_before_an
     )
     (problem,) = problems(whole)
     assert "defaults.dataset: 64 training images (synthetic's whole training split) are fewer than" in problem
+
+
+def test_observers_are_plugins_checked_like_the_others_and_not_part_of_a_cells_identity():
+    text = VALID + "observers: [tensorboard]\n"
+    suite = parse_suite(text)
+    assert all(cell.observers == (("tensorboard", {"exposure": True}),) for cell in suite.cells())
+    assert [c.directory for c in suite.cells()] == [c.directory for c in parse_suite(VALID).cells()]  # same cells
+    assert parse_suite(suite.resolved_yaml()).resolved.observers == suite.resolved.observers
+    assert problems(VALID + "observers: [tensorbord]\n") == [
+        "s.yaml:12:13: observers[0]: unknown observer 'tensorbord' (did you mean 'tensorboard'?); allowed: tensorboard "
+        "(`nasbench-rss plugins` lists them)"
+    ]
+    (bad_option,) = problems(VALID + "observers: [{name: tensorboard, options: {exposure: maybe}}]\n")
+    assert bad_option.startswith("s.yaml:12:53: observers[0].options.exposure: 'maybe' not allowed")
+    assert problems(VALID + "observers: [tensorboard, tensorboard]\n") == [
+        "s.yaml:12:26: observers[1]: observer 'tensorboard' is listed twice; allowed: each observer once"
+    ]
