@@ -34,10 +34,6 @@ from nasbench_rss.suite import load_suite
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class Quiet(RunnerEvents):
-    def log(self, message: str) -> None:
-        pass
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -59,7 +55,7 @@ def main() -> None:
     direct_train, started = {}, time.perf_counter()
     for cell in cells:
         directory = CellDirectory(root / "direct" / cell.id)
-        runner = CellRunner(directory, CellSpec(cell.id, cell.config, cell.evaluation), device=device, events=Quiet())
+        runner = CellRunner(directory, CellSpec(cell.id, cell.config, cell.evaluation), device=device, events=RunnerEvents(quiet=True))
         with directory.lock():
             runner.execute()
         direct_train[cell.id] = runner.result["train_seconds"]

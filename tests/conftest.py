@@ -1,6 +1,7 @@
-"""Shared fixtures: the built-in architectures at the paper's CIFAR-100 shape."""
+"""Shared fixtures: the built-in architectures at the paper's CIFAR-100 shape, one torch thread."""
 
 import pytest
+import torch
 
 from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH
 from nasbench_rss.arch.layout import Shape
@@ -16,3 +17,12 @@ def arch(request):
 @pytest.fixture
 def mbv3_table():
     return MOBILENET_V3_ARCH.flops_table(PAPER_SHAPE)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Small batches: one intra-op thread is as fast, and immune to a busy second core."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(saved)

@@ -40,12 +40,17 @@ class ProvenanceChanged(NasbenchError):
 
 
 class RunnerEvents:
-    """What a CellRunner tells whoever runs it.  The defaults print log lines and never stop."""
+    """What a CellRunner tells whoever runs it.  The defaults print log lines (unless ``quiet``) and never stop."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.quiet = quiet
 
     def started(self, cell_id: str, epochs_done: int, epochs: int) -> None:
         """The cell is built; ``epochs_done`` of ``epochs`` are trained already."""
 
     def log(self, message: str) -> None:
+        if self.quiet:
+            return
         try:
             print(message, file=sys.stderr, flush=True)
         except OSError:  # a full disk under the log: the message is lost, the cell is not

@@ -21,6 +21,7 @@ from nasbench_rss.arch.layout import Shape
 from nasbench_rss.arch.supernet import ElasticMBNet
 from nasbench_rss.errors import SpaceError
 from nasbench_rss.space.subnet import Subnet
+from tests.ofa_oracle import ofa_networks, paired_tensors, randomize, set_ofa
 
 ARCHS = {a.name: a for a in (MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH)}
 SHAPES = [Shape(c, k, s) for c in (1, 3) for s in (28, 32) for k in (2, 10, 100)]
@@ -29,31 +30,10 @@ FEW = settings(max_examples=15, deadline=None)
 PLAIN = (nn.Conv2d, nn.BatchNorm2d, nn.Linear, nn.ReLU, nn.ReLU6, nn.Hardswish, nn.Hardsigmoid, nn.Dropout)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small batches: one intra-op thread is as fast, and immune to a busy second core."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # ------------------------------------------------------------------ helpers
-@torch.no_grad()
-def randomize(net: nn.Module, seed: int) -> None:
-    """Random BN affine parameters, kernel-transform matrices away from identity, O(1) logits."""
-    g = torch.Generator().manual_seed(seed)
-    for m in net.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.weight.uniform_(0.5, 1.5, generator=g)
-            m.bias.normal_(0.0, 0.1, generator=g)
-        if isinstance(m, nn.Linear):
-            m.weight.normal_(0.0, 0.1, generator=g)
-    for name, p in net.named_parameters():
-        if name.endswith("_matrix"):
-            p.add_(0.1 * torch.randn(p.shape, generator=g))
-
-
 @torch.no_grad()
 def calibrate(net: nn.Module, x: torch.Tensor) -> None:
     """Set every BN's running statistics to one batch's (momentum 1), then eval mode."""
@@ -299,54 +279,22 @@ def test_reorganize_channels_keeps_the_largest_network(arch):
 
 
 # ------------------------------------------------------------ OFA as oracle
-def _ofa_networks():
-    pytest.importorskip("ofa")
-    networks = pytest.importorskip("ofa.imagenet_classification.elastic_nn.networks")
-    return {"mobilenet-v3": networks.OFAMobileNetV3, "proxylessnas": networks.OFAProxylessNASNets}
-
-
-def _paired_tensors(ours: nn.Module, ofa: nn.Module) -> list[tuple[str, torch.Tensor, torch.Tensor]]:
-    """Our and OFA's tensors paired by order (kernel-transform matrices by name), shapes checked."""
-    mine, theirs = ours.state_dict(keep_vars=True), ofa.state_dict(keep_vars=True)
-
-    def plain(sd):
-        return [(k, v) for k, v in sd.items() if not k.endswith("_matrix")]
-
-    pairs = list(zip(plain(mine), plain(theirs)))
-    assert len(plain(mine)) == len(plain(theirs))
-    for suffix in ("7to5_matrix", "5to3_matrix"):
-        a = [(k, v) for k, v in mine.items() if k.endswith(suffix)]
-        b = [(k, v) for k, v in theirs.items() if k.endswith(suffix)]
-        assert len(a) == len(b) > 0
-        pairs += list(zip(a, b))
-    out = []
-    for (k1, v1), (k2, v2) in pairs:
-        assert v1.shape == v2.shape, (k1, k2)
-        out.append((f"{k1} <- {k2}", v1, v2))
-    return out
-
-
 def _ofa_pair(arch: str, dropout: float = 0.1, seed: int = 0):
     """Our supernet and OFA's with identical (randomised, calibrated) weights, in float64.
 
     In float64 the one difference in rounding (OFA pools with ``x.mean(3).mean(2)``, we
     with one mean) stays far below the tolerances, so these can be tight.
     """
-    ofa = _ofa_networks()[arch](
+    ofa = ofa_networks()[arch](
         n_classes=10, dropout_rate=dropout, ks_list=[3, 5, 7], expand_ratio_list=[3, 4, 6], depth_list=[2, 3, 4]
     )
     shape = Shape(3, 10, 32)
     ours = fresh(arch, shape, dropout=dropout, seed=seed)
     with torch.no_grad():
-        for _, mine, theirs in _paired_tensors(ours, ofa):
+        for _, mine, theirs in paired_tensors(ours, ofa):
             theirs.copy_(mine)
     ofa.train(ours.training)
     return ours.double(), ofa.double(), shape
-
-
-def _set_ofa(ofa: nn.Module, subnet: Subnet) -> None:
-    cfg = subnet.to_ofa()
-    ofa.set_active_subnet(ks=[k or 3 for k in cfg["ks"]], e=[e or 3 for e in cfg["e"]], d=cfg["d"])
 
 
 @functools.lru_cache(maxsize=None)
@@ -356,7 +304,7 @@ def _cached_ofa_pair(arch: str):
 
 @pytest.mark.parametrize("arch", sorted(ARCHS))
 def test_builds_the_network_ofa_builds(arch):
-    _ofa_networks()
+    ofa_networks()
     ours, ofa, shape = _cached_ofa_pair(arch)
     x = inputs(shape, 4).double()
 
@@ -364,7 +312,7 @@ def test_builds_the_network_ofa_builds(arch):
     @given(subnet=subnets(ours.space))
     def check(subnet):
         ours.set_active(subnet)
-        _set_ofa(ofa, subnet)
+        set_ofa(ofa, subnet)
         with torch.no_grad():
             torch.testing.assert_close(ours(x), ofa(x), rtol=1e-9, atol=1e-9)
 
@@ -379,14 +327,14 @@ def test_training_step_matches_ofa(arch):
     layers = (((3, 4), (5, 6), (7, 3)) if space.max_depths[s] == 4 else ((5, 3),) for s in range(space.n_stages))
     subnet = Subnet(space, tuple(layers))
     ours.set_active(subnet)
-    _set_ofa(ofa, subnet)
+    set_ofa(ofa, subnet)
     x = inputs(shape, 8, seed=5).double()
     weights = torch.randn(10, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     out_ours, out_ofa = ours(x), ofa(x)
     torch.testing.assert_close(out_ours, out_ofa, rtol=1e-9, atol=1e-9)
     (out_ours * weights).sum().backward()
     (out_ofa * weights).sum().backward()
-    for name, mine, theirs in _paired_tensors(ours, ofa):
+    for name, mine, theirs in paired_tensors(ours, ofa):
         torch.testing.assert_close(mine.detach(), theirs.detach(), rtol=1e-9, atol=1e-9, msg=name)
         if isinstance(mine, nn.Parameter):
             assert (mine.grad is None) == (theirs.grad is None), name
@@ -404,5 +352,5 @@ def test_reorganize_channels_matches_ofa(arch):
     for stage in (1, 2):  # the expand-shrinking phases of progressive shrinking
         ours.reorganize_channels(expand_stage=stage)
         ofa.re_organize_middle_weights(expand_ratio_stage=stage)
-        for name, mine, theirs in _paired_tensors(ours, ofa):
+        for name, mine, theirs in paired_tensors(ours, ofa):
             assert torch.equal(mine, theirs), name

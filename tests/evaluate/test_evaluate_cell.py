@@ -32,10 +32,6 @@ def quiet(_message: str) -> None:
     pass
 
 
-class Quiet(RunnerEvents):
-    def log(self, message: str) -> None:
-        pass
-
 
 def evaluate_cell(cell, directory, config, cell_id, log=quiet, environment=None):
     """The evaluation of ``cell`` in ``directory`` with this process's provenance."""
@@ -57,7 +53,7 @@ def cell_config(sampler: str = "rss", epochs: int = 2, sampler_options=None) -> 
 def trained(tmp_path, name: str = "cell", **kwargs):
     """A trained cell (built anew in memory, with its directory)."""
     config = cell_config(**kwargs)
-    train_cell(config, tmp_path / name, "cpu", events=Quiet())
+    train_cell(config, tmp_path / name, "cpu", events=RunnerEvents(quiet=True))
     return build_cell(config, torch.device("cpu")), tmp_path / name
 
 

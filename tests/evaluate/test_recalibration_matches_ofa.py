@@ -5,10 +5,8 @@ tight); the same calibration batches then reset the BN statistics of the active
 subnet in both.  Running means and variances must agree: torch averages the unbiased
 batch variance and ``recalibrate_bn`` then scales by (n-1)/n (n = batch x height x
 width of the layer's input, n = batch on the 1x1 maps of the last stage at 32x32) to
-give OFA's biased average.  The weight
-pairing is a copy of the minimal part of ``tests/arch/test_supernet.py``'s
-``_paired_tensors``/``_ofa_pair`` (test directories have no ``__init__.py``; only a
-test's own directory is on ``sys.path``).
+give OFA's biased average.  The weights are paired as in the supernet tests
+(``tests/ofa_oracle.py``).
 """
 
 from __future__ import annotations
@@ -25,65 +23,21 @@ from nasbench_rss.arch.layout import Shape
 from nasbench_rss.evaluate.recalibrate import batch_norms, recalibrate_bn
 from nasbench_rss.space.population import sample
 from nasbench_rss.space.subnet import Subnet
+from tests.ofa_oracle import ofa_networks, paired_tensors, randomize, set_ofa
 
 pytest.importorskip("ofa")
-ofa_networks = pytest.importorskip("ofa.imagenet_classification.elastic_nn.networks")
 ofa_utils = pytest.importorskip("ofa.imagenet_classification.elastic_nn.utils")
 
 ARCHS = {a.name: a for a in (MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH)}
-OFA_CLASSES = {"mobilenet-v3": ofa_networks.OFAMobileNetV3, "proxylessnas": ofa_networks.OFAProxylessNASNets}
+OFA_CLASSES = ofa_networks()
 SHAPE = Shape(3, 10, 32)
 BATCHES, BATCH = 3, 8
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small batches: one intra-op thread is as fast, and immune to a busy second core."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # ------------------------------------------------------------------ helpers
-@torch.no_grad()
-def _randomize(net: nn.Module, seed: int) -> None:
-    """BN affine parameters, classifier and kernel-transform matrices away from their defaults.
-
-    With PyTorch's default initialisation a deep random MobileNet's logits hardly depend
-    on its input, and a comparison of logits would not see the early layers.
-    """
-    g = torch.Generator().manual_seed(seed)
-    for m in net.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.weight.uniform_(0.5, 1.5, generator=g)
-            m.bias.normal_(0.0, 0.1, generator=g)
-        if isinstance(m, nn.Linear):
-            m.weight.normal_(0.0, 0.1, generator=g)
-    for name, p in net.named_parameters():
-        if name.endswith("_matrix"):
-            p.add_(0.1 * torch.randn(p.shape, generator=g))
-
-
-def _paired_tensors(ours: nn.Module, ofa: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Our and OFA's state tensors paired by order (kernel-transform matrices by name), shapes checked."""
-    mine, theirs = ours.state_dict(keep_vars=True), ofa.state_dict(keep_vars=True)
-
-    def plain(sd):
-        return [v for k, v in sd.items() if not k.endswith("_matrix")]
-
-    assert len(plain(mine)) == len(plain(theirs))
-    pairs = list(zip(plain(mine), plain(theirs)))
-    for suffix in ("7to5_matrix", "5to3_matrix"):
-        a = [v for k, v in mine.items() if k.endswith(suffix)]
-        b = [v for k, v in theirs.items() if k.endswith(suffix)]
-        assert len(a) == len(b) > 0
-        pairs += list(zip(a, b))
-    for a, b in pairs:
-        assert a.shape == b.shape
-    return pairs
-
-
 @functools.lru_cache(maxsize=None)
 def _pair(arch: str):
     """Our supernet and OFA's with identical weights, float64, eval mode (shared: tests only recalibrate)."""
@@ -91,16 +45,11 @@ def _pair(arch: str):
     with torch.random.fork_rng():
         torch.manual_seed(0)
         ours = ARCHS[arch].build(SHAPE)
-    _randomize(ours, 0)
+    randomize(ours, 0)
     with torch.no_grad():
-        for mine, theirs in _paired_tensors(ours, ofa):
+        for _, mine, theirs in paired_tensors(ours, ofa):
             theirs.copy_(mine)
     return ours.double().eval(), ofa.double().eval()
-
-
-def _set_ofa(ofa: nn.Module, subnet: Subnet) -> None:
-    cfg = subnet.to_ofa()
-    ofa.set_active_subnet(ks=[k or 3 for k in cfg["ks"]], e=[e or 3 for e in cfg["e"]], d=cfg["d"])
 
 
 def _batches(seed: int) -> list[torch.Tensor]:
@@ -139,7 +88,7 @@ def _recalibrated(arch: str, label: str, seed: int = 1):
     ours, ofa = _pair(arch)
     subnet = _subnets(arch)[label]
     ours.set_active(subnet)
-    _set_ofa(ofa, subnet)
+    set_ofa(ofa, subnet)
     ours_bns = batch_norms(ours)
     ofa_bns = [m for m in ofa.modules() if isinstance(m, nn.BatchNorm2d)]
     assert len(ours_bns) == len(ofa_bns)

@@ -7,8 +7,8 @@ import os
 import types
 
 import pytest
-from helpers import RESAMPLES, load_json
-from run_fixture import write_run
+from tests.report.helpers import RESAMPLES, load_json
+from tests.report.run_fixture import write_run
 
 from nasbench_rss import hookimpl
 from nasbench_rss.cli import main

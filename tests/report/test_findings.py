@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from helpers import RESAMPLES, find
-from run_fixture import UNREACHABLE_REASON, Fixture, rss_steadier, rss_worse, write_run
+from tests.report.helpers import RESAMPLES, find
+from tests.report.run_fixture import UNREACHABLE_REASON, Fixture, rss_steadier, rss_worse, write_run
 
 from nasbench_rss.report import analyse
 from nasbench_rss.run.results import open_run

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import RESAMPLES, find, has_row, html_rows, load_json, markdown_rows
-from run_fixture import BUCKETS, UNREACHABLE, Fixture, fixture_values, seconds, steps, write_run
+from tests.report.helpers import RESAMPLES, find, has_row, html_rows, load_json, markdown_rows
+from tests.report.run_fixture import BUCKETS, UNREACHABLE, Fixture, fixture_values, seconds, steps, write_run
 
 from nasbench_rss.report import format as fmt
 from nasbench_rss.report import write_report

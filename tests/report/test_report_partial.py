@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 
 import pytest
-from helpers import RESAMPLES, find, load_json
-from run_fixture import Fixture, write_run
+from tests.report.helpers import RESAMPLES, find, load_json
+from tests.report.run_fixture import Fixture, write_run
 
 from nasbench_rss.report import write_report
 

@@ -1,11 +1,11 @@
-"""Fixtures of the run tests (plain helpers are in run_helpers.py, importable by name)."""
+"""Fixtures of the run tests (plain helpers are in tests/run/run_helpers.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from run_helpers import suite_text
+from tests.run.run_helpers import suite_text
 
 
 @pytest.fixture

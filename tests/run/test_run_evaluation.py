@@ -6,7 +6,7 @@ import json
 
 import torch
 
-from run_helpers import cli
+from tests.run.run_helpers import cli
 
 from nasbench_rss.cell.directory import EVALUATION_FILE, SUBNET_RECORDS_FILE, CellDirectory
 from nasbench_rss.run import EXIT_FAILED, EXIT_OK, open_run

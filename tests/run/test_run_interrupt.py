@@ -8,7 +8,7 @@ import signal
 import time
 from pathlib import Path
 
-from run_helpers import cli, epochs_in, run_process, wait_for_epochs
+from tests.run.run_helpers import cli, epochs_in, run_process, wait_for_epochs
 
 from nasbench_rss.run import EXIT_INTERRUPTED, EXIT_OK, open_run
 from nasbench_rss.locks import DirectoryBusy, DirectoryLock

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from run_helpers import cell_dirs, cli, epochs_in, interrupt, run_process, wait_for_epochs
+from tests.run.run_helpers import cell_dirs, cli, epochs_in, interrupt, run_process, wait_for_epochs
 
 from nasbench_rss.cell.directory import CellDirectory
 from nasbench_rss.run import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STORAGE, open_run

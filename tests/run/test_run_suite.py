@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from run_helpers import cli
+from tests.run.run_helpers import cli
 
 from nasbench_rss.run import EXIT_FAILED, EXIT_INVALID, EXIT_OK, open_run, run_suite
 from nasbench_rss.locks import DirectoryBusy, DirectoryLock

@@ -1,4 +1,4 @@
-"""Helpers the suite tests share (importable by name: pytest puts this folder on sys.path)."""
+"""Helpers the suite tests share (import them as tests.suite.suite_helpers)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import json
 
 import pydantic
 import pytest
-from suite_helpers import problems as suite_problems
+from tests.suite.suite_helpers import problems as suite_problems
 
 from nasbench_rss.suite import parse_suite
 

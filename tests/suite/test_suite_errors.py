@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from suite_helpers import problems as suite_problems
+from tests.suite.suite_helpers import problems as suite_problems
 
 from nasbench_rss.errors import NasbenchError, SuiteError
 from nasbench_rss.suite import parse_suite

@@ -6,7 +6,7 @@ from typing import Literal, Union
 
 import pydantic
 import pytest
-from suite_helpers import problems as suite_problems
+from tests.suite.suite_helpers import problems as suite_problems
 
 from nasbench_rss import hookimpl
 from nasbench_rss.plugins import PluginRegistry, Registration

@@ -108,13 +108,9 @@ def test_a_smoke_cell_config_trains_as_planned(tmp_path):
     from nasbench_rss.cell.directory import CONFIG_FILE
     from nasbench_rss.cell.runner import RunnerEvents, train_cell
 
-    class Quiet(RunnerEvents):
-        def log(self, message: str) -> None:
-            pass
-
     suite = load_suite(SUITES_DIR / "smoke.yaml")
     cell = next(cell for cell in suite.cells() if cell.config.epochs == 1)
-    result = train_cell(cell.config, tmp_path / cell.directory, device="cpu", events=Quiet())
+    result = train_cell(cell.config, tmp_path / cell.directory, device="cpu", events=RunnerEvents(quiet=True))
     assert result is not None and len(result["epoch_seconds"]) == 1
     import json
 

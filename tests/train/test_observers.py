@@ -14,10 +14,6 @@ from nasbench_rss.train.observers.base import TrainObserver
 SYNTHETIC = {"train_size": 128, "test_size": 32, "num_classes": 4, "channels": 1, "image_size": 16}
 
 
-class Quiet(RunnerEvents):
-    def log(self, message: str) -> None:
-        pass
-
 
 def config(epochs: int = 3) -> CellConfig:
     return CellConfig(
@@ -42,8 +38,8 @@ def tensorboard():
 def test_tensorboard_writes_each_epochs_record_and_a_resume_leaves_no_duplicates(tmp_path):
     pytest.importorskip("tensorboard")
     directory = CellDirectory(tmp_path / "cell")
-    train_cell(config(), directory.path, "cpu", events=Quiet(), epoch_limit=2, observers=(tensorboard(),))
-    train_cell(config(), directory.path, "cpu", events=Quiet(), observers=(tensorboard(),))
+    train_cell(config(), directory.path, "cpu", events=RunnerEvents(quiet=True), epoch_limit=2, observers=(tensorboard(),))
+    train_cell(config(), directory.path, "cpu", events=RunnerEvents(quiet=True), observers=(tensorboard(),))
     events = directory.read_jsonl(EVENTS_FILE).records
     loss = scalars(directory, "train/loss")
     assert [step for step, _ in loss] == [1, 2, 3]  # one value per epoch, the resumed epochs not repeated
@@ -88,8 +84,8 @@ class Recorder(TrainObserver):
 
 def test_an_observer_sees_every_step_adds_to_records_and_resumes_with_its_state(tmp_path):
     first, second = Recorder(), Recorder()
-    train_cell(config(), tmp_path, "cpu", events=Quiet(), epoch_limit=2, observers=(first,))
-    result = train_cell(config(), tmp_path, "cpu", events=Quiet(), observers=(second,))
+    train_cell(config(), tmp_path, "cpu", events=RunnerEvents(quiet=True), epoch_limit=2, observers=(first,))
+    result = train_cell(config(), tmp_path, "cpu", events=RunnerEvents(quiet=True), observers=(second,))
     assert first.seen == ["start@0"] and second.seen == ["start@2"] and first.closed and second.closed
     assert [e["recorded_steps"] for e in CellDirectory(tmp_path).read_jsonl(EVENTS_FILE).records] == [4, 8, 12]
     assert result["recorder"] == 12  # restored from the checkpoint, then the last epoch's 4 steps

@@ -54,11 +54,11 @@ def assert_same_weights(a: dict, b: dict, atol: float = 1e-6) -> None:
 
 
 class Quiet(RunnerEvents):
-    def __init__(self) -> None:
-        self.steps: list[tuple[int, int, int]] = []
+    """No log lines; records every step event."""
 
-    def log(self, message: str) -> None:
-        pass
+    def __init__(self) -> None:
+        super().__init__(quiet=True)
+        self.steps: list[tuple[int, int, int]] = []
 
     def step(self, epoch: int, done: int, steps: int) -> None:
         self.steps.append((epoch, done, steps))

@@ -43,6 +43,7 @@ class PipeEvents(RunnerEvents):
     """The runner's events as messages to the parent; the stop request comes from a signal."""
 
     def __init__(self, conn: Any) -> None:
+        super().__init__()
         self.conn = conn
         self.stop = False
         self._last = 0.0
