@@ -71,6 +71,18 @@ class CellFileError(StorageError):
     """A file of a cell cannot be read; the message names it and says how to recover."""
 
 
+def _json_object(text: str, where: str, name: str, damage: str) -> dict[str, Any]:
+    """``text`` as a JSON object; a CellFileError naming ``where`` (file or file:line) and how to recover otherwise."""
+    recovery = _RECOVERY.get(name, "restore or delete it")
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise CellFileError(f"{where}: not valid JSON ({error}); {damage}: {recovery}") from None
+    if not isinstance(value, dict):
+        raise CellFileError(f"{where}: holds {type(value).__name__}, not a JSON object; {recovery}")
+    return value
+
+
 @dataclass(frozen=True)
 class JsonLines:
     """The records of a JSON Lines file, and whether a torn last line was dropped."""
@@ -115,16 +127,7 @@ class CellDirectory:
             return None
         except (OSError, UnicodeDecodeError) as error:
             raise CellFileError(f"{path}: cannot be read ({error}); {_RECOVERY.get(name, 'restore or delete it')}") from None
-        try:
-            value = json.loads(text)
-        except ValueError as error:
-            raise CellFileError(
-                f"{path}: not valid JSON ({error}); nasbench-rss writes it atomically, so it was damaged afterwards: "
-                f"{_RECOVERY.get(name, 'restore or delete it')}"
-            ) from None
-        if not isinstance(value, dict):
-            raise CellFileError(f"{path}: holds {type(value).__name__}, not a JSON object; {_RECOVERY.get(name, 'restore or delete it')}")
-        return value
+        return _json_object(text, str(path), name, "nasbench-rss writes it atomically, so it was damaged afterwards")
 
     def write_json(self, name: str, data: Any) -> Path:
         return atomic.write_json(self.file(name), data)
@@ -152,18 +155,8 @@ class CellDirectory:
         torn = lines[-1] != ""  # a complete file ends with a newline
         records = []
         for number, line in enumerate(lines[:-1], start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as error:
-                raise CellFileError(
-                    f"{path}:{number}: not a JSON record ({error}); only a last line can be torn by a crash: "
-                    f"{_RECOVERY.get(name, 'restore or delete it')}"
-                ) from None
-            if not isinstance(record, dict):
-                raise CellFileError(f"{path}:{number}: not a JSON object; {_RECOVERY.get(name, 'restore or delete it')}")
-            records.append(record)
+            if line.strip():
+                records.append(_json_object(line, f"{path}:{number}", name, "only a last line can be torn by a crash"))
         return JsonLines(records, torn)
 
     def drop_torn_line(self, name: str) -> bool:

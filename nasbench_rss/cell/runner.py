@@ -192,7 +192,11 @@ class CellRunner:
         spec = self.spec or CellSpec.read(directory)
         if self.spec is not None and directory.read_json(CELL_FILE) is None:
             directory.write_json(CELL_FILE, spec.record())
-        started = directory.read_json(PROVENANCE_FILE)
+        trained = directory.read_json(RESULT_FILE) is not None
+        latest = directory.latest_checkpoint()
+        epochs_done = spec.config.epochs if trained else (latest[0] if latest else 0)
+        # Before a first checkpoint nothing was trained: the cell starts afresh, under this process's provenance.
+        started = directory.read_json(PROVENANCE_FILE) if (trained or latest) else None
         self._set_threads(torch, started)
         self.stage = "build"
         registry = get_registry()
@@ -202,10 +206,8 @@ class CellRunner:
         events.log(f"[{timestamp()}] {spec.id} on {cell.device} ({now['device_name']}), {now['threads']} CPU threads")
 
         self.stage = "train"
-        trained = directory.read_json(RESULT_FILE) is not None
-        latest = directory.latest_checkpoint()
-        events.started(spec.id, spec.config.epochs if trained else (latest[0] if latest else 0), spec.config.epochs)
-        recorded = started if trained else self._check_provenance(started, now, latest[0] if latest else 0)
+        events.started(spec.id, epochs_done, spec.config.epochs)
+        recorded = started if trained else self._check_provenance(started, now, epochs_done)
         trainer = Trainer(cell, directory, [*observers, _EventsObserver(self)], log=events.log, provenance=recorded)
         self.result = trainer.run(epoch_limit)
         if self.result is not None and self.evaluate and spec.evaluation is not None:

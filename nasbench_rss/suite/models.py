@@ -114,40 +114,34 @@ def _options_field(kind: str, name: str, model: type[pydantic.BaseModel] | None)
     return annotation, Field(default_factory=lambda: model.model_validate(fixed), description=description)
 
 
-def architecture_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
-    entry = registry.get("architecture", name)
+def _plugin_entry(registry: PluginRegistry, kind: str, base: type[TaggedEntry], name: str, **fields: Any) -> type[TaggedEntry]:
+    """The model of one ``{name, options}`` entry of plugin ``name`` of ``kind`` (plus ``fields``)."""
+    entry = registry.get(kind, name)
     return pydantic.create_model(
-        f"Architecture_{_slug(name)}",
-        __base__=ArchitectureEntryBase,
+        f"{kind.title()}_{_slug(name)}",
+        __base__=base,
         __doc__=entry.description,
-        name=(Literal[name], Field(description=f"architecture plugin: {entry.description}")),
-        options=_options_field("architecture", name, entry.options_model),
+        name=(Literal[name], Field(description=f"{kind} plugin: {entry.description}")),
+        options=_options_field(kind, name, entry.options_model),
+        **fields,
     )
+
+
+def architecture_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
+    return _plugin_entry(registry, "architecture", ArchitectureEntryBase, name)
 
 
 def dataset_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
-    entry = registry.get("dataset", name)
     subset = "class-stratified {} subset of this many images; null: the whole split"
-    return pydantic.create_model(
-        f"Dataset_{_slug(name)}",
-        __base__=DatasetEntryBase,
-        __doc__=entry.description,
-        name=(Literal[name], Field(description=f"dataset plugin: {entry.description}")),
-        options=_options_field("dataset", name, entry.options_model),
+    return _plugin_entry(
+        registry, "dataset", DatasetEntryBase, name,
         train_subset=(Optional[PositiveInt], Field(None, description=subset.format("training"))),
         test_subset=(Optional[PositiveInt], Field(None, description=subset.format("test"))),
-    )
+    )  # fmt: skip
 
 
 def observer_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
-    entry = registry.get("observer", name)
-    return pydantic.create_model(
-        f"Observer_{_slug(name)}",
-        __base__=ObserverEntryBase,
-        __doc__=entry.description,
-        name=(Literal[name], Field(description=f"observer plugin: {entry.description}")),
-        options=_options_field("observer", name, entry.options_model),
-    )
+    return _plugin_entry(registry, "observer", ObserverEntryBase, name)
 
 
 def run_model(registry: PluginRegistry, name: str) -> type[TaggedEntry]:

@@ -27,6 +27,14 @@ def cell_of(out: Path, seed: int = 0) -> Path:
     return directory
 
 
+def interrupted_run(suite: Path, out: Path, log: Path, epochs: int = 1, **kwargs) -> Path:
+    """A run stopped by Ctrl-C once ``epochs`` epochs are logged, mid-cell; its first cell's directory."""
+    process = run_process("run", str(suite), "--out", str(out), "--plain", log=log, **kwargs)
+    wait_for_epochs(out, epochs, process)
+    assert interrupt(process) == EXIT_INTERRUPTED
+    return cell_of(out)
+
+
 def latest_weights(directory: Path) -> dict[str, torch.Tensor]:
     return torch.load(CellDirectory(directory).latest_checkpoint()[1], weights_only=True)["model"]
 
@@ -90,9 +98,7 @@ def test_a_cell_resumed_under_other_jobs_ends_with_the_weights_of_an_uninterrupt
     assert cli("run", str(suite), "--out", str(whole)).returncode == EXIT_OK
 
     pieces = tmp_path / "pieces"
-    process = run_process("run", str(suite), "--out", str(pieces), "--plain", log=tmp_path / "first.log")
-    wait_for_epochs(pieces, 1, process)
-    assert interrupt(process) == EXIT_INTERRUPTED
+    interrupted_run(suite, pieces, tmp_path / "first.log")
     resumed = cli("run", str(suite), "--out", str(pieces), "--jobs", "2")
     assert resumed.returncode == EXIT_OK, resumed.stderr
     started_with = json.loads((cell_of(pieces) / "provenance.json").read_text())["threads"]
@@ -143,10 +149,7 @@ def test_a_cell_is_not_resumed_under_a_changed_plugin(write_suite, tmp_path):
     env = {"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
     suite = write_suite(runs="  acme: {sampler: acme, epochs: 4}\n")
     out = tmp_path / "run"
-    process = run_process("run", str(suite), "--out", str(out), "--plain", log=tmp_path / "first.log", env=env)
-    wait_for_epochs(out, 1, process)
-    assert interrupt(process) == EXIT_INTERRUPTED
-    epochs = len(epochs_in(cell_of(out)))
+    epochs = len(epochs_in(interrupted_run(suite, out, tmp_path / "first.log", env=env)))
 
     def rerun(*flags: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -218,10 +221,7 @@ def test_a_damaged_manifest_is_one_sentence(write_suite, tmp_path):
 def test_a_torn_last_event_line_is_dropped_and_said(write_suite, tmp_path):
     suite = write_suite(epochs=3)
     out = tmp_path / "run"
-    process = run_process("run", str(suite), "--out", str(out), "--plain", log=tmp_path / "first.log")
-    wait_for_epochs(out, 1, process)
-    assert interrupt(process) == EXIT_INTERRUPTED
-    directory = cell_of(out)
+    directory = interrupted_run(suite, out, tmp_path / "first.log")
     with open(directory / "events.jsonl", "a") as file:
         file.write('{"event": "epoch", "epo')  # a crash while appending
     assert cli("run", str(suite), "--out", str(out)).returncode == EXIT_OK
@@ -303,10 +303,7 @@ def test_resume_counts_the_checkpoint_and_killed_writes_leave_no_temp_files(writ
     """Defect 10: "resuming after epoch N" counted event lines; a killed checkpoint write left its temp file forever."""
     suite = write_suite(epochs=4)
     out = tmp_path / "run"
-    process = run_process("run", str(suite), "--out", str(out), "--plain", log=tmp_path / "first.log")
-    wait_for_epochs(out, 2, process)
-    assert interrupt(process) == EXIT_INTERRUPTED
-    directory = cell_of(out)
+    directory = interrupted_run(suite, out, tmp_path / "first.log", epochs=2)
     done = CellDirectory(directory).latest_checkpoint()[0]
     with open(directory / "events.jsonl", "a") as file:  # killed after an epoch's line, before its checkpoint
         file.write(json.dumps({"event": "epoch", "epoch": done}) + "\n")

@@ -32,8 +32,14 @@ import nasbench_rss.evaluate.cell  # noqa: F401
 import nasbench_rss.train.loop  # noqa: F401
 from nasbench_rss.atomic import open_nofollow
 from nasbench_rss.cell.directory import WORKER_LOG, CellDirectory
+from nasbench_rss.cell.provenance import source_digest
 from nasbench_rss.cell.runner import CellRunner, RunnerEvents
 from nasbench_rss.errors import NasbenchError
+
+# The digest of this package's sources, taken when the fork server loads this module and
+# inherited by every worker: it names the code the workers run, even if the files on disk
+# are edited while a run goes on (a digest taken per worker would name the disk's).
+source_digest("nasbench_rss")
 
 STEP_REPORT_SECONDS = 0.5
 """Least time between two progress messages: the parent redraws at most this often per cell."""
