@@ -44,12 +44,22 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess
     )
 
 
+def _as_a_terminal_job() -> None:
+    """In the child before exec: Ctrl-C (SIGINT) does what it does for a command typed in a terminal.
+
+    Tests run by a shell in the background (``pytest &``, a CI runner) inherit SIGINT
+    ignored, and Python keeps an ignored SIGINT ignored.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_process(*args: str, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """``nasbench-rss ARGS`` started in its own process group (as a terminal's job), output into ``log``."""
     with open(log, "w") as stream:
         return subprocess.Popen(
             [sys.executable, "-m", "nasbench_rss.cli", *args],
-            stdout=stream, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            stdout=stream, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_as_a_terminal_job,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )  # fmt: skip
 
 
