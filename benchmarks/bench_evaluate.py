@@ -82,7 +82,6 @@ from nasbench_rss.arch.layout import Shape
 from nasbench_rss.data.augment import BatchAugmenter, prepare
 from nasbench_rss.data.registry import load_dataset
 from nasbench_rss.evaluate.measure import SubnetEvaluator
-from nasbench_rss.evaluate.recalibrate import batch_norms
 from nasbench_rss.space.population import sample
 from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.train.device import resolve_device, synchronize

@@ -155,7 +155,7 @@ class Progress:
         self._draw()
 
     def cell_finished(self, cell_id: str, status: str, detail: str = "") -> None:
-        cell = self.cells.pop(cell_id, None)
+        self.cells.pop(cell_id, None)
         if status in ("complete", "failed"):
             self.finished += 1
         if status == "failed":

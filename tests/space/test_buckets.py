@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH
+from nasbench_rss.arch.builtin import PROXYLESSNAS_ARCH
 from nasbench_rss.arch.layout import Shape
 from nasbench_rss.errors import SpaceError
 from nasbench_rss.space.buckets import Bucket, ExactBucketSampler, paper_expand_locks, paper_sample_codes

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pydantic
 import pytest
 from tests.suite.suite_helpers import problems as suite_problems
 
