@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from pathlib import Path
 from typing import Any, TextIO
 
 from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words
@@ -28,9 +27,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    from nasbench_rss.run.layout import SUITE_FILE
-    from nasbench_rss.run.orchestrate import describe_summary, evaluate_run, plan
-    from nasbench_rss.suite import load_suite
+    from nasbench_rss.run.orchestrate import describe_summary, evaluate_run
 
     words = ["nasbench-rss", "evaluate", args.run_dir, *[w for p in args.only or [] for w in ("--only", p)], *execution_words(args)]
     command = shlex.join(words)
@@ -39,9 +36,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             args.run_dir, only=args.only, device=args.device, jobs=args.jobs, executor=args.executor,
             stream=sys.stderr, interactive=False if args.plain else None,
         )  # fmt: skip
-        entries = plan(load_suite(Path(args.run_dir) / SUITE_FILE), Path(args.run_dir), args.only)
     except KeyboardInterrupt:  # errors are the command line's: one line, the exit code of the table
         print(f"nasbench-rss evaluate: interrupted; rerun `{command}` to go on (measured subnets are kept)", file=sys.stderr)
         return EXIT_INTERRUPTED
-    out.write(describe_summary(summary, entries, command) + "\n")
+    out.write(describe_summary(summary, command) + "\n")
     return summary.exit_code

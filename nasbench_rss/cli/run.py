@@ -55,18 +55,17 @@ def resume_command(args: argparse.Namespace, out_dir: Path | None) -> str:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    from nasbench_rss.run.orchestrate import default_run_dir, describe_plan, describe_summary, plan, run_suite
+    from nasbench_rss.run.orchestrate import default_run_dir, describe_plan, describe_summary, run_suite
     from nasbench_rss.suite import load_suite
 
     out_dir: Path | None = None
     try:
         suite = load_suite(args.suite)
         out_dir = Path(args.out) if args.out else default_run_dir(suite)
-        entries = plan(suite, out_dir, args.only)
         options = {"only": args.only, "device": args.device, "jobs": args.jobs, "executor": args.executor}
         if args.dry_run:
-            run_suite(suite, out_dir, dry_run=True, **options)
-            out.write(f"suite {suite.name}: dry run, nothing written\n{describe_plan(entries)}\n")
+            planned = run_suite(suite, out_dir, dry_run=True, **options)
+            out.write(f"suite {suite.name}: dry run, nothing written\n{describe_plan(planned.entries)}\n")
             return EXIT_OK
         summary = run_suite(
             suite, out_dir, stream=sys.stderr, interactive=False if args.plain else None,
@@ -81,5 +80,5 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     except KeyboardInterrupt:  # before or after the cells ran; the executor handles it during
         print(f"nasbench-rss run: interrupted; rerun `{resume_command(args, out_dir)}` to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    out.write(describe_summary(summary, entries, resume_command(args, out_dir)) + "\n")
+    out.write(describe_summary(summary, resume_command(args, out_dir)) + "\n")
     return summary.exit_code

@@ -81,6 +81,8 @@ class RunSummary:
     """What a run did: the outcome of every selected cell."""
 
     run_dir: Path
+    entries: list[PlannedEntry] = field(default_factory=list)
+    """The selected cells as planned before anything ran (what the end-of-run table lists)."""
     outcomes: dict[str, str] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
@@ -168,7 +170,7 @@ def run_suite(
     missing_data = suite.data_problems([e.cell for e in entries if not e.done and e.state.status != "damaged"])
     if missing_data:
         raise RunError("the data of cells to run is missing:\n" + "\n".join(missing_data))
-    summary = RunSummary(run_dir, dry_run=dry_run)
+    summary = RunSummary(run_dir, entries, dry_run=dry_run)
     if dry_run:
         for entry in entries:
             summary.outcomes[entry.cell.id] = entry.state.status
@@ -349,10 +351,10 @@ def describe_plan(entries: Sequence[PlannedEntry]) -> str:
     )
 
 
-def describe_summary(summary: RunSummary, entries: Sequence[PlannedEntry], command: str) -> str:
+def describe_summary(summary: RunSummary, command: str) -> str:
     """The end-of-run table: every selected cell's outcome, time and speed; failures; how to resume."""
     rows = []
-    for entry in entries:
+    for entry in summary.entries:
         outcome = summary.outcomes.get(entry.cell.id, "not run")
         state = CellDirectory(entry.directory).state(entry.cell.evaluation.config_hash)
         result = state.result or {}

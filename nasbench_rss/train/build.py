@@ -97,9 +97,12 @@ def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistr
     return Cell(config, resolved, device, dataset, shape, model, sampler, augmenter, loader, numerics, entries)
 
 
-def provenance(cell: Cell, registry: PluginRegistry, observers: tuple[Entry, ...] = ()) -> dict[str, Any]:
-    """What this process would make the cell with: code, plugins, libraries, device, numerics, threads."""
-    entries = (*cell.plugins, *observers)
+def provenance(cell: Cell, registry: PluginRegistry) -> dict[str, Any]:
+    """What this process would make the cell with: code, plugins, libraries, device, numerics, threads.
+
+    Observers are not in it: they never change training, so they are no part of what made a cell.
+    """
+    entries = cell.plugins
     code = {DISTRIBUTION_NAME: {"version": nasbench_rss.__version__, "source": source_digest("nasbench_rss")}}
     for entry in entries:
         module = registry.plugin_module(entry.plugin)

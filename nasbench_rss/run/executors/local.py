@@ -22,7 +22,7 @@ import time
 import types
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 import pydantic
@@ -86,7 +86,6 @@ class _Running:
     error: str = ""
     exited: bool = False
     drained: bool = False
-    messages: list[Any] = field(default_factory=list)
 
 
 class LocalExecutor:
@@ -168,20 +167,19 @@ class LocalExecutor:
             if ready in sentinels:
                 sentinels[ready].exited = True
                 continue
-            item = waiting[ready]
-            try:
-                while item.conn.poll():
-                    self._handle(item, item.conn.recv(), progress)
-            except (EOFError, OSError):
-                item.drained = True
+            self._drain(waiting[ready], progress)
         for item in running.values():  # a worker that exited has sent everything it will
             if item.exited and not item.drained:
-                try:
-                    while item.conn.poll():
-                        self._handle(item, item.conn.recv(), progress)
-                except (EOFError, OSError):
-                    pass
+                self._drain(item, progress)
                 item.drained = True
+
+    def _drain(self, item: _Running, progress: Progress) -> None:
+        """Handle every message waiting on ``item``'s pipe; at its end (EOF) it is drained."""
+        try:
+            while item.conn.poll():
+                self._handle(item, item.conn.recv(), progress)
+        except (EOFError, OSError):
+            item.drained = True
 
     def _handle(self, item: _Running, message: tuple[Any, ...], progress: Progress) -> None:
         kind, *fields = message
