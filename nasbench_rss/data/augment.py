@@ -29,6 +29,16 @@ POLICIES: tuple[str, ...] = get_args(Policy)
 RRC_TRIES = 10
 """Boxes drawn per image by ``ofa``'s RandomResizedCrop before its center-crop fallback (torchvision's 10)."""
 
+JITTER_BRIGHTNESS = 32 / 255
+"""``ofa``'s ColorJitter brightness: factors uniform in ``[1 - 32/255, 1 + 32/255]`` (OFA's ``distort_color="tf"``)."""
+
+JITTER_SATURATION = 0.5
+"""``ofa``'s ColorJitter saturation: factors uniform in ``[0.5, 1.5]`` (OFA's ``distort_color="tf"``)."""
+
+GRAY_WEIGHTS = (0.2989, 0.587, 0.114)
+"""R, G, B weights of the grayscale image that saturation blends with: torchvision's ``rgb_to_grayscale``
+for tensors (PIL's ``convert("L")`` uses 0.299; the two differ by at most 5e-5 in [0, 1] after blending)."""
+
 
 # ---------------------------------------------------------------------- preparing a dataset
 
@@ -120,7 +130,7 @@ class BatchAugmenter:
         self.scale = (float(scale[0]), float(scale[1]))
         self.ratio = (float(ratio[0]), float(ratio[1]))
         self.channels_last = bool(channels_last)
-        self._affine: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._affine: dict[tuple[torch.device, float], tuple[torch.Tensor, torch.Tensor]] = {}
         self._boxes: dict[tuple[int, int, torch.device], tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
 
     def __repr__(self) -> str:
@@ -145,7 +155,8 @@ class BatchAugmenter:
             )
         if self.policy == "standard":
             return self._finish(self._normalize(self.standard(images, generator)))
-        return self._finish(self.ofa(self._normalize(images), generator))
+        pixels = images.to(torch.float32).div_(255.0)  # as ToTensor: [0, 1], which the jitter clamps to
+        return self._finish(self._normalize(self.ofa(pixels, generator), pixel_max=1.0))
 
     def evaluate(self, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Normalise only (test images are prepared to ``out_size`` already); ``generator`` is ignored."""
@@ -180,21 +191,45 @@ class BatchAugmenter:
         index = ((rows * wp).view(b, h, 1) + cols.view(b, 1, w)).view(b, 1, h * w).expand(b, c, h * w)
         return torch.gather(padded.reshape(b, c, hp * wp), 2, index).view(b, c, h, w)
 
-    def ofa(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """Policy ``ofa``: RandomResizedCrop(out_size, scale, ratio) plus a horizontal flip.
+    def ofa(self, pixels: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Policy ``ofa``: RandomResizedCrop(out_size, scale, ratio), a horizontal flip, ColorJitter.
 
-        Why: once-for-all's training pipeline (its ImageNet recipe: ``scale=(0.08, 1)``,
-        ``ratio=(3/4, 4/3)``, flip with probability 1/2 whatever the dataset), so a benchmark
-        can reproduce the published method's data side as well as its sampler.  Boxes are
-        drawn like torchvision's RandomResizedCrop (``RRC_TRIES`` tries per image, then the
-        center-crop fallback), all images at once; each box is resampled bilinearly to
+        Why: once-for-all's training pipeline, which the paper's code keeps:
+        ``RandomResizedCrop -> RandomHorizontalFlip -> ColorJitter(brightness=32/255,
+        saturation=0.5) -> ToTensor -> Normalize``.  Sources: the paper's code
+        (github Jordan-HS/RSS-Interference-CVPRW2022),
+        ``ofa/imagenet_classification/data_providers/CIFAR100.py`` ``build_train_transform``
+        lines 163-181 (the same lines in ``CIFAR10.py``; ``MNIST.py`` and ``FMNIST.py`` skip
+        the Normalize), with ``args.distort_color = 'tf'`` (this ColorJitter) set in its
+        ``main.py`` line 122;
+        OFA's ``ofa/imagenet_classification/data_providers/imagenet.py``
+        ``build_train_transform`` (lines 218-240 in the ``ofa`` 0.1.0 package).  Its recipe:
+        ``scale=(0.08, 1)``, ``ratio=(3/4, 4/3)``, flip with probability 1/2 whatever the
+        dataset.  So a benchmark can reproduce the published method's data side as well as
+        its sampler.
+
+        Boxes are drawn like torchvision's RandomResizedCrop (:meth:`ofa_boxes`), the jitter
+        like its ColorJitter (:meth:`ofa_jitter_factors`), all images at once: two draws from
+        ``generator`` per batch, in that order; :meth:`ofa_crop` and :meth:`ofa_jitter` apply
+        them, a few batched tensor ops each.  Takes and returns float pixels in [0, 1]
+        (``uint8 / 255``, as ``ToTensor``); ``__call__`` normalises afterwards, since the
+        jitter clamps to [0, 1] and so must come before normalisation.
+        """
+        boxes = self.ofa_boxes(pixels, generator)
+        factors = self.ofa_jitter_factors(pixels, generator)
+        return self.ofa_jitter(self.ofa_crop(pixels, boxes), factors)
+
+    def ofa_crop(self, images: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+        """Float (B, C, H, W) -> (B, C, out_size, out_size): each image's box resampled, flipped as drawn.
+
+        ``boxes`` are :meth:`ofa_boxes`'s rows.  Each box is resampled bilinearly to
         ``out_size`` (as torchvision's ``resized_crop`` does) by two batched matmuls with
-        per-image interpolation matrices, the flip folded into the column matrix.  Takes and
-        returns float (it runs after normalisation, which it commutes with: the weights of
-        each output pixel sum to one).
+        per-image interpolation matrices, the flip folded into the column matrix.  Linear, and
+        the weights of each output pixel sum to one, so it commutes with any per-channel
+        affine map (such as normalisation) up to float rounding.
         """
         b, c, h, w = images.shape
-        top, left, ch, cw, flipped = self.ofa_boxes(images, generator).unbind(dim=1)
+        top, left, ch, cw, flipped = boxes.to(images.dtype).unbind(dim=1)
         # Output positions k + 0.5; a flipped image reads its columns right to left.
         k = torch.arange(self.out_size, device=images.device, dtype=images.dtype) + 0.5
         k_cols = torch.where(flipped[:, None] > 0, self.out_size - k, k)
@@ -207,6 +242,59 @@ class BatchAugmenter:
         # Columns first, as one bmm over (B, C*H, W) x (B, W, out); then rows, (B, out, H) x (B, C, H, out).
         resized_cols = torch.bmm(images.reshape(b, c * h, w), cols.transpose(1, 2)).view(b, c, h, self.out_size)
         return torch.matmul(rows[:, None], resized_cols)
+
+    def ofa_jitter_factors(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """(B, 3) float32 rows (brightness, saturation, saturation_first): the jitter :meth:`ofa` draws.
+
+        Per image, as torchvision's ``ColorJitter(brightness=32/255, saturation=0.5).get_params``:
+        a brightness factor uniform in ``[1 - 32/255, 1 + 32/255]``, a saturation factor uniform
+        in ``[0.5, 1.5]``, and the order of the two (``saturation_first`` 1.0 with probability
+        1/2: torchvision applies them in the order of a fresh ``randperm(4)``, in which
+        saturation's index precedes brightness's half the time).  One (B, 3) draw on the
+        images' device; drawn whatever the channel count, so the stream does not depend on it.
+        Public for tests and inspection: :meth:`ofa` draws exactly these, right after
+        :meth:`ofa_boxes`, from the same generator.
+        """
+        draws = torch.rand((images.shape[0], 3), generator=generator, device=images.device)
+        brightness = draws[:, 0].mul(2 * JITTER_BRIGHTNESS).add_(1 - JITTER_BRIGHTNESS)
+        saturation = draws[:, 1].mul(2 * JITTER_SATURATION).add_(1 - JITTER_SATURATION)
+        saturation_first = (draws[:, 2] < 0.5).to(torch.float32)
+        return torch.stack([brightness, saturation, saturation_first], dim=1)
+
+    def ofa_jitter(self, pixels: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:
+        """Float (B, C, H, W) in [0, 1] -> the same, jittered per :meth:`ofa_jitter_factors`'s rows.
+
+        torchvision's tensor ops, in each image's order: brightness ``clamp(b * x, 0, 1)``
+        (``adjust_brightness``), saturation ``clamp(s * x + (1 - s) * gray(x), 0, 1)`` with
+        ``gray`` of :data:`GRAY_WEIGHTS` (``adjust_saturation``).  Both are channel mixes, so
+        each step is one batched (B, C, C) x (B, C, H*W) matmul and a clamp, the order chosen
+        per image by which matrix goes first.  Saturation applies to 3-channel images only:
+        torchvision returns 1-channel images unchanged (and refuses other counts; here they
+        get brightness only).
+
+        What differs from torchvision's ColorJitter as OFA runs it (on PIL images): PIL
+        rounds to uint8 after the crop and after each step (``ImageEnhance`` blends), each
+        rounding moving a pixel by up to half a uint8 level, and its grayscale weighs red
+        0.299; here every step stays in float32, with no rounding in between, exactly as
+        torchvision's tensor ops (``adjust_brightness``/``adjust_saturation`` on float
+        images, which the tests compare against to 1e-5).
+        """
+        b, c, h, w = pixels.shape
+        factors = factors.to(pixels.dtype)
+        brightness = factors[:, 0].view(b, 1, 1)
+        if c != 3:
+            return (pixels * brightness.view(b, 1, 1, 1)).clamp_(0.0, 1.0)
+        eye = torch.eye(3, dtype=pixels.dtype, device=pixels.device)
+        gray = torch.tensor(GRAY_WEIGHTS, dtype=pixels.dtype, device=pixels.device).expand(3, 3)  # every row: gray
+        saturation = factors[:, 1].view(b, 1, 1)
+        mix_brightness = brightness * eye  # (B, 3, 3)
+        mix_saturation = torch.lerp(gray, eye, saturation)  # s * I + (1 - s) * 1 w^T
+        saturation_first = factors[:, 2].view(b, 1, 1) > 0
+        first = torch.where(saturation_first, mix_saturation, mix_brightness)
+        second = torch.where(saturation_first, mix_brightness, mix_saturation)
+        x = pixels.reshape(b, 3, h * w)
+        x = torch.bmm(first, x).clamp_(0.0, 1.0)
+        return torch.bmm(second, x).clamp_(0.0, 1.0).view(b, 3, h, w)
 
     def _resize_weights(self, start: torch.Tensor, length: torch.Tensor, size: int, k: torch.Tensor) -> torch.Tensor:
         """(N, out_size, size) bilinear weights resampling ``[start, start + length)`` to ``out_size``.
@@ -290,20 +378,21 @@ class BatchAugmenter:
                 "resize the dataset once with nasbench_rss.data.augment.prepare(dataset, out_size)"
             )
 
-    def _normalize(self, images: torch.Tensor) -> torch.Tensor:
-        """(x / 255 - mean) / std as one multiply-add on a float32 copy."""
-        scale, shift = self._affine_on(images.device)
+    def _normalize(self, images: torch.Tensor, pixel_max: float = 255.0) -> torch.Tensor:
+        """(x / pixel_max - mean) / std as one multiply-add on a float32 copy (in place on a float32 batch)."""
+        scale, shift = self._affine_on(images.device, pixel_max)
         return images.to(torch.float32).mul_(scale).add_(shift)
 
-    def _affine_on(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    def _affine_on(self, device: torch.device, pixel_max: float = 255.0) -> tuple[torch.Tensor, torch.Tensor]:
+        key = (device, pixel_max)
         try:
-            return self._affine[device]
+            return self._affine[key]
         except KeyError:
             mean = torch.tensor(self.mean, dtype=torch.float64)
             std = torch.tensor(self.std, dtype=torch.float64)
-            scale = (1.0 / (255.0 * std)).to(torch.float32).view(1, -1, 1, 1).to(device)
+            scale = (1.0 / (pixel_max * std)).to(torch.float32).view(1, -1, 1, 1).to(device)
             shift = (-mean / std).to(torch.float32).view(1, -1, 1, 1).to(device)
-            self._affine[device] = (scale, shift)
+            self._affine[key] = (scale, shift)
             return scale, shift
 
     def _finish(self, out: torch.Tensor) -> torch.Tensor:
