@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pydantic
@@ -78,11 +78,16 @@ class SamplerContext:
 class Phase:
     """A stretch of epochs trained with one optimizer and one learning-rate schedule.
 
-    ``lr_scale`` multiplies the base learning rate.  ``kd_ratio`` > 0 adds distillation
-    from the teacher (a frozen copy of the full network taken at the end of the phase
-    that has ``snapshot_teacher``).  ``reorganize_expand_stage`` is OFA's
-    ``expand_ratio_stage``: when set, hidden channels are sorted by importance before the
-    phase starts.
+    ``lr_scale`` multiplies the base learning rate.  The phase's first ``warmup_epochs``
+    rise linearly from ``warmup_start`` times that rate to the rate (OFA's warm-up), then
+    its cosine: by default one of its own over the rest of the phase; with
+    ``cosine_epochs`` set, the stretch from ``cosine_start`` of a cosine that many epochs
+    long (the paper's code ran each shrinking task on the tail of one such cosine).
+    ``kd_ratio`` > 0 adds distillation from the teacher: a frozen copy of the full network
+    taken at the end of the phase that has ``snapshot_teacher``, or, with ``teacher``
+    ``untrained``, a freshly built network of the largest architecture.
+    ``reorganize_expand_stage`` is OFA's ``expand_ratio_stage``: when set, hidden channels
+    are sorted by importance before the phase starts.
     """
 
     name: str
@@ -93,6 +98,23 @@ class Phase:
     kd_ratio: float = 0.0
     reorganize_expand_stage: int | None = None
     snapshot_teacher: bool = False
+    warmup_epochs: int = 0
+    warmup_start: float = 1.0
+    cosine_start: int = 0
+    cosine_epochs: int | None = None
+    teacher: Literal["snapshot", "untrained"] = "snapshot"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.warmup_epochs < self.epochs:
+            raise SamplerError(
+                f"phase {self.name!r}: warmup_epochs {self.warmup_epochs} not allowed; allowed: 0 to {self.epochs - 1} "
+                f"(the phase has {self.epochs} epochs and needs one after its warm-up)"
+            )
+        if self.cosine_epochs is not None and not 0 <= self.cosine_start <= self.cosine_start + self.epochs - self.warmup_epochs <= self.cosine_epochs:
+            raise SamplerError(
+                f"phase {self.name!r}: epochs {self.cosine_start}..{self.cosine_start + self.epochs} of a cosine of "
+                f"{self.cosine_epochs} epochs not allowed; allowed: a stretch within the cosine"
+            )
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -103,6 +125,11 @@ class Phase:
             "kd_ratio": self.kd_ratio,
             "reorganize_expand_stage": self.reorganize_expand_stage,
             "snapshot_teacher": self.snapshot_teacher,
+            "warmup_epochs": self.warmup_epochs,
+            "warmup_start": self.warmup_start,
+            "cosine_start": self.cosine_start,
+            "cosine_epochs": self.cosine_epochs,
+            "teacher": self.teacher,
             "kernel_choices": list(self.space.kernel_choices),
             "expand_choices": list(self.space.expand_choices),
             "depth_choices": list(self.space.depth_choices),

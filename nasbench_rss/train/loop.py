@@ -140,7 +140,7 @@ class Trainer:
         for observer in self.observers:
             if observer.state_key and observer.state_key in states:
                 observer.load_state_dict(states[observer.state_key])
-        if checkpoint["teacher"] is not None:
+        if checkpoint["teacher"] is not None:  # either kind of teacher is the largest subnet as a static module
             self.teacher = self._snapshot_teacher()
             self.teacher.load_state_dict(checkpoint["teacher"])
         if self.next_epoch < self.cell.config.epochs:
@@ -194,11 +194,39 @@ class Trainer:
         self.optimizer = make_optimizer(self.model, self.cell.config.train, self.cell.config.train.lr * phase.lr_scale)
 
     def _snapshot_teacher(self) -> nn.Module:
-        """A frozen copy of the full network (the largest subnet), as a static module."""
-        teacher = self.model.extract(self.model.space.largest())
-        for param in teacher.parameters():
-            param.requires_grad_(False)
-        return teacher
+        """A frozen copy of the full network (the largest subnet), as a static module without dropout."""
+        return frozen_teacher(self.model.extract(self.model.space.largest()))
+
+    def _untrained_teacher(self) -> nn.Module:
+        """A freshly built network of the largest architecture with torch's default initialisation, frozen.
+
+        What the paper's code distilled from: main.py:189-194 builds ``MobileNetV3Large`` and
+        never loads weights into it nor passes it through ``init_models`` (RunManager
+        initialises only its own network).  Drawn from the cell's ``teacher`` stream.
+        """
+        cell = self.cell
+        with forked_global_rng(cell.config.seed, "teacher", cell.device):
+            network = cell.architecture.build(cell.shape, self.model.space, dropout=0.0)
+        teacher = network.extract(self.model.space.largest())
+        return frozen_teacher(teacher.to(cell.device, memory_format=cell.numerics.memory_format))
+
+    def _phase_learning_rate(self, index: int, phase: Phase, step: int, steps: int) -> float:
+        """The rate at ``step`` of the phase (``steps`` per epoch): warm-up, then its cosine (see ``train/schedule.py``)."""
+        train = self.cell.config.train
+        if phase.warmup_epochs:
+            warmup_steps, warmup_start = phase.warmup_epochs * steps, phase.warmup_start
+        else:
+            warmup_steps, warmup_start = (train.warmup_epochs * steps if index == 0 else 0), 0.0
+        return learning_rate(
+            self.cell.config.train.lr * phase.lr_scale,
+            step,
+            phase.epochs * steps,
+            train.lr_schedule,
+            warmup_steps,
+            warmup_start=warmup_start,
+            cosine_offset=phase.cosine_start * steps,
+            cosine_steps=None if phase.cosine_epochs is None else phase.cosine_epochs * steps,
+        )
 
     def _train_epoch(self, epoch: int) -> dict[str, Any]:
         cell, train = self.cell, self.cell.config.train
@@ -206,12 +234,18 @@ class Trainer:
         index, phase = self.sampler.phase_at(epoch)
         phase_start = self.sampler.phase_start(index)
         steps = len(loader)
-        total_steps = phase.epochs * steps
-        warmup_steps = train.warmup_epochs * steps if index == 0 else 0
-        if warmup_steps >= total_steps and train.warmup_epochs:
-            raise NasbenchError(f"warmup_epochs: {train.warmup_epochs} leaves no epoch of the first phase ({phase.epochs} epochs) after warmup")
+        if index == 0 and train.warmup_epochs:
+            if train.warmup_epochs >= phase.epochs:
+                raise NasbenchError(f"warmup_epochs: {train.warmup_epochs} leaves no epoch of the first phase ({phase.epochs} epochs) after warmup")
+            if phase.warmup_epochs:
+                raise NasbenchError(
+                    f"training.warmup_epochs: {train.warmup_epochs} and sampler {cell.config.sampler}'s own warm-up of phase "
+                    f"{phase.name!r} ({phase.warmup_epochs} epochs) both apply; allowed: one of them"
+                )
         if phase.kd_ratio > 0 and self.teacher is None:
-            raise NasbenchError(f"sampler {cell.config.sampler}: phase {phase.name!r} distils, but no earlier phase snapshots a teacher")
+            if phase.teacher != "untrained":
+                raise NasbenchError(f"sampler {cell.config.sampler}: phase {phase.name!r} distils, but no earlier phase snapshots a teacher")
+            self.teacher = self._untrained_teacher()
         base_lr = train.lr * phase.lr_scale
 
         for observer in self.observers:
@@ -221,16 +255,19 @@ class Trainer:
         optimizer = self.optimizer
         model.train()
         if self.teacher is not None:
-            self.teacher.train()  # as OFA: the teacher runs in train mode (batch statistics), without gradients
+            # As OFA and the paper's code (progressive_shrinking.py:159 / :130): the teacher runs in
+            # train mode (batch statistics), without gradients; it has no dropout (frozen_teacher).
+            self.teacher.train()
         step_losses = torch.zeros(steps, device=device)
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), device=device, dtype=torch.int64)
         seen = images = passes = 0  # forward passes x batch, images consumed, subnet passes
         autocast = cell.numerics.autocast(device)
-        lr_start = lr = learning_rate(base_lr, (epoch - phase_start) * steps, total_steps, train.lr_schedule, warmup_steps)
+        first_step = (epoch - phase_start) * steps
+        lr_start = lr = self._phase_learning_rate(index, phase, first_step, steps)
         for step, (inputs, labels) in enumerate(loader):
             subnets = self.sampler.subnets(epoch, step)
-            lr = learning_rate(base_lr, (epoch - phase_start) * steps + step, total_steps, train.lr_schedule, warmup_steps)
+            lr = self._phase_learning_rate(index, phase, first_step + step, steps)
             set_learning_rate(optimizer, lr)
             optimizer.zero_grad(set_to_none=False)
             teacher_logits = None
@@ -291,6 +328,7 @@ class Trainer:
             "dataset": {
                 "name": cell.dataset.name,
                 "train_images": int(cell.dataset.train_labels.numel()),
+                "held_out": cell.config.valid_size,
                 "test_images": int(cell.dataset.test_labels.numel()),
                 "num_classes": cell.dataset.num_classes,
                 "channels": cell.dataset.channels,
@@ -301,6 +339,21 @@ class Trainer:
             "final_train_accuracy": epochs[-1]["train_accuracy"],
             "provenance": self.provenance,
         }
+
+
+def frozen_teacher(teacher: nn.Module) -> nn.Module:
+    """``teacher`` without dropout and without gradients.
+
+    OFA builds its teacher with ``dropout_rate=0`` (train_ofa_net.py:207-216, the paper's
+    main.py:190-193) and runs it in train mode; a copy of the supernet would keep the
+    student's dropout, and in train mode every distillation target would be noisy.
+    """
+    for module in teacher.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = 0.0
+    for param in teacher.parameters():
+        param.requires_grad_(False)
+    return teacher
 
 
 def accumulate_gradients(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
@@ -159,11 +160,58 @@ def test_events_of_an_epoch_without_checkpoint_are_dropped_on_resume(tmp_path):
     assert not any(e.get("stale") for e in events)
 
 
-def test_progressive_shrinking_phases_lrs_and_teacher(tmp_path):
+def ofa_learning_rate(init_lr: float, epoch: int, batch: int, n_batches: int, n_epochs: int, warmup_epochs: int = 0) -> float:
+    """OFA's rate, written from its source: warmup_adjust_learning_rate (run_config.py:76-83) from warmup_lr =
+    base_lr = init_lr / 32 (train_ofa_net.py:164-166, 32 GPUs), then calc_learning_rate's cosine over n_epochs
+    (pytorch_utils.py:226-237) from epoch - warmup_epochs."""
+    if epoch < warmup_epochs:
+        warmup_lr = init_lr / 32
+        t_cur, t_total = epoch * n_batches + batch + 1, warmup_epochs * n_batches
+        return t_cur / t_total * (init_lr - warmup_lr) + warmup_lr
+    t = (epoch - warmup_epochs) * n_batches + batch
+    return 0.5 * init_lr * (1 + math.cos(math.pi * t / (n_epochs * n_batches)))
+
+
+PS_PHASES = [2, 2, 1, 2, 1, 2]  # 10 epochs; 4 steps each
+PS_WARMUPS = [0, 1, 0, 1, 0, 1]
+
+
+@pytest.mark.parametrize("policy", ["per-phase", "global-tail"])
+def test_progressive_shrinking_phase_rates_at_their_first_and_last_step(tmp_path, policy):
+    options = {"phase_epochs": PS_PHASES, "lr_schedule": policy}
+    if policy == "per-phase":
+        options["warmup_epochs"] = PS_WARMUPS[1:]
+    else:
+        options["lr_divisors"] = [2.7, 32.5, 10.8, 32.5, 10.8]
+    train_cell(cell_config(sampler="progressive-shrinking", epochs=10, sampler_options=options), tmp_path, device="cpu", events=quiet)
+    events = read_events(tmp_path)
+    divisors = [1.0, *(options.get("lr_divisors") or [2.6 / 0.96, 32.5, 2.6 / 0.24, 32.5, 2.6 / 0.24])]
+    start = 0
+    for index, (length, divisor) in enumerate(zip(PS_PHASES, divisors)):
+        first, last = events[start], events[start + length - 1]
+        assert first["epoch"] == start and first["phase_index"] == index and first["steps"] == 4
+        init_lr = 0.01 / divisor
+        if policy == "per-phase":  # OFA: each task its own run; epochs counted from the task's start
+            warmup = PS_WARMUPS[index]
+            expected_first = ofa_learning_rate(init_lr, 0, 0, 4, length - warmup, warmup)
+            expected_last = ofa_learning_rate(init_lr, length - 1, 3, 4, length - warmup, warmup)
+        else:  # the paper's code: one cosine of n_epochs = the epochs up to the task's end, resumed at its start
+            end = start + length
+            expected_first = ofa_learning_rate(init_lr, start, 0, 4, end)
+            expected_last = ofa_learning_rate(init_lr, end - 1, 3, 4, end)
+        assert first["lr_start"] == pytest.approx(expected_first, rel=1e-12), (policy, index)
+        assert last["lr_end"] == pytest.approx(expected_last, rel=1e-12), (policy, index)
+        start += length
+    if policy == "per-phase":  # the kernel phase's warm-up epoch rises from 1/32 of its rate to the rate
+        rate = 0.01 / divisors[1]
+        assert (events[2]["lr_start"], events[2]["lr_end"]) == pytest.approx((rate * (1 / 32 + 31 / 32 / 4), rate))
+
+
+def test_progressive_shrinking_phases_subnets_and_teacher(tmp_path):
     result = train_cell(cell_config(sampler="progressive-shrinking", epochs=6), tmp_path, device="cpu", events=quiet)
     events = read_events(tmp_path)
     assert [e["phase"] for e in events] == ["supernet", "kernel", "depth-1", "depth-2", "expand-1", "expand-2"]
-    scales = [1, 1 / 2.7, 1 / 32.5, 1 / 10.8, 1 / 32.5, 1 / 10.8]
+    scales = [1, 0.96 / 2.6, 0.08 / 2.6, 0.24 / 2.6, 0.08 / 2.6, 0.24 / 2.6]
     assert [e["lr_start"] for e in events] == pytest.approx([0.01 * s for s in scales])
     per_step = [sum(row["steps"] for row in e["subnets"]) // e["steps"] for e in events]
     assert per_step == [1, 1, 2, 2, 4, 4]
@@ -171,6 +219,64 @@ def test_progressive_shrinking_phases_lrs_and_teacher(tmp_path):
     assert [row["encoding"] for row in events[0]["subnets"]] == [largest]
     assert checkpoint(tmp_path)["teacher"] is not None
     assert result["exposure"]["total_subnet_steps"] == sum(4 * p for p in per_step)
+
+
+@pytest.mark.parametrize(("sort_channels", "expected"), [(True, [(4, 0), (5, 1)]), (False, [])])
+def test_channels_are_sorted_exactly_before_the_expand_phases(tmp_path, monkeypatch, sort_channels, expected):
+    calls = []
+    original = loop_module.Trainer._start_phase
+
+    def spy(self, phase):
+        model = self.model
+        real = model.reorganize_channels
+        model.reorganize_channels = lambda stage: (calls.append((self.next_epoch, stage)), real(stage))[1]
+        try:
+            original(self, phase)
+        finally:
+            del model.reorganize_channels
+
+    monkeypatch.setattr(loop_module.Trainer, "_start_phase", spy)
+    config = cell_config(sampler="progressive-shrinking", epochs=6, sampler_options={"sort_channels": sort_channels})
+    train_cell(config, tmp_path, device="cpu", events=quiet)
+    assert calls == expected
+
+
+@pytest.mark.parametrize("teacher", ["snapshot", "untrained"])
+def test_the_teacher_never_runs_dropout(tmp_path, teacher):
+    config = cell_config(sampler="progressive-shrinking", epochs=6, dropout=0.5, sampler_options={"teacher": teacher})
+    cell = build_cell(config, torch.device("cpu"))
+    trainer = loop_module.Trainer(cell, CellDirectory(tmp_path), log=lambda line: None)
+    trainer.run(epoch_limit=2)  # the supernet phase, then the first distilling phase builds or keeps the teacher
+    model = trainer.teacher
+    assert model is not None and not any(p.requires_grad for p in model.parameters())
+    dropouts = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    assert dropouts and all(m.p == 0.0 for m in dropouts)
+    model.train()  # as the trainer runs it: BN batch statistics, so only dropout could make two calls differ
+    inputs = cell.augmenter.evaluate(cell.dataset.train_images[:32])
+    with torch.no_grad():
+        torch.testing.assert_close(model(inputs), model(inputs), atol=0, rtol=0)
+    student = cell.model.extract(cell.model.space.largest()).train()
+    with torch.no_grad():  # the student keeps its dropout: two calls differ (the check above can fail)
+        assert not torch.equal(student(inputs), student(inputs))
+
+
+def test_an_untrained_teacher_is_a_fresh_network_with_torchs_default_init(tmp_path):
+    config = cell_config(sampler="progressive-shrinking", epochs=6, sampler_options={"teacher": "untrained"})
+    runs = []
+    for name in ("a", "b"):
+        cell = build_cell(config, torch.device("cpu"))
+        trainer = loop_module.Trainer(cell, CellDirectory(tmp_path / name), log=lambda line: None)
+        trainer.run(epoch_limit=2)
+        runs.append((trainer, cell))
+    (first, cell), (second, _) = runs
+    assert_same_weights(first.teacher.state_dict(), second.teacher.state_dict(), atol=0)  # from the cell's seed
+    snapshot = cell.model.extract(cell.model.space.largest()).state_dict()
+    differs = [k for k, v in first.teacher.state_dict().items() if v.is_floating_point() and not torch.equal(v, snapshot[k])]
+    assert differs  # not the trained supernet
+    convs = [m for m in first.teacher.modules() if isinstance(m, torch.nn.Conv2d) and m.groups == 1 and m.kernel_size == (1, 1)]
+    # torch's default conv init is U(+-1/sqrt(fan_in)); he_fout would be N(0, 2/out) and exceed that bound
+    for conv in convs:
+        assert conv.weight.abs().max() <= 1 / math.sqrt(conv.weight[0].numel()) + 1e-6
 
 
 def test_summed_gradients_equal_the_sum_of_single_subnet_gradients():
@@ -257,7 +363,8 @@ def test_a_cell_trains_on_real_fashion_mnist(tmp_path):
     )  # fmt: skip
     result = train_cell(config, tmp_path / "cell", device="cpu", events=quiet)
     assert result["dataset"] == {
-        "name": "fashion-mnist", "train_images": 256, "test_images": 100, "num_classes": 10, "channels": 1, "image_size": 32,
+        "name": "fashion-mnist", "train_images": 256, "held_out": 0, "test_images": 100, "num_classes": 10, "channels": 1,
+        "image_size": 32,
     }  # fmt: skip
     event = read_events(tmp_path / "cell")[0]
     assert event["images"] == 256 and event["steps"] == 4
