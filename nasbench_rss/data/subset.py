@@ -104,3 +104,33 @@ def apply_subsets(
             images, labels, n, split_rng, field=f"{split}_subset", of=f"{dataset.name}'s {split} split"
         )
     return replace(dataset, **changes) if changes else dataset
+
+
+VALID_SEED = 2147483647
+"""OFA's and the paper's code's seed of the validation split (``DataProvider.VALID_SEED``, base_provider.py:18)."""
+
+
+def hold_out(dataset: ImageDataset, valid_size: int) -> ImageDataset:
+    """``dataset`` without the ``valid_size`` training images OFA holds out for validation.
+
+    OFA's split (``random_sample_valid_set``, base_provider.py:46-55, in both OFA and the
+    paper's code): a ``torch.randperm`` of the training split from a generator seeded with
+    :data:`VALID_SEED`; its first ``valid_size`` indices are held out.  The seed is fixed,
+    not the cell's, as in both sources: every cell of a dataset holds out the same images.
+    The rest keep their dataset order.  0 holds out nothing.
+    """
+    size = int(dataset.train_labels.shape[0])
+    if isinstance(valid_size, bool) or not isinstance(valid_size, (int, np.integer)) or not 0 <= valid_size < size:
+        raise DatasetError(
+            f"valid_size: {valid_size!r} not allowed; allowed: integers from 0 to {size - 1} "
+            f"({dataset.name}'s train split has {size} images)"
+        )
+    if valid_size == 0:
+        return dataset
+    order = torch.randperm(size, generator=torch.Generator().manual_seed(VALID_SEED))
+    kept = torch.sort(order[valid_size:]).values
+    return replace(
+        dataset,
+        train_images=dataset.train_images.index_select(0, kept.to(dataset.train_images.device)),
+        train_labels=dataset.train_labels.index_select(0, kept.to(dataset.train_labels.device)),
+    )

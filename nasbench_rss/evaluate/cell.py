@@ -11,8 +11,11 @@ them.  A cell retrained with different weights, or evaluated by other code, meas
 again instead of mixing old numbers in.
 
 Calibration images are drawn from the cell's training images with the evaluation seed,
-so every sampler trained on the same data and seed is recalibrated on the same images;
-they get the test-time preprocessing (no random augmentation), so the set is fixed.
+so every sampler trained on the same data and seed is recalibrated on the same images.
+With ``calibration_transform: test`` they get the test-time preprocessing only; with
+``train`` the cell's training augmentation, drawn once from the evaluation seed and kept
+for every subnet, as OFA's ``build_sub_train_loader`` caches its augmented subset
+(OFA data_providers/imagenet.py:267-300; the paper's CIFAR100.py:202-227).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from nasbench_rss.evaluate.config import EvaluationConfig
 from nasbench_rss.evaluate.measure import SubnetEvaluator
 from nasbench_rss.evaluate.subnets import BucketDraw, draw_population, population_hash
 from nasbench_rss.hashing import json_hash
-from nasbench_rss.seeding import numpy_rng
+from nasbench_rss.seeding import numpy_rng, torch_generator
 from nasbench_rss.train.build import Cell
 from nasbench_rss.train.checkpoint import load_checkpoint, weights_digest
 
@@ -49,7 +52,7 @@ class EvaluationError(NasbenchError):
 
 
 def calibration_images(cell: Cell, config: EvaluationConfig) -> torch.Tensor:
-    """The fixed, normalised training images whose batch statistics reset BN."""
+    """The fixed, normalised training images whose batch statistics reset BN (augmented once for ``train``)."""
     available = len(cell.dataset.train_labels)
     if config.recalibration_images > available:
         raise EvaluationError(
@@ -58,7 +61,10 @@ def calibration_images(cell: Cell, config: EvaluationConfig) -> torch.Tensor:
         )
     rng = numpy_rng(config.seed, "evaluation/calibration")
     index = torch.as_tensor(rng.choice(available, size=config.recalibration_images, replace=False), device=cell.device)
-    return cell.augmenter.evaluate(cell.dataset.train_images[index])
+    images = cell.dataset.train_images[index]
+    if config.calibration_transform == "train":
+        return cell.augmenter(images, torch_generator(config.seed, "evaluation/calibration-augmentation", cell.device))
+    return cell.augmenter.evaluate(images)
 
 
 def load_trained_weights(cell: Cell, directory: CellDirectory) -> str:

@@ -34,6 +34,13 @@ class EvaluationConfig(pydantic.BaseModel):
     seed: Seed = Field(0, description="evaluation seed (0..2**63-1): the subnet list depends on it, the architecture and the shape only")
     recalibration_images: int = Field(2000, ge=1, description="training images whose batch statistics reset BN (OFA: 2000)")
     recalibration_batch_size: int = Field(200, ge=2, description="batch size of BN recalibration (OFA: 200)")
+    calibration_transform: Literal["train", "test"] = Field(
+        "test",
+        description=(
+            "train: calibration images augmented once with the cell's training augmentation (OFA and the paper's code); "
+            "test: test-time preprocessing only"
+        ),
+    )
     batch_size: int = Field(500, ge=1, description="batch size of the test pass")
 
     @pydantic.field_validator("buckets")
@@ -73,4 +80,7 @@ class EvaluationConfig(pydantic.BaseModel):
         A subnet evaluated under the same key is not evaluated again, even when the bucket
         list or ``per_bucket`` changed; the test pass's batch size only changes rounding.
         """
-        return json_hash({"seed": self.seed, "images": self.recalibration_images, "batch_size": self.recalibration_batch_size})
+        key = {"seed": self.seed, "images": self.recalibration_images, "batch_size": self.recalibration_batch_size}
+        if self.calibration_transform != "test":  # keys made before the option existed stay valid for "test"
+            key["transform"] = self.calibration_transform
+        return json_hash(key)

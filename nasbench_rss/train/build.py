@@ -19,6 +19,7 @@ from torch import nn
 import nasbench_rss
 from nasbench_rss import DISTRIBUTION_NAME
 from nasbench_rss.arch.layout import Shape
+from nasbench_rss.arch.init import initialize_weights
 from nasbench_rss.arch.options import architecture_space
 from nasbench_rss.cell.provenance import source_digest
 from nasbench_rss.clock import timestamp
@@ -26,7 +27,7 @@ from nasbench_rss.data.augment import BatchAugmenter, prepare
 from nasbench_rss.data.dataset import ImageDataset
 from nasbench_rss.data.loader import BatchLoader
 from nasbench_rss.data.registry import load_dataset
-from nasbench_rss.data.subset import apply_subsets
+from nasbench_rss.data.subset import apply_subsets, hold_out
 from nasbench_rss.environment import device_name
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import Entry, PluginRegistry, get_registry
@@ -54,6 +55,8 @@ class Cell:
     numerics: Numerics
     plugins: tuple[Entry, ...]
     """The registry entries the cell uses: its architecture, dataset and sampler."""
+    architecture: Any = None
+    """The architecture plugin's object (builds networks of the space: an untrained teacher)."""
 
 
 def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistry | None = None) -> Cell:
@@ -63,6 +66,7 @@ def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistr
     arch_entry = registry.get("architecture", config.arch)
     arch = arch_entry.factory()
     dataset, dataset_options = load_dataset(config.dataset, config.dataset_options)
+    dataset = hold_out(dataset, config.valid_size)
     dataset = apply_subsets(dataset, config.train_subset, config.test_subset, numpy_rng(config.seed, "subset"))
     dataset = prepare(dataset, train.image_size).to(device)
     shape = Shape(in_channels=dataset.channels, num_classes=dataset.num_classes, image_size=train.image_size)
@@ -73,6 +77,7 @@ def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistr
     numerics = Numerics.choose(train, device)
     with forked_global_rng(config.seed, "init", device):
         model = arch.build(shape, space, dropout=train.dropout)
+        initialize_weights(model, train.init)
     model = model.to(device, memory_format=numerics.memory_format)
     augmenter = BatchAugmenter(train.augmentation, dataset, channels_last=numerics.channels_last)
     loader = BatchLoader(
@@ -94,7 +99,7 @@ def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistr
     resolved["sampler_options"] = sampler.config.model_dump(mode="json")
     resolved["arch_options"] = arch_options
     entries = (arch_entry, registry.get("dataset", config.dataset), registry.get("sampler", config.sampler))
-    return Cell(config, resolved, device, dataset, shape, model, sampler, augmenter, loader, numerics, entries)
+    return Cell(config, resolved, device, dataset, shape, model, sampler, augmenter, loader, numerics, entries, arch)
 
 
 def provenance(cell: Cell, registry: PluginRegistry) -> dict[str, Any]:

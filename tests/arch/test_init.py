@@ -386,3 +386,11 @@ def test_a_parameter_without_a_rule_is_refused_before_anything_changes():
     with pytest.raises(TypeError, match=r"no rule for parameter\(s\) 1\.gain"):
         initialize_weights(net, "he_fout")
     assert torch.equal(net[0].weight, weight)
+
+
+def test_the_configs_init_choices_are_the_schemes():
+    from typing import get_args
+
+    from nasbench_rss.train.config import Init
+
+    assert get_args(Init) == INIT_SCHEMES
