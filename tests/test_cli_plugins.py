@@ -61,9 +61,12 @@ def test_progressive_shrinking_json_has_real_names_defaults_and_bounds():
     }  # fmt: skip
     assert document["version"] == nasbench_rss.__version__ and document["description"].startswith("OFA's Progressive Shrinking")
     by_name = {option["name"]: option for option in document["options"]}
-    assert list(by_name) == ["supernet_epochs", "lr_divisors", "subnets_per_step", "kd_ratio", "distribution"]
+    assert list(by_name) == [
+        "supernet_epochs", "phase_epochs", "lr_schedule", "lr_divisors", "warmup_epochs", "subnets_per_step",
+        "sort_channels", "teacher", "kd_ratio", "epoch_rounding", "distribution",
+    ]  # fmt: skip
     assert by_name["supernet_epochs"] == {**by_name["supernet_epochs"], "type": "integer | null", "default": None, "allowed": ">= 1", "required": False}
-    assert by_name["lr_divisors"]["default"] == [2.7, 32.5, 10.8, 32.5, 10.8]  # a tuple, JSON-encoded
+    assert by_name["lr_divisors"]["default"] == [2.6 / 0.96, 32.5, 2.6 / 0.24, 32.5, 2.6 / 0.24]  # a tuple, JSON-encoded
     assert (by_name["lr_divisors"]["type"], by_name["lr_divisors"]["allowed"]) == ("array of number", "exactly 5 items; each > 0")
     assert by_name["subnets_per_step"]["allowed"] == "exactly 5 items; each 1 <= x <= 64"
     assert (by_name["kd_ratio"]["default"], by_name["kd_ratio"]["allowed"]) == (1.0, ">= 0")

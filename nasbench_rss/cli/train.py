@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from nasbench_rss.cli.common import parse_options, write_json
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.exit_codes import EXIT_OK
+from nasbench_rss.protocols.base import DEFAULT_PROTOCOL, PROTOCOL_NAMES
 
 
 def add_parser(subparsers: Any) -> None:
@@ -38,6 +39,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="cell directory")
     p.add_argument("--train-subset", type=int, metavar="N", help="class-stratified subset of N training images")
     p.add_argument("--test-subset", type=int, metavar="N", help="class-stratified subset of N test images")
+    p.add_argument("--valid-size", type=int, metavar="N", help="training images held out of training (OFA's fixed split); default: the protocol's")
+    p.add_argument(
+        "--protocol", default=DEFAULT_PROTOCOL, choices=PROTOCOL_NAMES,
+        help=f"named defaults for training, hold-out and the sampler's options (default {DEFAULT_PROTOCOL}; "
+        "`nasbench-rss protocols NAME` lists them); every option given explicitly wins",
+    )
     p.add_argument("--device", default="auto", help="auto (CUDA when there is one), cpu, cuda or cuda:N")
     p.add_argument(
         "--observer", action="append", metavar="NAME", default=[],
@@ -55,8 +62,11 @@ def _config(args: argparse.Namespace) -> Any:
     """The cell's config; a pydantic error becomes a NasbenchError so it is one line, not a traceback."""
     import pydantic
 
+    from nasbench_rss.protocols import get_protocol
     from nasbench_rss.train.config import CellConfig
 
+    protocol = get_protocol(args.protocol)
+    valid_size = args.valid_size if args.valid_size is not None else protocol.values("dataset").get("valid_size", 0)
     try:
         return CellConfig(
             arch=args.arch,
@@ -64,12 +74,14 @@ def _config(args: argparse.Namespace) -> Any:
             arch_options=parse_options(args.arch_option, "--arch-option"),
             dataset_options=parse_options(args.dataset_option, "--dataset-option"),
             sampler=args.sampler,
-            sampler_options=parse_options(args.option, "--option"),
+            sampler_options=protocol.under("sampler_options", parse_options(args.option, "--option"), args.sampler),
             epochs=args.epochs,
             seed=args.seed,
             train_subset=args.train_subset,
             test_subset=args.test_subset,
-            train=parse_options(args.train_option, "--train-option"),
+            valid_size=valid_size,
+            protocol=args.protocol,
+            train=protocol.under("training", parse_options(args.train_option, "--train-option")),
         )
     except pydantic.ValidationError as error:
         raise NasbenchError("; ".join(_describe(item) for item in error.errors())) from None

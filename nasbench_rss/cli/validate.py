@@ -49,6 +49,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     cells = suite.cells()
     rows = [_cell_record(cell) for cell in cells]
     total = sum(row["epochs"] for row in rows)
+    settings = suite.settings()
+    plans = suite.phase_plans(registry(args))
     if args.json:
         write_json(
             {
@@ -59,6 +61,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                 "baseline": suite.baseline,
                 "cells": rows,
                 "total_epochs": total,
+                "settings": [row.record() for row in settings],
+                "phase_plans": [
+                    {"run": p.run, "arch": p.arch, "dataset": p.dataset, "epochs": p.epochs, "phases": p.rows()} for p in plans
+                ],
             },
             out,
         )
@@ -77,7 +83,37 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     ]
     out.write(tabulate(table, headers=["cell", "epochs", "sampler", "train", "test", "directory"]) + "\n")
     out.write(f"total epochs: {total}\n")
+    _write_settings(settings, out)
+    for plan in plans:
+        out.write(f"\nphases of {plan.run} on {plan.arch}/{plan.dataset} ({plan.epochs} epochs, base lr {plan.base_lr:g}):\n")
+        phase_rows = [
+            (
+                r["phase"], r["epochs"], r["warmup_epochs"], f"{r['lr_start']:.3g}", f"{r['lr_last_epoch']:.3g}",
+                r["subnets_per_step"], "yes" if r["sorts_channels"] else "no", r["teacher"] or "-", f"{r['kd_ratio']:g}",
+            )
+            for r in plan.rows()
+        ]  # fmt: skip
+        headers = ["phase", "epochs", "warm-up", "lr start", "lr last epoch", "per step", "sorts", "teacher", "kd"]
+        out.write(tabulate(phase_rows, headers=headers) + "\n")
     return EXIT_OK
+
+
+def _write_settings(settings: list[Any], out: TextIO) -> None:
+    """Settings every run shares (value and source alike), then each run's own; then the evaluation's."""
+    from nasbench_rss.suite.settings import show_value
+
+    runs = list(dict.fromkeys(row.run for row in settings if row.run is not None))
+    by_run = {run: [(r.setting, show_value(r.value), r.source) for r in settings if r.run == run] for run in runs}
+    shared = [row for row in by_run[runs[0]] if all(row in by_run[run] for run in runs)] if runs else []
+    headers = ["setting", "value", "from"]
+    if len(runs) > 1:
+        out.write(f"\nsettings of every run (from: the suite's line, a protocol, or the default):\n{tabulate(shared, headers=headers)}\n")
+    for run in runs:
+        own = [row for row in by_run[run] if row not in shared or len(runs) == 1]
+        if own:
+            out.write(f"\nsettings of run {run}:\n{tabulate(own, headers=headers)}\n")
+    evaluation = [(r.setting, show_value(r.value), r.source) for r in settings if r.run is None]
+    out.write(f"\nevaluation (every cell):\n{tabulate(evaluation, headers=headers)}\n")
 
 
 def _cell_record(cell: Any) -> dict[str, Any]:

@@ -305,8 +305,18 @@ def _method_section(doc: Document, analysis: dict[str, Any]) -> None:
             f"({evaluation.get('mode')} mode, {evaluation.get('base')} base distribution) with evaluation seed {evaluation.get('seed')}, "
             "the same subnets for every run; BN statistics recalibrated on "
             f"{evaluation.get('recalibration_images')} training images in batches of {evaluation.get('recalibration_batch_size')} "
-            "(drawn with the evaluation seed, with test-time preprocessing, no augmentation; the equal-weight average of "
+            + (
+                "(drawn with the evaluation seed and augmented once with each cell's training augmentation, as OFA; "
+                if evaluation.get("calibration_transform") == "train"
+                else "(drawn with the evaluation seed, with test-time preprocessing, no augmentation; "
+            )
+            + "the equal-weight average of "
             "batch means and biased batch variances, as OFA's set_running_statistics), in place for each subnet."
+        )
+    for entry in method.get("protocols", []):
+        items.append(
+            f"Protocol {entry['protocol']} (runs {', '.join(entry['runs'])}): its values and their sources are listed by "
+            f"`nasbench-rss protocols {entry['protocol']}` and compared with the paper and OFA in docs/fidelity.md."
         )
     for p in method["populations"]:
         items.append(

@@ -49,7 +49,13 @@ def method(run: RunDirectory, cells: list[CellRecord], groups: list[Group], boot
     environments = unique(
         tuple((key, str(prov.get(key))) for key in ("device_name", "precision", "threads", "torch")) for _, prov in provenances
     )
+    protocols: dict[str, list[str]] = {}
+    for c in cells:
+        name = (c.config or {}).get("protocol")
+        if name and c.run not in protocols.setdefault(name, []):
+            protocols[name].append(c.run)
     return {
+        "protocols": [{"protocol": name, "runs": runs} for name, runs in protocols.items()],
         "flops_definition": definitions[0] if definitions else FLOPS_FALLBACK,
         "flops_definitions": definitions,
         "populations": populations,

@@ -72,6 +72,7 @@ def expand(suite: ResolvedSuite, seeds: list[int]) -> list[PlannedCell]:
         for dataset in suite.datasets:
             for run in suite.runs:
                 for seed in seeds:
+                    valid_size, _ = run.valid_size_for(dataset)
                     config = CellConfig(
                         arch=arch.name,
                         arch_options=arch.options,
@@ -83,6 +84,8 @@ def expand(suite: ResolvedSuite, seeds: list[int]) -> list[PlannedCell]:
                         seed=seed,
                         train_subset=dataset.train_subset,
                         test_subset=dataset.test_subset,
+                        valid_size=valid_size,
+                        protocol=run.protocol,
                         train=run.training,
                     )
                     cells.append(PlannedCell(run.name, arch.name, dataset.name, seed, config, suite.evaluation, suite.observers))

@@ -54,7 +54,7 @@ def fit_problems(suite: ResolvedSuite, infos: dict[str, DatasetInfo], skip: froz
         info = infos.get(entry.name)
         if info is None:
             continue
-        subset = _subset_problems(suite, entry, info)
+        subset = _subset_problems(suite, entry, info) + _holdout_problems(suite, entry, info)
         problems += subset
         if not subset:
             fit[entry.name] = info
@@ -107,6 +107,41 @@ def _subset_problems(suite: ResolvedSuite, entry: GridEntry, info: DatasetInfo) 
             continue
         problems.append(Problem(_entry_setting(suite, entry, key), message))
     return problems
+
+
+def _holdout_problems(suite: ResolvedSuite, entry: GridEntry, info: DatasetInfo) -> list[Problem]:
+    """A hold-out (``valid_size``, the suite's or a run's protocol's) that leaves too few images to train or subset."""
+    problems = []
+    for valid_size, runs in _holdouts(suite, entry).items():
+        if not valid_size:
+            continue
+        left = info.train_size - valid_size
+        if entry.valid_size is not None:
+            where = _entry_setting(suite, entry, "valid_size")
+            origin = "valid_size"
+        else:
+            where = runs[0].path
+            origin = f"protocol {runs[0].protocol}'s valid_size"
+        runs_text = ", ".join(repr(run.name) for run in runs)
+        if left < max(1, info.num_classes):
+            problems.append(Problem(where, (
+                f"{origin} {valid_size} leaves {max(left, 0)} of {entry.name}'s {info.train_size} training images to train on "
+                f"(runs {runs_text}); allowed: valid_size 0 to {info.train_size - info.num_classes} (set dataset valid_size)"
+            )))  # fmt: skip
+        elif entry.train_subset is not None and entry.train_subset > left:
+            problems.append(Problem(_entry_setting(suite, entry, "train_subset"), (
+                f"{entry.train_subset} training images are more than the {left} {origin} {valid_size} leaves of "
+                f"{entry.name}'s {info.train_size} (runs {runs_text}); allowed: train_subset at most {left}, or a smaller valid_size"
+            )))  # fmt: skip
+    return problems
+
+
+def _holdouts(suite: ResolvedSuite, entry: GridEntry) -> dict[int, list[ResolvedRun]]:
+    """Each hold-out size the runs use on ``entry``, with the runs that use it."""
+    sizes: dict[int, list[ResolvedRun]] = {}
+    for run in suite.runs:
+        sizes.setdefault(run.valid_size_for(entry)[0], []).append(run)
+    return sizes
 
 
 def _calibration_problems(suite: ResolvedSuite, entry: GridEntry, info: DatasetInfo) -> list[Problem]:

@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 from nasbench_rss.evaluate.config import EvaluationConfig
 from nasbench_rss.limits import StrictSeed
 from nasbench_rss.plugins import PluginRegistry
+from nasbench_rss.protocols.base import DEFAULT_PROTOCOL, ProtocolName
 from nasbench_rss.train.config import TrainConfig
 
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -41,6 +42,12 @@ PATTERN_HELP: dict[str, str] = {
 STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 SuiteName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 PositiveInt = Annotated[int, Field(strict=True, ge=1)]
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
+PROTOCOL_HELP = (
+    "named defaults across training, dataset hold-out, evaluation and the sampler's options: ofa (OFA's "
+    "train_ofa_net.py), paper-code (what the paper's code ran) or project; anything the suite sets explicitly wins "
+    "(see docs/fidelity.md and `nasbench-rss protocols`)"
+)
 EPOCHS_HELP = "total training epochs of the run: an integer >= 1, or a mapping dataset name -> epochs naming every dataset"
 
 
@@ -137,6 +144,10 @@ def dataset_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
         registry, "dataset", DatasetEntryBase, name,
         train_subset=(Optional[PositiveInt], Field(None, description=subset.format("training"))),
         test_subset=(Optional[PositiveInt], Field(None, description=subset.format("test"))),
+        valid_size=(
+            Optional[NonNegativeInt],
+            Field(None, description="training images held out of training (OFA's fixed split) before train_subset; unset: the protocol's"),
+        ),
     )  # fmt: skip
 
 
@@ -154,6 +165,7 @@ def run_model(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
         sampler=(Literal[name], Field(description=f"sampler plugin: {entry.description}")),
         options=_options_field("sampler", name, entry.options_model),
         epochs=(Epochs, Field(description=EPOCHS_HELP)),
+        protocol=(Optional[ProtocolName], Field(None, description=f"this run's protocol, over defaults.protocol: {PROTOCOL_HELP}")),
         training=(
             TrainConfig,
             Field(default_factory=TrainConfig, description="training settings merged key by key over defaults.training"),
@@ -211,6 +223,10 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
         "Defaults",
         __config__=STRICT,
         __doc__="Settings every cell starts from; matrix entries and runs override them.",
+        protocol=(
+            Optional[ProtocolName],
+            Field(None, description=f"the protocol of every run (default {DEFAULT_PROTOCOL}): {PROTOCOL_HELP}"),
+        ),
         architecture=(Optional[Architecture], Field(None, description="the architecture, unless matrix.architecture lists several")),
         dataset=(Optional[Dataset], Field(None, description="the dataset, unless matrix.dataset lists several")),
         training=(TrainConfig, Field(default_factory=TrainConfig, description="training settings of every run")),

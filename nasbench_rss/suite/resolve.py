@@ -2,7 +2,9 @@
 
 Resolution fills every default, applies inheritance (a matrix entry takes the keys it
 omits from ``defaults``; its options only when it names the same plugin, merged key by
-key; a run's ``training`` is merged key by key over ``defaults.training``) and checks the
+key; a run's ``training`` is merged key by key over ``defaults.training``), applies the
+protocol (a run's, else ``defaults.protocol``, else ``project``) under everything the
+suite sets explicitly, records where each resolved value came from, and checks the
 document as a whole: distinct seeds, ``baseline`` naming a run, per-dataset epochs naming
 exactly the suite's datasets, architecture options the space accepts, distinct grid
 names, and options models that do not forbid unknown keys (whose unknown keys would be
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
 import pydantic
 
@@ -26,9 +28,22 @@ from nasbench_rss.arch.options import architecture_space
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.evaluate.config import EvaluationConfig
 from nasbench_rss.plugins import OptionsError, PluginRegistry
+from nasbench_rss.protocols import DEFAULT_PROTOCOL, get_protocol
 from nasbench_rss.suite.problems import Problem
 from nasbench_rss.train.config import TrainConfig
 from nasbench_rss.validation import data_path, field_problems, format_path
+
+
+@dataclass(frozen=True)
+class SettingSource:
+    """Where a resolved value came from: the suite (at ``path``), a protocol, or the field's default."""
+
+    kind: Literal["suite", "protocol", "default"]
+    path: tuple[Any, ...] = ()
+    protocol: str = ""
+
+
+DEFAULT_SOURCE = SettingSource("default")
 
 
 @dataclass(frozen=True)
@@ -41,11 +56,17 @@ class GridEntry:
     train_subset: int | None = None
     test_subset: int | None = None
     space: Any = field(default=None, compare=False, repr=False)  # the architecture's SearchSpace
+    valid_size: int | None = None
+    """Held-out training images as the suite sets them (None: each run's protocol decides)."""
+    valid_size_path: tuple[Any, ...] | None = None
+    """Where the suite sets ``valid_size`` (this entry or the defaults' dataset), when it does."""
 
     def to_document(self, kind: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": self.name, "options": self.options}
         if kind == "dataset":
             entry.update(train_subset=self.train_subset, test_subset=self.test_subset)
+            if self.valid_size is not None:
+                entry["valid_size"] = self.valid_size
         return entry
 
 
@@ -60,14 +81,27 @@ class ResolvedRun:
     epochs: int | dict[str, int]
     training: TrainConfig
     path: tuple[Any, ...]
+    protocol: str = DEFAULT_PROTOCOL
+    sources: dict[str, SettingSource] = field(default_factory=dict, compare=False, repr=False)
+    """``training.lr``, ``options.kd_ratio``, ``protocol``, ...: where each resolved value came from."""
 
     def epochs_for(self, dataset: str) -> int:
         return self.epochs if isinstance(self.epochs, int) else self.epochs[dataset]
+
+    def valid_size_for(self, dataset: GridEntry) -> tuple[int, SettingSource]:
+        """Training images the run holds out of ``dataset``, and where that number came from."""
+        if dataset.valid_size is not None:
+            return dataset.valid_size, SettingSource("suite", dataset.valid_size_path or ())
+        protocol = get_protocol(self.protocol)
+        if "valid_size" in protocol.dataset:
+            return protocol.dataset["valid_size"].value, SettingSource("protocol", protocol=self.protocol)
+        return 0, DEFAULT_SOURCE
 
     def to_document(self) -> dict[str, Any]:
         return {
             "description": self.description,
             "sampler": self.sampler,
+            "protocol": self.protocol,
             "options": self.options,
             "epochs": self.epochs,
             "training": self.training.model_dump(mode="json"),
@@ -93,6 +127,9 @@ class ResolvedSuite:
     raw: Any = field(default=None, compare=False, repr=False)
     observers: tuple[tuple[str, dict[str, Any]], ...] = ()
     """(name, options) of the observers every cell trains with (not part of its identity)."""
+    protocol: str = DEFAULT_PROTOCOL
+    """``defaults.protocol`` (what the evaluation's values come from; runs may name their own)."""
+    evaluation_sources: dict[str, SettingSource] = field(default_factory=dict, compare=False, repr=False)
 
     def written_at(self, *candidates: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """The first of ``candidates`` (paths into the document) that the document writes, else None."""
@@ -116,16 +153,58 @@ def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[Resolved
     datasets = _axis("dataset", document.matrix.dataset, defaults.dataset, default_data, registry, problems)
     dataset_names = _axis_names(document.matrix.dataset, defaults.dataset)
 
+    suite_protocol = getattr(defaults, "protocol", None) or DEFAULT_PROTOCOL
+    evaluation, evaluation_sources = _with_protocol(
+        EvaluationConfig,
+        get_protocol(suite_protocol).settings("evaluation"),
+        suite_protocol,
+        [(("defaults", "evaluation"), defaults.evaluation)],
+        ("defaults", "evaluation"),
+        problems,
+    )
     runs = []
     for name, run in document.runs.items():
         path = ("runs", name)
         found = len(problems)
-        training = _merge(TrainConfig, defaults.training, run.training, (*path, "training"), problems)
+        protocol_name = getattr(run, "protocol", None) or suite_protocol
+        protocol = get_protocol(protocol_name)
+        training, sources = _with_protocol(
+            TrainConfig,
+            protocol.settings("training"),
+            protocol_name,
+            [(("defaults", "training"), defaults.training), ((*path, "training"), run.training)],
+            (*path, "training"),
+            problems,
+        )
+        option_model = type(run.options)
+        options, option_sources = _with_protocol(
+            option_model,
+            {k: v for k, v in protocol.settings("sampler_options", run.sampler).items() if k in option_model.model_fields},
+            protocol_name,
+            [((*path, "options"), run.options)],
+            (*path, "options"),
+            problems,
+        )
         if isinstance(run.epochs, dict) and dataset_names:
             problems += _epochs_problems(path, run.epochs, dataset_names)
         if len(problems) == found:
-            options = run.options.model_dump(mode="json")
-            runs.append(ResolvedRun(name, run.description, run.sampler, options, run.epochs, training, path))
+            if getattr(run, "protocol", None):
+                protocol_source = SettingSource("suite", (*path, "protocol"))
+            elif getattr(defaults, "protocol", None):
+                protocol_source = SettingSource("suite", ("defaults", "protocol"))
+            else:
+                protocol_source = DEFAULT_SOURCE
+            all_sources = {
+                "protocol": protocol_source,
+                **{f"training.{k}": v for k, v in sources.items()},
+                **{f"options.{k}": v for k, v in option_sources.items() if k != "name"},
+            }
+            runs.append(
+                ResolvedRun(
+                    name, run.description, run.sampler, options.model_dump(mode="json"), run.epochs, training, path,
+                    protocol_name, all_sources,
+                )
+            )  # fmt: skip
 
     if document.baseline is not None and document.baseline not in document.runs:
         problems.append(
@@ -137,10 +216,42 @@ def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[Resolved
         )
     observers = _observers(getattr(document, "observers", []), registry, problems)
     suite = ResolvedSuite(
-        tuple(architectures), tuple(datasets), tuple(runs), defaults.training, defaults.evaluation, default_arch, default_data, raw,
-        observers,
+        tuple(architectures), tuple(datasets), tuple(runs), defaults.training, evaluation or defaults.evaluation,
+        default_arch, default_data, raw, observers, suite_protocol, {f"evaluation.{k}": v for k, v in evaluation_sources.items()},
     )  # fmt: skip
     return suite, problems
+
+
+def _with_protocol(
+    model: type[pydantic.BaseModel],
+    protocol_settings: Mapping[str, Any],
+    protocol_name: str,
+    layers: list[tuple[tuple[Any, ...], pydantic.BaseModel]],
+    path: tuple[Any, ...],
+    problems: list[Problem],
+) -> tuple[Any, dict[str, SettingSource]]:
+    """``model`` from the protocol's values under each layer's explicit fields (later layers win).
+
+    Returns the validated model (None when it fails: the problems say why, at ``path``) and,
+    for every field, where its value came from.
+    """
+    values = {key: setting.value for key, setting in protocol_settings.items()}
+    sources = {key: SettingSource("protocol", protocol=protocol_name) for key in protocol_settings}
+    for layer_path, layer in layers:
+        explicit = layer.model_fields_set
+        values.update(layer.model_dump(include=explicit))
+        sources.update({key: SettingSource("suite", (*layer_path, key)) for key in explicit})
+    try:
+        resolved = model.model_validate(values)
+    except pydantic.ValidationError as error:
+        for problem in field_problems(error, model, values):
+            where = f"{format_path(problem.path)}: " if problem.path else ""
+            key = problem.path[0] if problem.path else None
+            from_protocol = key is not None and sources.get(key, DEFAULT_SOURCE).kind == "protocol"
+            origin = f"with protocol {protocol_name}'s {key}" if from_protocol else "after merging over the defaults"
+            problems.append(Problem(path, f"{origin}: {where}{problem.message}"))
+        return None, {}
+    return resolved, {key: sources.get(key, DEFAULT_SOURCE) for key in model.model_fields}
 
 
 def _observers(entries: list[Any], registry: PluginRegistry, problems: list[Problem]) -> tuple[tuple[str, dict[str, Any]], ...]:
@@ -200,8 +311,11 @@ def _axis(
                 )
             )
         elif (inherited := _inherit(entry, default_model, path, problems)) is not None:
+            inherited_valid = "valid_size" not in entry.model_fields_set and getattr(inherited, "valid_size", None) is not None
             grid_entry = (
-                _architecture(inherited, path, registry, problems) if kind == "architecture" else _dataset(inherited, path, problems)
+                _architecture(inherited, path, registry, problems)
+                if kind == "architecture"
+                else _dataset(inherited, path, problems, ("defaults", "dataset", "valid_size") if inherited_valid else None)
             )
             if grid_entry is not None:
                 resolved.append(grid_entry)
@@ -264,10 +378,16 @@ def _architecture(entry: Any, path: tuple[Any, ...], registry: PluginRegistry, p
     return GridEntry(entry.name, resolved, path, space=space)
 
 
-def _dataset(entry: Any, path: tuple[Any, ...], problems: list[Problem]) -> GridEntry | None:
+def _dataset(entry: Any, path: tuple[Any, ...], problems: list[Problem], valid_size_path: tuple[Any, ...] | None = None) -> GridEntry | None:
     if entry is None:
         return None
-    return GridEntry(entry.name, entry.options.model_dump(mode="json"), path, entry.train_subset, entry.test_subset)
+    valid_size = getattr(entry, "valid_size", None)
+    if valid_size is not None and valid_size_path is None:
+        valid_size_path = (*path, "valid_size")
+    return GridEntry(
+        entry.name, entry.options.model_dump(mode="json"), path, entry.train_subset, entry.test_subset,
+        valid_size=valid_size, valid_size_path=valid_size_path if valid_size is not None else None,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- checks

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import pydantic
 import yaml
@@ -38,6 +38,10 @@ from nasbench_rss.suite.sampler_check import sampler_problems
 from nasbench_rss.suite.schema_errors import schema_problems
 from nasbench_rss.suite.yaml_source import YamlDocument, parse_yaml, read_yaml
 from nasbench_rss.validation import show
+
+if TYPE_CHECKING:
+    from nasbench_rss.suite.plans import PhasePlan
+    from nasbench_rss.suite.settings import SettingRow
 
 
 class Suite:
@@ -97,13 +101,25 @@ class Suite:
             return format_problems(str(self.source or "<suite>"), problems)
         return format_problems(self._yaml.source, [_positioned(problem, self._yaml) for problem in problems])
 
+    def settings(self) -> list["SettingRow"]:
+        """Every resolved value of every run and of the evaluation, with where it came from (``validate`` shows them)."""
+        from nasbench_rss.suite.settings import setting_rows
+
+        return setting_rows(self)
+
+    def phase_plans(self, registry: PluginRegistry | None = None) -> list["PhasePlan"]:
+        """The phases of every run with more than one (progressive shrinking), as the trainer will build them."""
+        from nasbench_rss.suite.plans import phase_plans
+
+        return phase_plans(self, registry or get_registry(), self._infos)
+
     def resolved_document(self) -> dict[str, Any]:
         """The suite as JSON-ready data with every default filled in and every matrix entry explicit.
 
         Parsing it again gives the same cells (the same ids and config hashes).
         """
         r = self.resolved
-        defaults: dict[str, Any] = {}
+        defaults: dict[str, Any] = {"protocol": r.protocol}
         if r.default_architecture is not None:
             defaults["architecture"] = r.default_architecture.to_document("architecture")
         if r.default_dataset is not None:

@@ -41,7 +41,8 @@ def test_validate_lists_the_cells(suite_file):
     lines = text.splitlines()
     assert lines[0] == "suite tiny: 4 cells = 1 architecture(s) x 1 dataset(s) x 2 run(s) x 2 seed(s); device auto; baseline ofa"
     assert lines[1].split() == ["cell", "epochs", "sampler", "train", "test", "directory"]
-    rows = [line.split() for line in lines[3:-1]]
+    end = lines.index("total epochs: 16")
+    rows = [line.split() for line in lines[3:end]]
     assert [row[:5] for row in rows] == [
         ["mobilenet-v3/synthetic/ofa/seed0", "6", "progressive-shrinking", "2000", "all"],
         ["mobilenet-v3/synthetic/ofa/seed1", "6", "progressive-shrinking", "2000", "all"],
@@ -49,7 +50,8 @@ def test_validate_lists_the_cells(suite_file):
         ["mobilenet-v3/synthetic/rss/seed1", "2", "rss", "2000", "all"],
     ]
     assert rows[0][5].startswith("cells/mobilenet-v3/synthetic/ofa/seed0-")
-    assert lines[-1] == "total epochs: 16"
+    assert "settings of every run (from: the suite's line, a protocol, or the default):" in lines  # then each value's source
+    assert "phases of ofa on mobilenet-v3/synthetic (6 epochs, base lr 0.01):" in lines
 
 
 def test_validate_json(suite_file):

@@ -42,7 +42,7 @@ def test_suite_error_is_a_nasbench_error_and_a_value_error():
 def test_unknown_key():
     assert problems(replace("    epochs: 2\n", "    epochs: 2\n    epoch: 3\n")) == [
         "s.yaml:12:5: runs.rss.epoch: unknown key 'epoch' (did you mean 'epochs'?); "
-        "allowed: description, sampler, options, epochs, training"
+        "allowed: description, sampler, options, epochs, protocol, training"
     ]
 
 
@@ -88,7 +88,8 @@ def test_bad_sampler_option():
     assert problems(text) == [
         "s.yaml:10:17: runs.ofa.options.kd_ratio: -1 not allowed; allowed: greater than or equal to 0",
         "s.yaml:11:7: runs.ofa.options.stages: unknown key 'stages'; "
-        "allowed: supernet_epochs, lr_divisors, subnets_per_step, kd_ratio, distribution",
+        "allowed: supernet_epochs, phase_epochs, lr_schedule, lr_divisors, warmup_epochs, subnets_per_step, sort_channels, "
+        "teacher, kd_ratio, epoch_rounding, distribution",
     ]
 
 
@@ -132,8 +133,8 @@ def test_epochs_too_few_for_the_sampler_is_reported_at_the_run():
 def test_sampler_options_that_do_not_fit_the_run_are_reported_at_the_option():
     text = replace("    epochs: 6\n", "    epochs: 6\n    options: {supernet_epochs: 25}\n")
     (problem,) = problems(text)
-    assert problem.startswith("s.yaml:9:32: runs.ofa.options.supernet_epochs: 25 implies 25 (supernet) + 17 (kernel)")
-    assert problem.endswith("set epochs to 82 or leave supernet_epochs unset to derive it from epochs [in mobilenet-v3/synthetic (6 epochs)]")
+    assert problem.startswith("s.yaml:9:32: runs.ofa.options.supernet_epochs: 25 implies 25 (supernet) + 18 (kernel, 1 of them warm-up)")
+    assert problem.endswith("set epochs to 85 or leave supernet_epochs unset to derive it from epochs [in mobilenet-v3/synthetic (6 epochs)]")
     text = replace("sampler: rss", "sampler: single\n    options: {subnet: bogus}")
     (problem,) = problems(text)
     assert problem.startswith("s.yaml:11:23: runs.rss.options.subnet: 'bogus' is not one of smallest, middle, largest")

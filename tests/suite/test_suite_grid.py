@@ -87,7 +87,7 @@ def test_training_is_merged_key_by_key(grid):
 def test_options_are_resolved_with_defaults(grid):
     cell = grid.cells()[0]
     assert cell.config.sampler_options["name"] == "progressive-shrinking"
-    assert cell.config.sampler_options["lr_divisors"] == [2.7, 32.5, 10.8, 32.5, 10.8]
+    assert cell.config.sampler_options["lr_divisors"] == pytest.approx([2.6 / 0.96, 32.5, 2.6 / 0.24, 32.5, 2.6 / 0.24])
     assert cell.evaluation.per_bucket == 100
 
 
