@@ -282,3 +282,20 @@ def test_environment_changes_the_measurement_key(trained_cell, tmp_path):
     assert second["evaluated_now"] == 6 and second["key"] != first["key"]
     records = CellDirectory(directory).read_jsonl(SUBNET_RECORDS_FILE).records
     assert len(records) == 12 and {r["key"] for r in records} == {first["key"], second["key"]}
+
+
+def test_calibration_with_the_training_transform_augments_the_same_images_once():
+    """OFA's build_sub_train_loader: fixed images with the training transform, drawn once (the evaluation seed)."""
+    config = CellConfig(
+        arch="mobilenet-v3", dataset="synthetic", dataset_options=SYNTHETIC, sampler="rss", epochs=1, seed=0,
+        train={"batch_size": 32, "image_size": 16, "augmentation": "ofa"},
+    )  # fmt: skip
+    cell = build_cell(config, torch.device("cpu"))
+    train_config = EVALUATION.model_copy(update={"calibration_transform": "train"})
+    test_images = calibration_images(cell, EVALUATION)
+    first, again = calibration_images(cell, train_config), calibration_images(cell, train_config)
+    torch.testing.assert_close(first, again, atol=0, rtol=0)  # the same augmentation for every subnet and every call
+    assert first.shape == test_images.shape and not torch.allclose(first, test_images)  # augmented, not test-time
+    other_seed = calibration_images(cell, train_config.model_copy(update={"seed": 1}))
+    assert not torch.allclose(first, other_seed)
+    assert train_config.calibration_key != EVALUATION.calibration_key  # a result measured one way is not reused for the other
