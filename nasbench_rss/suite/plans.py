@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from nasbench_rss.arch.layout import Shape
 from nasbench_rss.plugins import PluginRegistry
-from nasbench_rss.samplers.base import Phase, SamplerContext
-from nasbench_rss.samplers.registry import build_sampler
+from nasbench_rss.samplers.base import Phase
+from nasbench_rss.suite.sampler_check import build_phases
 from nasbench_rss.train.schedule import learning_rate
 
 
@@ -60,7 +58,7 @@ class PhasePlan:
 
 
 def phase_plans(suite: Any, registry: PluginRegistry, infos: dict[str, Any]) -> list[PhasePlan]:
-    """A plan per run x architecture x dataset whose sampler has more than one phase."""
+    """A plan per run x architecture x dataset whose sampler has more than one phase (a valid suite's samplers all build)."""
     plans = []
     resolved = suite.resolved
     for run in resolved.runs:
@@ -71,9 +69,7 @@ def phase_plans(suite: Any, registry: PluginRegistry, infos: dict[str, Any]) -> 
                     continue
                 epochs = run.epochs_for(dataset.name)
                 shape = Shape(in_channels=info.channels, num_classes=info.num_classes, image_size=run.training.image_size)
-                architecture = registry.get("architecture", arch.name).factory()
-                context = SamplerContext(arch.space, epochs, np.random.default_rng(0), architecture.flops_table(shape, arch.space))
-                phases = tuple(build_sampler(run.sampler, run.options, context, registry=registry).phases)
-                if len(phases) > 1:
+                phases = build_phases(run.sampler, run.options, epochs, arch.name, arch.space, shape, registry)
+                if isinstance(phases, tuple) and len(phases) > 1:
                     plans.append(PhasePlan(run.name, arch.name, dataset.name, epochs, run.training.lr, run.training.lr_schedule, phases))
     return plans

@@ -62,7 +62,7 @@ def sampler_problems(
                 shape = Shape(in_channels=info.channels, num_classes=info.num_classes, image_size=run.training.image_size)
                 key = (run.sampler, _canonical(run.options), epochs, arch.name, _canonical(arch.options), shape)
                 if key not in built:
-                    built[key] = _try_build(run.sampler, run.options, epochs, arch.name, arch.space, shape, registry)
+                    built[key] = build_phases(run.sampler, run.options, epochs, arch.name, arch.space, shape, registry)
                 outcome = built[key]
                 found = outcome if isinstance(outcome, list) else [] if "training" in skip else _warmup_failures(run, outcome)
                 for failure in found:
@@ -82,10 +82,10 @@ def _problem(suite: ResolvedSuite, run: ResolvedRun, failure: _Failure, where: l
     return Problem(run.path, f"sampler {run.sampler!r}: {failure.message}{cells}")
 
 
-def _try_build(
+def build_phases(
     sampler: str, options: dict[str, Any], epochs: int, arch_name: str, space: Any, shape: Shape, registry: PluginRegistry
 ) -> list[_Failure] | tuple[Phase, ...]:
-    """The phases the sampler plans, or what went wrong building it."""
+    """The phases the sampler plans, or what went wrong building it (also what ``validate``'s phase plans show)."""
     try:
         arch = registry.get("architecture", arch_name).factory()
         context = SamplerContext(space=space, epochs=epochs, rng=np.random.default_rng(0), flops=arch.flops_table(shape, space))
