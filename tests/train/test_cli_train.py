@@ -96,3 +96,23 @@ def test_train_turns_on_an_observer_plugin_by_name(tmp_path):
     assert list((tmp_path / "cell" / "tensorboard").glob("events.out.tfevents.*"))
     code, _ = run(["train", *TINY, "--sampler", "rss", "--observer", "no-such", "--out", str(tmp_path / "other")])
     assert code == EXIT_INVALID
+
+
+def test_train_protocol_fills_what_the_flags_leave_unset(tmp_path, capsys):
+    out = tmp_path / "cell"
+    argv = ["train", *TINY, "--sampler", "progressive-shrinking", "--protocol", "paper-code", "--out", str(out)]
+    argv[argv.index("--epochs") + 1] = "6"  # TINY's 2 epochs are too few for the six phases
+    code, _ = run([*argv, "--valid-size", "16", "--train-option", "label_smoothing=0.2"])
+    assert code == 0
+    config = json.loads((out / "config.json").read_text())
+    assert (config["protocol"], config["valid_size"]) == ("paper-code", 16)  # the flag beats the protocol's 10000
+    assert config["train"]["augmentation"] == "ofa" and config["train"]["init"] == "he_fout"  # the protocol's
+    assert config["train"]["label_smoothing"] == 0.2  # the flag beats the protocol's 0
+    options = config["sampler_options"]
+    assert (options["lr_schedule"], options["sort_channels"], options["teacher"]) == ("global-tail", False, "untrained")
+    result = json.loads((out / "result.json").read_text())
+    assert result["dataset"]["train_images"] == 64 - 16 and result["dataset"]["held_out"] == 16
+    # the protocol's hold-out of 10000 does not fit 64 images: one line naming the option and what is allowed
+    code, _ = run(["train", *TINY, "--sampler", "rss", "--protocol", "ofa", "--out", str(tmp_path / "other")])
+    assert code == EXIT_INVALID
+    assert "valid_size: 10000 not allowed; allowed: integers from 0 to 63" in capsys.readouterr().err
