@@ -63,7 +63,7 @@ def test_progressive_shrinking_json_has_real_names_defaults_and_bounds():
     by_name = {option["name"]: option for option in document["options"]}
     assert list(by_name) == [
         "supernet_epochs", "phase_epochs", "lr_schedule", "lr_divisors", "warmup_epochs", "subnets_per_step",
-        "sort_channels", "teacher", "kd_ratio", "epoch_rounding", "distribution",
+        "fresh_optimizer", "sort_channels", "teacher", "kd_ratio", "epoch_rounding", "distribution",
     ]  # fmt: skip
     assert by_name["supernet_epochs"] == {**by_name["supernet_epochs"], "type": "integer | null", "default": None, "allowed": ">= 1", "required": False}
     assert by_name["lr_divisors"]["default"] == [2.6 / 0.96, 32.5, 2.6 / 0.24, 32.5, 2.6 / 0.24]  # a tuple, JSON-encoded

@@ -57,6 +57,7 @@ OFA = Protocol(
             ),
             "subnets_per_step": Setting(DEFAULT_SUBNETS_PER_STEP, "OFA train_ofa_net.py:44,54,72 (dynamic_batch_size 1, 2, 4)"),
             "sort_channels": Setting(True, "OFA progressive_shrinking.py:339-354 (re_organize_middle_weights at each expand task)"),
+            "fresh_optimizer": Setting(True, "OFA train_ofa_net.py: each task a new process and a new optimizer (:222-229)"),
             "teacher": Setting(
                 "snapshot", "OFA train_ofa_net.py:207-216,235-238 (the trained full network, dropout_rate=0, loaded)"
             ),
@@ -93,6 +94,11 @@ PAPER_CODE = Protocol(
             "subnets_per_step": Setting(DEFAULT_SUBNETS_PER_STEP, "paper code main.py:41,52,72"),
             "sort_channels": Setting(
                 False, "paper code main.py:231 (args.resume = True) skips re_organize_middle_weights, progressive_shrinking.py:283-291"
+            ),
+            "fresh_optimizer": Setting(
+                False,
+                "paper code main.py:247,259,271 and run_manager.py:442-450 save the optimizer with each task's last "
+                "checkpoint; run_manager.py:181-182 loads it into the next task: momentum carries over",
             ),
             "teacher": Setting(
                 "untrained", "paper code main.py:189-194: MobileNetV3Large built, never loaded or initialised (dropout_rate=0)"

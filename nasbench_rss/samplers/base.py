@@ -87,7 +87,8 @@ class Phase:
     taken at the end of the phase that has ``snapshot_teacher``, or, with ``teacher``
     ``untrained``, a freshly built network of the largest architecture.
     ``reorganize_expand_stage`` is OFA's ``expand_ratio_stage``: when set, hidden channels
-    are sorted by importance before the phase starts.
+    are sorted by importance before the phase starts.  ``fresh_optimizer`` false keeps the
+    previous phase's optimizer (its momentum) instead of starting a new one.
     """
 
     name: str
@@ -103,6 +104,7 @@ class Phase:
     cosine_start: int = 0
     cosine_epochs: int | None = None
     teacher: Literal["snapshot", "untrained"] = "snapshot"
+    fresh_optimizer: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.warmup_epochs < self.epochs:
@@ -130,6 +132,7 @@ class Phase:
             "cosine_start": self.cosine_start,
             "cosine_epochs": self.cosine_epochs,
             "teacher": self.teacher,
+            "fresh_optimizer": self.fresh_optimizer,
             "kernel_choices": list(self.space.kernel_choices),
             "expand_choices": list(self.space.expand_choices),
             "depth_choices": list(self.space.depth_choices),

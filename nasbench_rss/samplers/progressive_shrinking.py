@@ -165,6 +165,13 @@ class ProgressiveShrinking(StreamSampler):
                 f"(5 integers, 1..{MAX_SUBNETS_PER_STEP}, a list or comma-separated; OFA: 1, 2, 2, 4, 4)"
             ),
         )
+        fresh_optimizer: bool = pydantic.Field(
+            True,
+            description=(
+                "a new optimizer (no momentum) at each phase, as OFA's separate task runs; false: the optimizer and its "
+                "momentum carry over from phase to phase, as the paper's code resumed each task from the last one's checkpoint"
+            ),
+        )
         sort_channels: bool = pydantic.Field(
             True, description="sort the hidden channels by importance before the expand phases (OFA); false: never (the paper's code)"
         )
@@ -197,6 +204,11 @@ class ProgressiveShrinking(StreamSampler):
                 raise ValueError("supernet_epochs and phase_epochs are both set; allowed: one of them (phase_epochs names S too)")
             if self.teacher == "none" and self.kd_ratio > 0:
                 raise ValueError(f"teacher none distils nothing, but kd_ratio is {self.kd_ratio:g}; allowed: kd_ratio 0 with teacher none")
+            if not self.fresh_optimizer and self.sort_channels:
+                raise ValueError(
+                    "fresh_optimizer false with sort_channels true: the carried momentum would not follow the re-ordered "
+                    "channels; allowed: fresh_optimizer true, or sort_channels false (as the paper's code)"
+                )
             if self.lr_schedule == "global-tail" and self.warmup_epochs is not None and any(self.warmup_epochs):
                 raise ValueError(
                     f"warmup_epochs {list(self.warmup_epochs)} with lr_schedule global-tail; allowed: 0, 0, 0, 0, 0 "
@@ -232,6 +244,7 @@ class ProgressiveShrinking(StreamSampler):
                     cosine_start=start if tail else 0,
                     cosine_epochs=start + n_epochs if tail else None,
                     teacher=teacher,
+                    fresh_optimizer=index == 0 or config.fresh_optimizer,
                 )
             )
             start += n_epochs

@@ -145,7 +145,8 @@ class Trainer:
             self.teacher.load_state_dict(checkpoint["teacher"])
         if self.next_epoch < self.cell.config.epochs:
             index, phase = self.sampler.phase_at(self.next_epoch)
-            if self.next_epoch != self.sampler.phase_start(index):  # resuming mid-phase: same optimizer state
+            # Resuming mid-phase, or at the start of a phase that keeps the last one's optimizer: its saved state.
+            if (self.next_epoch != self.sampler.phase_start(index) or not phase.fresh_optimizer) and checkpoint["optimizer"] is not None:
                 self.optimizer = make_optimizer(self.model, self.cell.config.train, self.cell.config.train.lr * phase.lr_scale)
                 self.optimizer.load_state_dict(checkpoint["optimizer"])
         self._set_rng_states(checkpoint["rng"])
@@ -189,9 +190,11 @@ class Trainer:
     def _start_phase(self, phase: Phase) -> None:
         if phase.reorganize_expand_stage is not None:
             self.model.reorganize_channels(phase.reorganize_expand_stage)
-        # A fresh optimizer per phase, as OFA starts each task anew (momentum would also
-        # no longer match channels that were just re-ordered).
-        self.optimizer = make_optimizer(self.model, self.cell.config.train, self.cell.config.train.lr * phase.lr_scale)
+        # A fresh optimizer per phase, as OFA starts each task anew (momentum would also no longer
+        # match channels that were just re-ordered); or the last phase's, momentum and all, as the
+        # paper's code resumed each task from the previous one's checkpoint.
+        if phase.fresh_optimizer or self.optimizer is None:
+            self.optimizer = make_optimizer(self.model, self.cell.config.train, self.cell.config.train.lr * phase.lr_scale)
 
     def _snapshot_teacher(self) -> nn.Module:
         """A frozen copy of the full network (the largest subnet), as a static module without dropout."""

@@ -20,7 +20,7 @@ NAMES = ["supernet", "kernel", "depth-1", "depth-2", "expand-1", "expand-2"]
 
 
 PAPER_CODE = {"lr_schedule": "global-tail", "lr_divisors": "2.7,32.5,10.8,32.5,10.8", "sort_channels": False,
-              "teacher": "untrained", "epoch_rounding": "half-even"}  # fmt: skip
+              "teacher": "untrained", "epoch_rounding": "half-even", "fresh_optimizer": False}  # fmt: skip
 
 
 def test_phase_names_and_flags(make_sampler):
@@ -145,6 +145,8 @@ def test_sorting_and_teacher_options(make_sampler):
     assert [p.reorganize_expand_stage for p in sampler.phases] == [None] * 6
     assert [p.snapshot_teacher for p in sampler.phases] == [False] * 6  # nothing to snapshot for an untrained teacher
     assert [p.teacher for p in sampler.phases[1:]] == ["untrained"] * 5
+    carried = make_sampler("progressive-shrinking", epochs=82, sort_channels=False, fresh_optimizer=False)
+    assert [p.fresh_optimizer for p in carried.phases] == [True, False, False, False, False, False]
     none = make_sampler("progressive-shrinking", epochs=82, teacher="none", kd_ratio=0)
     assert [p.kd_ratio for p in none.phases] == [0.0] * 6 and not none.phases[0].snapshot_teacher
 
@@ -156,6 +158,7 @@ def test_sorting_and_teacher_options(make_sampler):
         ({"lr_schedule": "global-tail", "warmup_epochs": "5,0,5,0,5"}, "with lr_schedule global-tail; allowed: 0, 0, 0, 0, 0"),
         ({"supernet_epochs": 25, "phase_epochs": "25,17,3,17,3,17"}, "supernet_epochs and phase_epochs are both set"),
         ({"teacher": "trained"}, "teacher"),
+        ({"fresh_optimizer": False}, "the carried momentum would not follow the re-ordered channels"),
         ({"epoch_rounding": "banker"}, "epoch_rounding"),
         ({"warmup_epochs": "1,2,3"}, "warmup_epochs"),
     ],

@@ -88,8 +88,8 @@ def test_bad_sampler_option():
     assert problems(text) == [
         "s.yaml:10:17: runs.ofa.options.kd_ratio: -1 not allowed; allowed: greater than or equal to 0",
         "s.yaml:11:7: runs.ofa.options.stages: unknown key 'stages'; "
-        "allowed: supernet_epochs, phase_epochs, lr_schedule, lr_divisors, warmup_epochs, subnets_per_step, sort_channels, "
-        "teacher, kd_ratio, epoch_rounding, distribution",
+        "allowed: supernet_epochs, phase_epochs, lr_schedule, lr_divisors, warmup_epochs, subnets_per_step, fresh_optimizer, "
+        "sort_channels, teacher, kd_ratio, epoch_rounding, distribution",
     ]
 
 

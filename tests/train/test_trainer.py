@@ -241,6 +241,51 @@ def test_channels_are_sorted_exactly_before_the_expand_phases(tmp_path, monkeypa
     assert calls == expected
 
 
+PAPER_CODE_PS = {"lr_schedule": "global-tail", "sort_channels": False, "teacher": "untrained", "fresh_optimizer": False}
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+@pytest.mark.parametrize("resumed", [False, True])
+def test_the_optimizer_is_new_at_each_phase_or_carried_over(tmp_path, monkeypatch, fresh, resumed):
+    """At the kernel phase's start: an empty optimizer state, or the supernet phase's momentum (also after a resume there)."""
+    seen = {}
+    original = loop_module.Trainer._start_phase
+
+    def spy(self, phase):
+        momentum = {n: self.optimizer.state[p]["momentum_buffer"].clone() for n, p in self.model.named_parameters()
+                    if self.optimizer is not None and "momentum_buffer" in self.optimizer.state.get(p, {})}  # fmt: skip
+        original(self, phase)
+        after = {n: self.optimizer.state[p]["momentum_buffer"].clone() for n, p in self.model.named_parameters()
+                 if "momentum_buffer" in self.optimizer.state.get(p, {})}  # fmt: skip
+        seen[phase.name] = (momentum, after)
+
+    monkeypatch.setattr(loop_module.Trainer, "_start_phase", spy)
+    config = cell_config(sampler="progressive-shrinking", epochs=6, sampler_options={**PAPER_CODE_PS, "fresh_optimizer": fresh})
+    if resumed:  # stop after the supernet phase: the kernel phase starts from the checkpoint
+        train_cell(config, tmp_path, device="cpu", events=quiet, epoch_limit=1)
+        assert checkpoint(tmp_path)["optimizer"]["state"]  # the supernet phase's momentum is saved
+    train_cell(config, tmp_path, device="cpu", events=quiet, epoch_limit=1 if resumed else 2)
+    before, after = seen["kernel"]
+    if fresh:
+        assert after == {}  # a new optimizer: no momentum yet
+    else:
+        assert after and before.keys() == after.keys()  # the supernet phase's momentum (restored, when resumed)
+        for name in before:
+            torch.testing.assert_close(after[name], before[name], atol=0, rtol=0)
+
+
+def test_a_paper_code_cell_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path):
+    """Carried momentum and the untrained teacher survive a resume at a phase boundary and mid-run."""
+    config = cell_config(sampler="progressive-shrinking", epochs=6, sampler_options=PAPER_CODE_PS)
+    train_cell(config, tmp_path / "whole", device="cpu", events=quiet)
+    done = 0
+    for stop in (1, 2, 4):
+        train_cell(config, tmp_path / "pieces", device="cpu", events=quiet, epoch_limit=stop - done)
+        done = stop
+    train_cell(config, tmp_path / "pieces", device="cpu", events=quiet)
+    assert_same_weights(weights(tmp_path / "whole"), weights(tmp_path / "pieces"))
+
+
 @pytest.mark.parametrize("teacher", ["snapshot", "untrained"])
 def test_the_teacher_never_runs_dropout(tmp_path, teacher):
     config = cell_config(sampler="progressive-shrinking", epochs=6, dropout=0.5, sampler_options={"teacher": teacher})
