@@ -36,8 +36,14 @@ def add_execution_flags(parser: argparse.ArgumentParser, what: str) -> None:
     """How cells run (``run`` and ``evaluate``): device, jobs, executor, progress display."""
     parser.add_argument("--device", help="override the suite's device: auto, cpu, cuda or cuda:N")
     parser.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help=f"cells {what} side by side, one process each (one per GPU with several GPUs)"
-    )
+        "--jobs", type=int, default=None, metavar="N",
+        help=f"cells {what} side by side, one process each, spread over the GPUs when there are several "
+        "(default 1; with --cells-per-gpu K > 1, GPUs x K, and N may only lower it)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cells-per-gpu", type=int, default=1, metavar="K",
+        help=f"cells {what} side by side on each GPU, the CPU cores shared out between them (default 1; K > 1 needs CUDA)",
+    )  # fmt: skip
     parser.add_argument(
         "--executor", default="local", metavar="NAME",
         help="what runs the cells: an executor plugin (default local: worker processes here; `nasbench-rss plugins --kind executor`)",
@@ -50,8 +56,10 @@ def execution_words(args: argparse.Namespace) -> list[str]:
     words = []
     if args.device:
         words += ["--device", args.device]
-    if args.jobs != 1:
+    if args.jobs is not None and (args.jobs != 1 or args.cells_per_gpu != 1):
         words += ["--jobs", str(args.jobs)]
+    if args.cells_per_gpu != 1:
+        words += ["--cells-per-gpu", str(args.cells_per_gpu)]
     if args.executor != "local":
         words += ["--executor", args.executor]
     return words

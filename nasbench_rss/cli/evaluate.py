@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     command = shlex.join(words)
     try:
         summary = evaluate_run(
-            args.run_dir, only=args.only, device=args.device, jobs=args.jobs, executor=args.executor,
+            args.run_dir, only=args.only, device=args.device, jobs=args.jobs, cells_per_gpu=args.cells_per_gpu, executor=args.executor,
             stream=sys.stderr, interactive=False if args.plain else None,
         )  # fmt: skip
     except KeyboardInterrupt:  # errors are the command line's: one line, the exit code of the table

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     try:
         suite = load_suite(args.suite)
         out_dir = Path(args.out) if args.out else default_run_dir(suite)
-        options = {"only": args.only, "device": args.device, "jobs": args.jobs, "executor": args.executor}
+        options = {"only": args.only, "device": args.device, "jobs": args.jobs, "cells_per_gpu": args.cells_per_gpu, "executor": args.executor}
         if args.dry_run:
             planned = run_suite(suite, out_dir, dry_run=True, **options)
             out.write(f"suite {suite.name}: dry run, nothing written\n{describe_plan(planned.entries)}\n")

@@ -28,7 +28,7 @@ from nasbench_rss.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT
 from nasbench_rss.locks import DirectoryLock
 from nasbench_rss.plugins import PluginRegistry, get_registry, validate_options
 from nasbench_rss.run import manifest as manifests
-from nasbench_rss.run.executors.base import ExecutorContext, Job
+from nasbench_rss.run.executors.base import ExecutorContext, Job, resolve_jobs
 from nasbench_rss.run.layout import CELLS_DIR, HISTORY_DIR, LOCK_FILE, MANIFEST_FILE, RUN_FILES, SUITE_FILE, read_manifest
 from nasbench_rss.run.progress import Progress, format_duration
 from nasbench_rss.run.workload import cell_workload
@@ -135,7 +135,8 @@ def run_suite(
     *,
     only: Sequence[str] | None = None,
     device: str | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
+    cells_per_gpu: int = 1,
     executor: str = DEFAULT_EXECUTOR,
     executor_options: dict[str, Any] | None = None,
     allow_changed_environment: bool = False,
@@ -148,7 +149,10 @@ def run_suite(
 ) -> RunSummary:
     """Train and evaluate ``suite``'s cells (those matching ``only``) into ``out`` (default ``runs/<name>``).
 
-    ``device`` overrides the suite's.  Progress goes to ``stream`` (default stderr).
+    ``device`` overrides the suite's.  ``cells_per_gpu`` K > 1 runs up to K cells side by
+    side on each GPU (refused without a CUDA device); ``jobs`` (cells side by side in all)
+    defaults to 1, or to GPUs x K with K > 1, where it may cap the total but not exceed it
+    (see :func:`~nasbench_rss.run.executors.base.resolve_jobs`).  Progress goes to ``stream`` (default stderr).
     ``evaluate_only`` evaluates trained cells and trains nothing (untrained cells are
     ``not trained``).  ``report`` writes ``RUN_DIR/report`` at the end.  Raises
     :class:`RunError` (or another NasbenchError) before anything runs when the run cannot
@@ -159,10 +163,14 @@ def run_suite(
     stream = stream or sys.stderr
     registry = registry or get_registry()
     run_dir = Path(out) if out is not None else default_run_dir(suite)
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise RunError(f"--jobs: {jobs!r} is not allowed; allowed: 1 or more")
     device = device or suite.device
     resolved_device = resolve_device(device)  # an unusable device is an error before anything runs
+    try:
+        jobs = resolve_jobs(device, jobs, cells_per_gpu)  # --cells-per-gpu > 1 without CUDA: refused here
+    except NasbenchError as error:
+        raise RunError(str(error)) from None
     executor_entry = registry.get("executor", executor)
     executor_config = validate_options(executor_entry, executor_options)
     _check_directory(run_dir, suite)
@@ -196,7 +204,7 @@ def run_suite(
             },
             [cell.record() | {"epochs": cell.config.epochs} for cell in suite.cells()],
             environment,
-            {"only": list(only or []), "jobs": jobs, "executor": executor},
+            {"only": list(only or []), "jobs": jobs, "cells_per_gpu": cells_per_gpu, "executor": executor},
         )
         atomic.write_json(run_dir / MANIFEST_FILE, manifest)  # first: a directory with a manifest is a run directory
         _write_suite(run_dir, suite)
@@ -229,7 +237,9 @@ def run_suite(
                 progress.add(entry.cell.id, entry.cell.config.epochs, workloads[entry.cell.id], state.epochs_done, evaluated=False)
         if len(todo) < len(entries):
             progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete (or not to be run) in {run_dir}")
-        context = ExecutorContext(device=device, jobs=jobs, allow_changed_environment=allow_changed_environment)
+        context = ExecutorContext(
+            device=device, jobs=jobs, allow_changed_environment=allow_changed_environment, cells_per_gpu=cells_per_gpu
+        )
         runner = executor_entry.factory(executor_config, context)
         try:
             outcomes = runner.run(todo, progress)

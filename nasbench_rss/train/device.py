@@ -29,6 +29,15 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
+def cuda_device_count(name: str = "auto") -> int:
+    """How many CUDA devices a run's device name spans: every GPU for ``auto``/``cuda``, one for ``cuda:N``, none for ``cpu`` or without CUDA."""
+    if name == "cpu" or not torch.cuda.is_available():
+        return 0
+    if name in ("auto", "cuda"):
+        return torch.cuda.device_count()
+    return 1 if name.startswith("cuda:") else 0
+
+
 def synchronize(device: torch.device) -> None:
     """Wait for the device's queued work, so a clock read afterwards measures it."""
     if device.type == "cuda":

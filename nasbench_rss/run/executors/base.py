@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from nasbench_rss.errors import NasbenchError
 from nasbench_rss.run.progress import Progress
 
 Outcome = Literal["complete", "failed", "interrupted"]
@@ -55,9 +56,48 @@ class ExecutorContext:
     device: str
     """The run's device: auto, cpu, cuda or cuda:N."""
     jobs: int
-    """Cells to run side by side (``--jobs``)."""
+    """Cells to run side by side (``--jobs``; with ``cells_per_gpu`` > 1, at most GPUs x ``cells_per_gpu``)."""
     allow_changed_environment: bool = False
     """Let a cell continue under other code or hardware than it started with (recorded in the cell)."""
+    cells_per_gpu: int = 1
+    """Cells that share one GPU side by side (``--cells-per-gpu``); 1 on the CPU.  Already checked
+    by the runner: > 1 only with a CUDA device, and ``jobs`` never exceeds GPUs x ``cells_per_gpu``."""
+
+
+def resolve_jobs(device: str, jobs: int | None, cells_per_gpu: int = 1) -> int:
+    """How many cells run side by side, from ``--jobs``, ``--cells-per-gpu`` and the GPUs ``device`` spans.
+
+    ``cells_per_gpu`` 1 (the default) keeps ``--jobs`` as it is (default 1; several jobs on
+    several GPUs spread over them).  ``cells_per_gpu`` K > 1 needs a CUDA device; ``--jobs``
+    then defaults to GPUs x K and, when given, caps the total (at most GPUs x K).  Raises
+    :class:`NasbenchError` (nothing ran) for a value that is not allowed.
+    """
+    from nasbench_rss.train.device import cuda_device_count
+
+    if isinstance(cells_per_gpu, bool) or not isinstance(cells_per_gpu, int) or cells_per_gpu < 1:
+        raise NasbenchError(f"--cells-per-gpu: {cells_per_gpu!r} is not allowed; allowed: 1 or more (1 on the CPU)")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise NasbenchError(f"--jobs: {jobs!r} is not allowed; allowed: 1 or more")
+    if cells_per_gpu == 1:
+        return 1 if jobs is None else jobs
+    gpus = cuda_device_count(device)
+    if not gpus:
+        import torch
+
+        if not torch.cuda.is_available():
+            why = "this machine has none (torch.cuda.is_available() is False)"
+        else:
+            why = f"the run's device is {device}"
+        raise NasbenchError(f"--cells-per-gpu {cells_per_gpu} needs a CUDA device; {why}; allowed: 1 on the CPU")
+    slots = gpus * cells_per_gpu
+    if jobs is None:
+        return slots
+    if jobs > slots:
+        raise NasbenchError(
+            f"--jobs {jobs} is more than --cells-per-gpu {cells_per_gpu} x {gpus} GPU{'s' if gpus > 1 else ''} = {slots} cells "
+            f"side by side; allowed: 1 to {slots} (leave --jobs out for {slots})"
+        )
+    return jobs
 
 
 class Executor(Protocol):

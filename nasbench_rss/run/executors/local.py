@@ -2,7 +2,8 @@
 
 Workers are forked from a fork server that has torch and the training code imported (see
 ``worker.py``), each in a process of its own.  With several GPUs each job slot gets its
-own device (``cuda:0``, ``cuda:1``, ...); on the CPU the cores are shared out between the
+own device (``cuda:0``, ``cuda:1``, ...); with ``--cells-per-gpu K`` up to K slots share
+each GPU; on the CPU (and between K slots per GPU) the cores are shared out between the
 slots.
 
 Ctrl-C (or SIGTERM, turned into the same) asks every running worker to stop at its next
@@ -48,17 +49,29 @@ class LocalOptions(pydantic.BaseModel):
     )
 
 
-def job_slots(device: str, jobs: int) -> list[tuple[str, int | None]]:
+def job_slots(device: str, jobs: int, cells_per_gpu: int = 1) -> list[tuple[str, int | None]]:
     """(device, CPU threads) of each of ``jobs`` slots.
 
     ``auto``/``cuda`` with several GPUs spreads the slots over them; a named device
     (``cuda:1``, ``cpu``) is shared by all slots.  On the CPU, several slots split the cores
-    (a single slot leaves torch's own choice).
+    (a single slot leaves torch's own choice).  ``cells_per_gpu`` K > 1 (checked by
+    :func:`~nasbench_rss.run.executors.base.resolve_jobs`: a CUDA device, ``jobs`` at most
+    GPUs x K) puts up to K slots on each GPU, spread round-robin (``cuda:0``, ``cuda:1``,
+    ``cuda:0``, ...), and splits the CPU cores between all the slots, so that K processes
+    per GPU do not each start a thread per core.
     """
     import torch
 
+    from nasbench_rss.run.executors.base import resolve_jobs
+    from nasbench_rss.train.device import cuda_device_count
+
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if cells_per_gpu > 1:
+        resolve_jobs(device, jobs, cells_per_gpu)  # refuses K > 1 without CUDA and jobs over GPUs x K
+        names = [f"cuda:{index}" for index in range(cuda_device_count(device))] if device in ("auto", "cuda") else [device]
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        return [(names[slot % len(names)], threads) for slot in range(jobs)]
     gpus = torch.cuda.device_count() if device in ("auto", "cuda") and torch.cuda.is_available() else 0
     if gpus:
         return [(f"cuda:{slot % gpus}", None) for slot in range(jobs)]
@@ -94,7 +107,7 @@ class LocalExecutor:
     def __init__(self, options: LocalOptions | None, context: ExecutorContext) -> None:
         self.options = options or LocalOptions()
         self.context = context
-        self.slots = job_slots(context.device, context.jobs)
+        self.slots = job_slots(context.device, context.jobs, context.cells_per_gpu)
 
     def run(self, jobs: list[Job], progress: Progress) -> dict[str, JobResult]:
         pending = deque(jobs)
