@@ -225,7 +225,7 @@ def main() -> int:
     cuda = torch.cuda.is_available()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     scratch = Path(tempfile.mkdtemp(prefix="device-check-"))
-    missing = [name for name in ("pydantic", "thop", "yaml", "tabulate", "scipy", "pluggy") if importlib.util.find_spec(name) is None]
+    missing = [name for name in ("pydantic", "thop", "yaml", "tabulate", "scipy", "pluggy", "matplotlib", "numpy") if importlib.util.find_spec(name) is None]
     report: dict[str, Any] = {
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "host": platform.node(),
