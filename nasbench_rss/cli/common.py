@@ -42,6 +42,10 @@ def add_execution_flags(parser: argparse.ArgumentParser, what: str) -> None:
         "--executor", default="local", metavar="NAME",
         help="what runs the cells: an executor plugin (default local: worker processes here; `nasbench-rss plugins --kind executor`)",
     )  # fmt: skip
+    parser.add_argument(
+        "--ray-address", metavar="ADDR",
+        help="with --executor ray: the Ray cluster to run on (HOST:6379, ray://HOST:10001 or auto; default: a Ray instance here for the run)",
+    )  # fmt: skip
     parser.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
 
 
@@ -54,7 +58,21 @@ def execution_words(args: argparse.Namespace) -> list[str]:
         words += ["--jobs", str(args.jobs)]
     if args.executor != "local":
         words += ["--executor", args.executor]
+    if getattr(args, "ray_address", None):
+        words += ["--ray-address", args.ray_address]
     return words
+
+
+def executor_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The executor options the execution flags give (``--ray-address``); None when they give none.
+
+    The suite's ``executor.options`` are the base these are laid over: the command line wins.
+    """
+    if getattr(args, "ray_address", None) is None:
+        return None
+    if args.executor != "ray":
+        raise NasbenchError(f"--ray-address is an option of the ray executor; add --executor ray (the executor is {args.executor!r})")
+    return {"address": args.ray_address}
 
 
 def shape(args: argparse.Namespace) -> Shape:

@@ -7,7 +7,7 @@ import shlex
 import sys
 from typing import Any, TextIO
 
-from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words
+from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words, executor_options
 from nasbench_rss.exit_codes import EXIT_INTERRUPTED
 
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     try:
         summary = evaluate_run(
             args.run_dir, only=args.only, device=args.device, jobs=args.jobs, executor=args.executor,
-            stream=sys.stderr, interactive=False if args.plain else None,
+            executor_options=executor_options(args), stream=sys.stderr, interactive=False if args.plain else None,
         )  # fmt: skip
     except KeyboardInterrupt:  # errors are the command line's: one line, the exit code of the table
         print(f"nasbench-rss evaluate: interrupted; rerun `{command}` to go on (measured subnets are kept)", file=sys.stderr)

@@ -91,6 +91,8 @@ class RunSummary:
     """Writes of the run's own books that failed (the cells' files are their own)."""
     report: list[Path] = field(default_factory=list)
     """Files of the report written at the end (empty when none was)."""
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Where each cell this invocation ran did run (``hostname``; ``ray_node_id`` under Ray)."""
 
     @property
     def exit_code(self) -> int:
@@ -176,6 +178,10 @@ def run_suite(
             summary.outcomes[entry.cell.id] = entry.state.status
         return summary
     workloads = {entry.cell.id: cell_workload(entry.cell, registry) for entry in entries if not entry.done}
+    # Built before anything is written: an executor that cannot start (a package missing, a
+    # cluster out of reach) is an error of the command, like a bad option.
+    context = ExecutorContext(device=device, jobs=jobs, allow_changed_environment=allow_changed_environment)
+    runner = executor_entry.factory(executor_config, context)
 
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -229,8 +235,6 @@ def run_suite(
                 progress.add(entry.cell.id, entry.cell.config.epochs, workloads[entry.cell.id], state.epochs_done, evaluated=False)
         if len(todo) < len(entries):
             progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete (or not to be run) in {run_dir}")
-        context = ExecutorContext(device=device, jobs=jobs, allow_changed_environment=allow_changed_environment)
-        runner = executor_entry.factory(executor_config, context)
         try:
             outcomes = runner.run(todo, progress)
         finally:
@@ -238,6 +242,8 @@ def run_suite(
         for job in todo:
             ended = outcomes[job.cell_id]
             summary.outcomes[job.cell_id] = ended.outcome
+            if ended.node:
+                summary.nodes[job.cell_id] = dict(ended.node)
             if ended.outcome == "failed":
                 summary.failures[job.cell_id] = ended.error or "unknown error"
             elif ended.outcome == "interrupted":
@@ -245,7 +251,7 @@ def run_suite(
         status = "interrupted" if summary.interrupted else ("failed" if summary.failures else "complete")
         counts = {name: sum(1 for o in summary.outcomes.values() if o == name) for name in ("complete", "failed", "interrupted")}
         try:
-            atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts))
+            atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts, summary.nodes))
         except StorageError as error:
             summary.storage_problems.append(str(error))
         if report:
