@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ class RayOptions(pydantic.BaseModel):
 
     address: Optional[str] = pydantic.Field(
         None,
-        description="the Ray cluster to connect to (HOST:PORT, ray://HOST:PORT or auto); unset: a Ray instance on this machine for the run",
+        description="the Ray cluster to connect to (HOST:PORT, ray://HOST:PORT or auto); unset or local: a Ray instance on this machine for the run",
     )
     num_cpus_per_cell: float = pydantic.Field(1.0, gt=0, allow_inf_nan=False, description="CPU cores each cell's task reserves (its torch threads on the CPU)")
     num_gpus_per_cell: Optional[float] = pydantic.Field(
@@ -97,7 +98,7 @@ class RayExecutor:
         self.context = context
         self.ray = import_ray()
         self._joined = False
-        if self.options.address is not None:  # a cluster that cannot be reached is an error before anything runs
+        if self.options.address not in (None, "local"):  # a cluster that cannot be reached is an error before anything runs
             self._joined = self._connect()
 
     # ------------------------------------------------------------------ setup
@@ -107,12 +108,14 @@ class RayExecutor:
         if ray.is_initialized():  # the caller's own Ray (a script that called ray.init): used as it is
             return False
         quiet = {"log_to_driver": False, "logging_level": "ERROR"}
-        if options.address is None:
+        if options.address in (None, "local"):
             per_cell = self._gpus_per_cell()
             num_gpus = min(self._gpus_here(), max(1, round(self.context.jobs * per_cell))) if per_cell else 0
             num_cpus = max(1, round(self.context.jobs * options.num_cpus_per_cell))
-            ray.init(num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=False, **quiet)
+            # address="local": a new instance even when RAY_ADDRESS names a cluster
+            ray.init(address="local", num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=False, **quiet)
             return True
+        _probe(options.address)
         try:
             ray.init(address=options.address, **quiet)
         except Exception as error:  # ConnectionError, or ray's own when nothing listens there
@@ -136,7 +139,7 @@ class RayExecutor:
         if device.startswith("cuda"):
             return 1.0
         if device == "auto":
-            if self.ray.is_initialized() and self.options.address is not None:
+            if self.ray.is_initialized() and self.options.address not in (None, "local"):
                 return 1.0 if self.ray.cluster_resources().get("GPU", 0) > 0 else 0.0
             return 1.0 if self._gpus_here() else 0.0
         return 0.0
@@ -271,6 +274,20 @@ class RayExecutor:
                 self.ray.cancel(task.ref, force=True, recursive=False)
             except Exception:  # finished meanwhile
                 pass
+
+
+def _probe(address: str, timeout: float = 5.0) -> None:
+    """A TCP connection to ``HOST:PORT`` first: ``ray.init`` waits for minutes on an address where nothing listens."""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise RayUnavailable(
+            f"--ray-address {address}: no Ray cluster answers there ({error.strerror or error}); start one with "
+            "`ray start --head` on that machine and pass its HOST:6379 (see README, Running on Ray)"
+        ) from None
 
 
 def _record_death(directory: Any, error: str) -> None:
