@@ -39,8 +39,9 @@ def add_execution_flags(parser: argparse.ArgumentParser, what: str) -> None:
         "--jobs", type=int, default=1, metavar="N", help=f"cells {what} side by side, one process each (one per GPU with several GPUs)"
     )
     parser.add_argument(
-        "--executor", default="local", metavar="NAME",
-        help="what runs the cells: an executor plugin (default local: worker processes here; `nasbench-rss plugins --kind executor`)",
+        "--executor", metavar="NAME",
+        help="what runs the cells: an executor plugin (default: the suite's executor, else local: worker processes here; "
+        "`nasbench-rss plugins --kind executor`)",
     )  # fmt: skip
     parser.add_argument(
         "--ray-address", metavar="ADDR",
@@ -56,22 +57,24 @@ def execution_words(args: argparse.Namespace) -> list[str]:
         words += ["--device", args.device]
     if args.jobs != 1:
         words += ["--jobs", str(args.jobs)]
-    if args.executor != "local":
+    if args.executor:
         words += ["--executor", args.executor]
     if getattr(args, "ray_address", None):
         words += ["--ray-address", args.ray_address]
     return words
 
 
-def executor_options(args: argparse.Namespace) -> dict[str, Any] | None:
+def executor_options(args: argparse.Namespace, suite_executor: str | None = None) -> dict[str, Any] | None:
     """The executor options the execution flags give (``--ray-address``); None when they give none.
 
-    The suite's ``executor.options`` are the base these are laid over: the command line wins.
+    ``suite_executor`` is the suite's ``executor:`` name, whose options these are laid over
+    (the command line wins).
     """
     if getattr(args, "ray_address", None) is None:
         return None
-    if args.executor != "ray":
-        raise NasbenchError(f"--ray-address is an option of the ray executor; add --executor ray (the executor is {args.executor!r})")
+    chosen = args.executor or suite_executor or "local"
+    if chosen != "ray":
+        raise NasbenchError(f"--ray-address is an option of the ray executor; add --executor ray (the executor is {chosen!r})")
     return {"address": args.ray_address}
 
 

@@ -27,14 +27,16 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    from nasbench_rss.run.orchestrate import describe_summary, evaluate_run
+    from nasbench_rss.run.orchestrate import describe_summary, run_directory_suite, run_suite
 
     words = ["nasbench-rss", "evaluate", args.run_dir, *[w for p in args.only or [] for w in ("--only", p)], *execution_words(args)]
     command = shlex.join(words)
     try:
-        summary = evaluate_run(
-            args.run_dir, only=args.only, device=args.device, jobs=args.jobs, executor=args.executor,
-            executor_options=executor_options(args), stream=sys.stderr, interactive=False if args.plain else None,
+        suite = run_directory_suite(args.run_dir)  # what evaluate_run does, with the suite's executor at hand
+        summary = run_suite(
+            suite, args.run_dir, evaluate_only=True, only=args.only, device=args.device, jobs=args.jobs, executor=args.executor,
+            executor_options=executor_options(args, suite.executor[0] if suite.executor else None),
+            stream=sys.stderr, interactive=False if args.plain else None,
         )  # fmt: skip
     except KeyboardInterrupt:  # errors are the command line's: one line, the exit code of the table
         print(f"nasbench-rss evaluate: interrupted; rerun `{command}` to go on (measured subnets are kept)", file=sys.stderr)

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         out_dir = Path(args.out) if args.out else default_run_dir(suite)
         options = {
             "only": args.only, "device": args.device, "jobs": args.jobs, "executor": args.executor,
-            "executor_options": executor_options(args),
+            "executor_options": executor_options(args, suite.executor[0] if suite.executor else None),
         }  # fmt: skip
         if args.dry_run:
             planned = run_suite(suite, out_dir, dry_run=True, **options)

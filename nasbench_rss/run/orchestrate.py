@@ -138,7 +138,7 @@ def run_suite(
     only: Sequence[str] | None = None,
     device: str | None = None,
     jobs: int = 1,
-    executor: str = DEFAULT_EXECUTOR,
+    executor: str | None = None,
     executor_options: dict[str, Any] | None = None,
     allow_changed_environment: bool = False,
     dry_run: bool = False,
@@ -150,7 +150,9 @@ def run_suite(
 ) -> RunSummary:
     """Train and evaluate ``suite``'s cells (those matching ``only``) into ``out`` (default ``runs/<name>``).
 
-    ``device`` overrides the suite's.  Progress goes to ``stream`` (default stderr).
+    ``device`` overrides the suite's; ``executor`` (default: the suite's ``executor:``, else
+    ``local``) the suite's executor, and ``executor_options`` are laid over the suite's
+    options key by key when it names the same executor.  Progress goes to ``stream`` (default stderr).
     ``evaluate_only`` evaluates trained cells and trains nothing (untrained cells are
     ``not trained``).  ``report`` writes ``RUN_DIR/report`` at the end.  Raises
     :class:`RunError` (or another NasbenchError) before anything runs when the run cannot
@@ -165,8 +167,9 @@ def run_suite(
         raise RunError(f"--jobs: {jobs!r} is not allowed; allowed: 1 or more")
     device = device or suite.device
     resolved_device = resolve_device(device)  # an unusable device is an error before anything runs
+    executor, merged_options = _executor_choice(suite, executor, executor_options)
     executor_entry = registry.get("executor", executor)
-    executor_config = validate_options(executor_entry, executor_options)
+    executor_config = validate_options(executor_entry, merged_options)
     _check_directory(run_dir, suite)
     entries = plan(suite, run_dir, only)
     missing_data = suite.data_problems([e.cell for e in entries if not e.done and e.state.status != "damaged"])
@@ -257,6 +260,15 @@ def run_suite(
         if report:
             summary.report = _write_report(run_dir, stream, summary)
     return summary
+
+
+def _executor_choice(suite: Suite, executor: str | None, options: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
+    """The executor to use and its options: the caller's over the suite's (``executor:``), else local."""
+    written = getattr(suite, "executor", None)
+    name = executor or (written[0] if written else DEFAULT_EXECUTOR)
+    if written and written[0] == name:
+        return name, {**written[1], **(options or {})}
+    return name, options
 
 
 def evaluate_run(run_dir: str | Path, **options: Any) -> RunSummary:

@@ -116,7 +116,7 @@ def test_ctrl_c_stops_the_running_cell_at_a_step_and_leaves_the_others_pending(w
     assert interrupt(process, "sigint", timeout=90) == EXIT_INTERRUPTED
     text = log.read_text()
     assert "2 cells not started" in text, text[-3000:]
-    assert f"--executor ray` to resume" in text
+    assert "--executor ray` to resume" in text
     assert [cell.status for cell in open_run(out).cells()] == ["interrupted", "pending", "pending"]
     assert last_invocation(out)["status"] == "interrupted"
 
@@ -137,3 +137,24 @@ def test_bad_options_are_one_clear_error_and_nothing_runs(write_suite, tmp_path)
     done = cli("run", str(suite), "--out", str(out), "--ray-address", "127.0.0.1:6379")
     assert done.returncode == EXIT_INVALID and "add --executor ray" in done.stderr
     assert not out.exists()
+
+
+def test_a_suite_executor_block_picks_ray_and_the_command_line_wins(write_suite, tmp_path):
+    suite = write_suite(epochs=1)
+    block = tmp_path / "block.yaml"
+    block.write_text(suite.read_text() + "executor: {name: ray, options: {num_cpus_per_cell: 1, max_retries: 1}}\n")
+    loaded = load_suite(block)
+    assert loaded.executor == ("ray", {"num_cpus_per_cell": 1.0, "max_retries": 1})
+    assert load_suite(suite).executor is None
+    out = tmp_path / "run"
+    done = cli("run", str(block), "--out", str(out))
+    assert done.returncode == EXIT_OK, done.stderr[-3000:]
+    assert last_invocation(out)["executor"] == "ray" and "ray_node_id" in next(iter(last_invocation(out)["nodes"].values()))
+    assert "executor:" in (out / "suite.resolved.yaml").read_text()
+    done = cli("evaluate", str(out), "--executor", "local")  # nothing left to evaluate; the flag wins over the block
+    assert done.returncode == EXIT_OK, done.stderr[-3000:]
+    assert last_invocation(out)["executor"] == "local"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(suite.read_text() + "executor: {name: ray, options: {adress: head:6379}}\n")
+    done = cli("validate", str(bad))
+    assert done.returncode == EXIT_INVALID and "executor.options.adress: unknown key 'adress'" in done.stderr, done.stderr
