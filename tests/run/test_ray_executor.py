@@ -1,13 +1,16 @@
 """The ray executor keeps the executor contract of ``local``: same results, one outcome per cell, Ctrl-C, dead workers.
 
 Each run is a fresh ``nasbench-rss`` process (as a user runs it), on a Ray instance of its
-own or on a two-node cluster this module starts on this machine.  Skipped without ray.
+own or on a two-node cluster this module starts on this machine.  Skipped without ray
+(except the test of what a user without ray is told).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 import re
 import signal
 import time
@@ -15,15 +18,17 @@ from pathlib import Path
 
 import pytest
 
-ray = pytest.importorskip("ray")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
+from tests.run.run_helpers import cell_dirs, cli, epochs_in, interrupt, run_process, wait_for_epochs
 
-from tests.run.run_helpers import cell_dirs, cli, epochs_in, interrupt, run_process, wait_for_epochs  # noqa: E402
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.run import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, open_run
+from nasbench_rss.run.executors.base import ExecutorContext
+from nasbench_rss.run.executors.ray_executor import RayExecutor, RayUnavailable
+from nasbench_rss.run.orchestrate import run_suite
+from nasbench_rss.suite import load_suite
 
-from nasbench_rss.errors import NasbenchError  # noqa: E402
-from nasbench_rss.run import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, open_run  # noqa: E402
-from nasbench_rss.run.orchestrate import run_suite  # noqa: E402
-from nasbench_rss.suite import load_suite  # noqa: E402
+HAVE_RAY = importlib.util.find_spec("ray") is not None
+needs_ray = pytest.mark.skipif(not HAVE_RAY, reason="ray is not installed (pip install 'nasbench-rss[ray]')")
 
 
 
@@ -43,6 +48,8 @@ def last_invocation(out: Path) -> dict:
 @pytest.fixture(scope="module")
 def two_nodes():
     """A Ray cluster of two nodes on this machine (head and worker, one CPU each), for the module."""
+    from ray import cluster_utils
+
     cluster = cluster_utils.Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     worker = cluster.add_node(num_cpus=1)
     cluster.wait_for_nodes()
@@ -52,6 +59,7 @@ def two_nodes():
         cluster.shutdown()
 
 
+@needs_ray
 def test_ray_on_a_local_instance_measures_what_local_measures(write_suite, tmp_path):
     suite = write_suite(epochs=2)
     local, on_ray = tmp_path / "local", tmp_path / "ray"
@@ -67,6 +75,7 @@ def test_ray_on_a_local_instance_measures_what_local_measures(write_suite, tmp_p
     assert last_invocation(on_ray)["executor"] == "ray"
 
 
+@needs_ray
 def test_cells_spread_over_the_nodes_of_a_cluster(write_suite, tmp_path, two_nodes):
     cluster, node_ids = two_nodes
     suite = write_suite(seeds="[0, 1]", epochs=1)
@@ -79,6 +88,7 @@ def test_cells_spread_over_the_nodes_of_a_cluster(write_suite, tmp_path, two_nod
     assert [cell.status for cell in open_run(out).cells()] == ["complete", "complete"]
 
 
+@needs_ray
 def test_a_worker_killed_mid_cell_is_retried_and_resumes_from_its_checkpoint(write_suite, tmp_path):
     suite = write_suite(epochs=4)
     out = tmp_path / "run"
@@ -107,6 +117,7 @@ def test_a_worker_killed_mid_cell_is_retried_and_resumes_from_its_checkpoint(wri
     assert list(last_invocation(out)["nodes"]) == [c.id for c in open_run(out).cells()]
 
 
+@needs_ray
 def test_ctrl_c_stops_the_running_cell_at_a_step_and_leaves_the_others_pending(write_suite, tmp_path):
     suite = write_suite(seeds="[0, 1, 2]", epochs=6)
     out = tmp_path / "run"
@@ -121,6 +132,7 @@ def test_ctrl_c_stops_the_running_cell_at_a_step_and_leaves_the_others_pending(w
     assert last_invocation(out)["status"] == "interrupted"
 
 
+@needs_ray
 def test_bad_options_are_one_clear_error_and_nothing_runs(write_suite, tmp_path):
     suite = write_suite(epochs=1)
     out = tmp_path / "run"
@@ -139,6 +151,7 @@ def test_bad_options_are_one_clear_error_and_nothing_runs(write_suite, tmp_path)
     assert not out.exists()
 
 
+@needs_ray
 def test_a_suite_executor_block_picks_ray_and_the_command_line_wins(write_suite, tmp_path):
     suite = write_suite(epochs=1)
     block = tmp_path / "block.yaml"
@@ -158,3 +171,9 @@ def test_a_suite_executor_block_picks_ray_and_the_command_line_wins(write_suite,
     bad.write_text(suite.read_text() + "executor: {name: ray, options: {adress: head:6379}}\n")
     done = cli("validate", str(bad))
     assert done.returncode == EXIT_INVALID and "executor.options.adress: unknown key 'adress'" in done.stderr, done.stderr
+
+
+def test_without_ray_the_executor_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
+    with pytest.raises(RayUnavailable, match=r"pip install 'nasbench-rss\[ray\]'"):
+        RayExecutor(None, ExecutorContext(device="cpu", jobs=1))
