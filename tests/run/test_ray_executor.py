@@ -180,3 +180,26 @@ def test_without_ray_the_executor_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
     with pytest.raises(RayUnavailable, match=r"pip install 'nasbench-rss\[ray\]'"):
         RayExecutor(None, ExecutorContext(device="cpu", jobs=1))
+
+
+@needs_ray
+def test_a_task_waits_for_a_cell_lock_held_elsewhere_then_runs(write_suite, tmp_path):
+    """As a retry on a dead node's lock does: the lock is held, then released, and the cell runs."""
+    import subprocess
+
+    suite = write_suite(seeds="[0, 1]", epochs=1)
+    out = tmp_path / "run"
+    assert cli("run", str(suite), "--out", str(out), "--only", "*/seed1").returncode == EXIT_OK  # makes the run directory
+    entry = load_suite(suite).cells()[0]
+    lock = out / entry.directory / "cell.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import fcntl, time; f = open({str(lock)!r}, 'w'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(5)"]
+    )
+    time.sleep(1)
+    try:
+        done = cli("run", str(suite), "--out", str(out), "--executor", "ray")
+    finally:
+        holder.kill()
+    assert done.returncode == EXIT_OK, done.stderr[-3000:]
+    assert "waiting up to 120 s" in (out / entry.directory / "worker.log").read_text()

@@ -52,6 +52,10 @@ class RayOptions(pydantic.BaseModel):
         None, ge=0, allow_inf_nan=False, description="GPUs each cell's task reserves; unset: 1 when the run's device is cuda (or auto with a GPU here), else 0"
     )
     max_retries: int = pydantic.Field(3, ge=0, description="times Ray reruns a cell whose worker or node died (it resumes from its last checkpoint)")
+    lock_wait_seconds: float = pydantic.Field(
+        120.0, ge=0, allow_inf_nan=False,
+        description="how long a task waits for a cell lock held elsewhere (a dead node's, until the shared file system releases it)",
+    )  # fmt: skip
     stop_grace_seconds: float = pydantic.Field(
         STOP_GRACE_SECONDS, gt=0, allow_inf_nan=False, description="after Ctrl-C, how long tasks get to reach their next step before they are cancelled"
     )
@@ -173,8 +177,9 @@ class RayExecutor:
             tasks: dict[Any, _Task] = {}
             for job in jobs:
                 ref = remote.remote(
-                    control, job.cell_id, str(job.directory.resolve()), device, threads, self.context.allow_changed_environment, os.getcwd()
-                )
+                    control, job.cell_id, str(job.directory.resolve()), device, threads, self.context.allow_changed_environment,
+                    os.getcwd(), self.options.lock_wait_seconds,
+                )  # fmt: skip
                 tasks[ref] = _Task(job, ref)
             return self._wait(tasks, control, progress)
         finally:

@@ -23,6 +23,7 @@ from typing import Any
 FLUSH_SECONDS = 0.5
 """How often a task sends its events to the driver (and learns of a stop request)."""
 STEP_REPORT_SECONDS = 0.5
+LOCK_POLL_SECONDS = 5.0
 
 
 class Control:
@@ -136,9 +137,22 @@ def _events_class() -> type:
 
 
 def run_cell(
-    control: Any, cell_id: str, cell_dir: str, device: str, threads: int | None, allow_changed_environment: bool, cwd: str
+    control: Any,
+    cell_id: str,
+    cell_dir: str,
+    device: str,
+    threads: int | None,
+    allow_changed_environment: bool,
+    cwd: str,
+    lock_wait_seconds: float = 0.0,
 ) -> tuple[str, str, dict[str, Any]]:
-    """Run the cell in ``cell_dir`` (the Ray task's body): (outcome, error, node record)."""
+    """Run the cell in ``cell_dir`` (the Ray task's body): (outcome, error, node record).
+
+    A cell lock held by someone else is waited for up to ``lock_wait_seconds``: the holder
+    can be this cell's previous attempt on a node that died, whose lock a network file
+    system releases only after its lease runs out (a process that died on a live node
+    releases it at once).
+    """
     from nasbench_rss.cell.directory import WORKER_LOG, CellDirectory
     from nasbench_rss.cell.runner import CellRunner
     from nasbench_rss.clock import timestamp
@@ -161,7 +175,16 @@ def run_cell(
             runner = CellRunner(
                 directory, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment
             )
-            outcome, error = runner.run()
+            deadline, said = time.monotonic() + lock_wait_seconds, False
+            while True:
+                outcome, error = runner.run()
+                busy = outcome == "failed" and error.startswith("DirectoryBusy")
+                if not busy or events.stop or time.monotonic() >= deadline:
+                    break
+                if not said:
+                    events.log(f"[{timestamp()}] the cell's lock is held ({error}); waiting up to {lock_wait_seconds:g} s for it")
+                    said = True
+                time.sleep(LOCK_POLL_SECONDS)
         finally:
             os.chdir(previous)
         try:
