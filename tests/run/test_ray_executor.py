@@ -194,13 +194,18 @@ def test_a_task_waits_for_a_cell_lock_held_elsewhere_then_runs(write_suite, tmp_
     entry = load_suite(suite).cells()[0]
     lock = out / entry.directory / "cell.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import fcntl, time; f = open({str(lock)!r}, 'w'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(5)"]
-    )
-    time.sleep(1)
+    hold = f"import fcntl, time; f = open({str(lock)!r}, 'w'); fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(120)"
+    holder = subprocess.Popen([sys.executable, "-c", hold], stdout=subprocess.PIPE, text=True)
+    log = out / entry.directory / "worker.log"
     try:
-        done = cli("run", str(suite), "--out", str(out), "--executor", "ray")
+        assert holder.stdout.readline().strip() == "held"
+        process = run_process("run", str(suite), "--out", str(out), "--executor", "ray", "--plain", log=tmp_path / "run.log")
+        deadline = time.monotonic() + 120
+        while "waiting" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+            assert process.poll() is None, (tmp_path / "run.log").read_text()[-3000:]
+            time.sleep(0.2)
     finally:
         holder.kill()
-    assert done.returncode == EXIT_OK, done.stderr[-3000:]
-    assert "waiting up to 120 s" in (out / entry.directory / "worker.log").read_text()
+        holder.wait()
+    assert process.wait(timeout=120) == EXIT_OK, (tmp_path / "run.log").read_text()[-3000:]
+    assert "waiting up to 120 s" in log.read_text()

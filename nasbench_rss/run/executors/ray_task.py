@@ -23,7 +23,7 @@ from typing import Any
 FLUSH_SECONDS = 0.5
 """How often a task sends its events to the driver (and learns of a stop request)."""
 STEP_REPORT_SECONDS = 0.5
-LOCK_POLL_SECONDS = 5.0
+LOCK_POLL_SECONDS = 2.0
 
 
 class Control:
