@@ -45,8 +45,13 @@ def add_execution_flags(parser: argparse.ArgumentParser, what: str) -> None:
         help=f"cells {what} side by side on each GPU, the CPU cores shared out between them (default 1; K > 1 needs CUDA)",
     )  # fmt: skip
     parser.add_argument(
-        "--executor", default="local", metavar="NAME",
-        help="what runs the cells: an executor plugin (default local: worker processes here; `nasbench-rss plugins --kind executor`)",
+        "--executor", metavar="NAME",
+        help="what runs the cells: an executor plugin (default: the suite's executor, else local: worker processes here; "
+        "`nasbench-rss plugins --kind executor`)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ray-address", metavar="ADDR",
+        help="with --executor ray: the Ray cluster to run on (HOST:6379, ray://HOST:10001 or auto; default: a Ray instance here for the run)",
     )  # fmt: skip
     parser.add_argument("--plain", action="store_true", help="plain progress lines even on a terminal")
 
@@ -60,9 +65,25 @@ def execution_words(args: argparse.Namespace) -> list[str]:
         words += ["--jobs", str(args.jobs)]
     if args.cells_per_gpu != 1:
         words += ["--cells-per-gpu", str(args.cells_per_gpu)]
-    if args.executor != "local":
+    if args.executor:
         words += ["--executor", args.executor]
+    if getattr(args, "ray_address", None):
+        words += ["--ray-address", args.ray_address]
     return words
+
+
+def executor_options(args: argparse.Namespace, suite_executor: str | None = None) -> dict[str, Any] | None:
+    """The executor options the execution flags give (``--ray-address``); None when they give none.
+
+    ``suite_executor`` is the suite's ``executor:`` name, whose options these are laid over
+    (the command line wins).
+    """
+    if getattr(args, "ray_address", None) is None:
+        return None
+    chosen = args.executor or suite_executor or "local"
+    if chosen != "ray":
+        raise NasbenchError(f"--ray-address is an option of the ray executor; add --executor ray (the executor is {chosen!r})")
+    return {"address": args.ray_address}
 
 
 def shape(args: argparse.Namespace) -> Shape:

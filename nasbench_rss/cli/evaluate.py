@@ -7,7 +7,7 @@ import shlex
 import sys
 from typing import Any, TextIO
 
-from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words
+from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words, executor_options
 from nasbench_rss.exit_codes import EXIT_INTERRUPTED
 
 
@@ -27,13 +27,16 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    from nasbench_rss.run.orchestrate import describe_summary, evaluate_run
+    from nasbench_rss.run.orchestrate import describe_summary, run_directory_suite, run_suite
 
     words = ["nasbench-rss", "evaluate", args.run_dir, *[w for p in args.only or [] for w in ("--only", p)], *execution_words(args)]
     command = shlex.join(words)
     try:
-        summary = evaluate_run(
-            args.run_dir, only=args.only, device=args.device, jobs=args.jobs, cells_per_gpu=args.cells_per_gpu, executor=args.executor,
+        suite = run_directory_suite(args.run_dir)  # what evaluate_run does, with the suite's executor at hand
+        summary = run_suite(
+            suite, args.run_dir, evaluate_only=True, only=args.only, device=args.device, jobs=args.jobs,
+            cells_per_gpu=args.cells_per_gpu, executor=args.executor,
+            executor_options=executor_options(args, suite.executor[0] if suite.executor else None),
             stream=sys.stderr, interactive=False if args.plain else None,
         )  # fmt: skip
     except KeyboardInterrupt:  # errors are the command line's: one line, the exit code of the table

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words
+from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words, executor_options
 from nasbench_rss.errors import NasbenchError, StorageError
 from nasbench_rss.exit_codes import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 
@@ -62,7 +62,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     try:
         suite = load_suite(args.suite)
         out_dir = Path(args.out) if args.out else default_run_dir(suite)
-        options = {"only": args.only, "device": args.device, "jobs": args.jobs, "cells_per_gpu": args.cells_per_gpu, "executor": args.executor}
+        options = {
+            "only": args.only, "device": args.device, "jobs": args.jobs, "cells_per_gpu": args.cells_per_gpu,
+            "executor": args.executor, "executor_options": executor_options(args, suite.executor[0] if suite.executor else None),
+        }  # fmt: skip
         if args.dry_run:
             planned = run_suite(suite, out_dir, dry_run=True, **options)
             out.write(f"suite {suite.name}: dry run, nothing written\n{describe_plan(planned.entries)}\n")

@@ -68,11 +68,17 @@ def start_invocation(
     return _summarise(manifest)
 
 
-def end_invocation(manifest: dict[str, Any], status: str, counts: dict[str, int]) -> dict[str, Any]:
-    """The manifest with its last invocation ended with ``status`` and cell ``counts``."""
+def end_invocation(
+    manifest: dict[str, Any], status: str, counts: dict[str, int], nodes: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The manifest with its last invocation ended with ``status``, cell ``counts`` and the ``nodes`` cells ran on.
+
+    ``nodes`` maps each cell this invocation ran to where it ran (``hostname``, and
+    ``ray_node_id`` under the ray executor), as its executor reported it.
+    """
     manifest = dict(manifest)
     invocations = list(manifest["invocations"])
-    invocations[-1] = {**invocations[-1], "ended": timestamp(), "status": status, "cells": counts}
+    invocations[-1] = {**invocations[-1], "ended": timestamp(), "status": status, "cells": counts, "nodes": dict(nodes or {})}
     manifest["invocations"] = invocations
     return _summarise(manifest)
 

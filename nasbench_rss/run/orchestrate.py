@@ -91,6 +91,8 @@ class RunSummary:
     """Writes of the run's own books that failed (the cells' files are their own)."""
     report: list[Path] = field(default_factory=list)
     """Files of the report written at the end (empty when none was)."""
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Where each cell this invocation ran did run (``hostname``; ``ray_node_id`` under Ray)."""
 
     @property
     def exit_code(self) -> int:
@@ -137,7 +139,7 @@ def run_suite(
     device: str | None = None,
     jobs: int | None = None,
     cells_per_gpu: int = 1,
-    executor: str = DEFAULT_EXECUTOR,
+    executor: str | None = None,
     executor_options: dict[str, Any] | None = None,
     allow_changed_environment: bool = False,
     dry_run: bool = False,
@@ -152,7 +154,10 @@ def run_suite(
     ``device`` overrides the suite's.  ``cells_per_gpu`` K > 1 runs up to K cells side by
     side on each GPU (refused without a CUDA device); ``jobs`` (cells side by side in all)
     defaults to 1, or to GPUs x K with K > 1, where it may cap the total but not exceed it
-    (see :func:`~nasbench_rss.run.executors.base.resolve_jobs`).  Progress goes to ``stream`` (default stderr).
+    (see :func:`~nasbench_rss.run.executors.base.resolve_jobs`).  ``executor`` (default: the
+    suite's ``executor:``, else ``local``) overrides the suite's executor, and
+    ``executor_options`` are laid over the suite's options key by key when it names the
+    same executor.  Progress goes to ``stream`` (default stderr).
     ``evaluate_only`` evaluates trained cells and trains nothing (untrained cells are
     ``not trained``).  ``report`` writes ``RUN_DIR/report`` at the end.  Raises
     :class:`RunError` (or another NasbenchError) before anything runs when the run cannot
@@ -171,8 +176,9 @@ def run_suite(
         jobs = resolve_jobs(device, jobs, cells_per_gpu)  # --cells-per-gpu > 1 without CUDA: refused here
     except NasbenchError as error:
         raise RunError(str(error)) from None
+    executor, merged_options = _executor_choice(suite, executor, executor_options)
     executor_entry = registry.get("executor", executor)
-    executor_config = validate_options(executor_entry, executor_options)
+    executor_config = validate_options(executor_entry, merged_options)
     _check_directory(run_dir, suite)
     entries = plan(suite, run_dir, only)
     missing_data = suite.data_problems([e.cell for e in entries if not e.done and e.state.status != "damaged"])
@@ -184,6 +190,12 @@ def run_suite(
             summary.outcomes[entry.cell.id] = entry.state.status
         return summary
     workloads = {entry.cell.id: cell_workload(entry.cell, registry) for entry in entries if not entry.done}
+    # Built before anything is written: an executor that cannot start (a package missing, a
+    # cluster out of reach) is an error of the command, like a bad option.
+    context = ExecutorContext(
+        device=device, jobs=jobs, allow_changed_environment=allow_changed_environment, cells_per_gpu=cells_per_gpu
+    )
+    runner = executor_entry.factory(executor_config, context)
 
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -237,10 +249,6 @@ def run_suite(
                 progress.add(entry.cell.id, entry.cell.config.epochs, workloads[entry.cell.id], state.epochs_done, evaluated=False)
         if len(todo) < len(entries):
             progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete (or not to be run) in {run_dir}")
-        context = ExecutorContext(
-            device=device, jobs=jobs, allow_changed_environment=allow_changed_environment, cells_per_gpu=cells_per_gpu
-        )
-        runner = executor_entry.factory(executor_config, context)
         try:
             outcomes = runner.run(todo, progress)
         finally:
@@ -248,6 +256,8 @@ def run_suite(
         for job in todo:
             ended = outcomes[job.cell_id]
             summary.outcomes[job.cell_id] = ended.outcome
+            if ended.node:
+                summary.nodes[job.cell_id] = dict(ended.node)
             if ended.outcome == "failed":
                 summary.failures[job.cell_id] = ended.error or "unknown error"
             elif ended.outcome == "interrupted":
@@ -255,12 +265,21 @@ def run_suite(
         status = "interrupted" if summary.interrupted else ("failed" if summary.failures else "complete")
         counts = {name: sum(1 for o in summary.outcomes.values() if o == name) for name in ("complete", "failed", "interrupted")}
         try:
-            atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts))
+            atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts, summary.nodes))
         except StorageError as error:
             summary.storage_problems.append(str(error))
         if report:
             summary.report = _write_report(run_dir, stream, summary)
     return summary
+
+
+def _executor_choice(suite: Suite, executor: str | None, options: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
+    """The executor to use and its options: the caller's over the suite's (``executor:``), else local."""
+    written = getattr(suite, "executor", None)
+    name = executor or (written[0] if written else DEFAULT_EXECUTOR)
+    if written and written[0] == name:
+        return name, {**written[1], **(options or {})}
+    return name, options
 
 
 def evaluate_run(run_dir: str | Path, **options: Any) -> RunSummary:

@@ -87,6 +87,10 @@ class ObserverEntryBase(TaggedEntry):
     kind: ClassVar[str] = "observer"
 
 
+class ExecutorEntryBase(TaggedEntry):
+    kind: ClassVar[str] = "executor"
+
+
 class RunBase(TaggedEntry):
     kind: ClassVar[str] = "sampler"
     tag_field: ClassVar[str] = "sampler"
@@ -155,6 +159,10 @@ def observer_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
     return _plugin_entry(registry, "observer", ObserverEntryBase, name)
 
 
+def executor_entry(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
+    return _plugin_entry(registry, "executor", ExecutorEntryBase, name)
+
+
 def run_model(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
     entry = registry.get("sampler", name)
     return pydantic.create_model(
@@ -188,7 +196,9 @@ def _unavailable(kind: str, tag_field: str) -> type[TaggedEntry]:
     def refuse(value: Any) -> Any:
         raise PydanticCustomError("unknown_plugin", f"no {kind} plugin is registered; allowed: none until one is installed (see `nasbench-rss plugins`)")
 
-    base = {"sampler": RunBase, "architecture": ArchitectureEntryBase, "observer": ObserverEntryBase}.get(kind, DatasetEntryBase)
+    base = {"sampler": RunBase, "architecture": ArchitectureEntryBase, "observer": ObserverEntryBase, "executor": ExecutorEntryBase}.get(
+        kind, DatasetEntryBase
+    )
     namespace = {
         "__annotations__": {tag_field: Annotated[str, BeforeValidator(refuse)]},
         "model_config": ConfigDict(extra="ignore", frozen=True),  # the one error is the missing plugin
@@ -218,6 +228,10 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
     Observer = tagged_union(observers, "observer", "name")
     observer_names = Union[tuple(Literal[name] for name in registry.names("observer"))] if observers else str
     NamedObserver = Annotated[Observer, BeforeValidator(_bare_name, json_schema_input_type=Union[observer_names, Observer])]
+    executors = [executor_entry(registry, name) for name in registry.names("executor")]
+    Executor = tagged_union(executors, "executor", "name")
+    executor_names = Union[tuple(Literal[name] for name in registry.names("executor"))] if executors else str
+    NamedExecutor = Annotated[Executor, BeforeValidator(_bare_name, json_schema_input_type=Union[executor_names, Executor])]
 
     Defaults = pydantic.create_model(
         "Defaults",
@@ -279,6 +293,14 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
                 default_factory=list,
                 description="training observers every cell runs with, by name or {name, options} (e.g. tensorboard); "
                 "they watch training and never change it, so they are not part of a cell's identity",
+            ),
+        ),
+        executor=(
+            Optional[NamedExecutor],
+            Field(
+                None,
+                description="what runs the cells, by name or {name, options} (e.g. {name: ray, options: {address: head:6379}}); "
+                "--executor and its flags (--ray-address) win over it; unset: local. Not part of a cell's identity",
             ),
         ),
     )

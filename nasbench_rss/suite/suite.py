@@ -72,6 +72,11 @@ class Suite:
         self.device: str = document.device
         self.baseline: str | None = document.baseline
         self.requires: list[str] = list(document.requires)
+        entry = getattr(document, "executor", None)
+        self.executor: tuple[str, dict[str, Any]] | None = (
+            (entry.name, entry.options.model_dump(mode="json", exclude_unset=True)) if entry is not None else None
+        )
+        """The suite's ``executor:`` (name, the options it writes); None: the command line's (default local)."""
         self._cells = expand(resolved, self.seeds)
 
     @property
@@ -141,6 +146,8 @@ class Suite:
             "runs": {run.name: run.to_document() for run in r.runs},
             "observers": [{"name": name, "options": options} for name, options in r.observers],
         }
+        if self.executor is not None:  # only when written: suites without one resolve as before
+            document["executor"] = {"name": self.executor[0], "options": self.executor[1]}
         return json.loads(json.dumps(document))  # a deep copy: no shared lists (YAML anchors), JSON types only
 
     def resolved_yaml(self) -> str:

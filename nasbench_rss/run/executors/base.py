@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.run.progress import Progress
@@ -35,6 +35,8 @@ class JobResult:
 
     outcome: Outcome
     error: str = ""
+    node: dict[str, Any] | None = None
+    """Where the cell ran: ``hostname`` (and ``ray_node_id`` under Ray); recorded in the run's manifest."""
 
 
 @dataclass(frozen=True)

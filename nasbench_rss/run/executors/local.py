@@ -18,6 +18,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import socket
 import sys
 import time
 import types
@@ -228,7 +229,7 @@ class LocalExecutor:
             progress.cell_finished(cell_id, "interrupted", "rerun to resume from its last checkpoint")
         else:
             progress.cell_finished(cell_id, "failed", " ".join(item.error.split())[:200])
-        return JobResult(outcome, item.error if outcome == "failed" else "")
+        return JobResult(outcome, item.error if outcome == "failed" else "", node={"hostname": socket.gethostname()})
 
     @staticmethod
     def _record_death(directory: Any, error: str) -> None:

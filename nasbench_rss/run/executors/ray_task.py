@@ -1,0 +1,197 @@
+"""What runs inside a Ray worker: one cell through CellRunner, its events sent to the driver.
+
+Imported by the Ray workers (so ``nasbench_rss`` must be installed, at the same version, on
+every node); it imports ray and torch only inside the functions, so that the executor's
+module can be imported, and its options checked, without either.
+
+The task and the driver talk through one small actor, :class:`Control`: each task pushes
+its buffered events every :data:`FLUSH_SECONDS` from a thread of its own and gets back
+whether the driver asked to stop; the driver takes the events and forwards them to its
+``Progress``.  A stop is honoured at the cell's next step or subnet (a safe point), as
+with the local executor.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+from typing import Any
+
+FLUSH_SECONDS = 0.5
+"""How often a task sends its events to the driver (and learns of a stop request)."""
+STEP_REPORT_SECONDS = 0.5
+LOCK_POLL_SECONDS = 2.0
+
+
+class Control:
+    """The driver's mailbox (a Ray actor): events from the tasks, a stop flag for them."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[Any, ...]] = []
+        self.stopping = False
+
+    def push(self, batch: list[tuple[Any, ...]]) -> bool:
+        self.events.extend(batch)
+        return self.stopping
+
+    def take(self) -> list[tuple[Any, ...]]:
+        events, self.events = self.events, []
+        return events
+
+    def stop(self) -> None:
+        self.stopping = True
+
+
+def node_record() -> dict[str, Any]:
+    """Which machine this process is: hostname, and the Ray node id when inside Ray."""
+    record: dict[str, Any] = {"hostname": socket.gethostname()}
+    try:
+        import ray
+
+        if ray.is_initialized():
+            record["ray_node_id"] = ray.get_runtime_context().get_node_id()
+    except Exception:  # not in Ray (or no runtime context): the hostname says enough
+        pass
+    return record
+
+
+def _events_class() -> type:
+    from nasbench_rss.cell.runner import RunnerEvents
+
+    class ActorEvents(RunnerEvents):
+        """The runner's events, buffered and flushed to the :class:`Control` actor by a thread."""
+
+        def __init__(self, control: Any, cell_id: str, log_path: str) -> None:
+            super().__init__()
+            self.control = control
+            self.cell_id = cell_id
+            self.log_path = log_path
+            self.stop = False
+            self._buffer: list[tuple[Any, ...]] = []
+            self._lock = threading.Lock()
+            self._last = 0.0
+            self._bucket = ""
+            self._done = threading.Event()
+            self._thread = threading.Thread(target=self._flusher, name="nasbench-rss events", daemon=True)
+
+        def start(self) -> None:
+            self.flush()
+            self._thread.start()
+
+        def close(self) -> None:
+            self._done.set()
+            self._thread.join(timeout=5)
+            self.flush()
+
+        def _flusher(self) -> None:
+            while not self._done.wait(FLUSH_SECONDS):
+                self.flush()
+
+        def flush(self) -> None:
+            import ray
+
+            with self._lock:
+                batch, self._buffer = self._buffer, []
+            try:
+                if ray.get(self.control.push.remote(batch), timeout=60):
+                    self.stop = True
+            except Exception:  # the driver is gone: nobody waits for this cell; stop at the next step
+                self.stop = True
+
+        def send(self, *message: Any) -> None:
+            with self._lock:
+                self._buffer.append((self.cell_id, *message))
+
+        def log(self, message: str) -> None:
+            try:
+                with open(self.log_path, "a") as stream:
+                    stream.write(message + "\n")
+            except OSError:  # a full disk under worker.log: the message is lost, the cell is not
+                pass
+
+        def stop_requested(self) -> bool:
+            return self.stop
+
+        def started(self, cell_id: str, epochs_done: int, epochs: int) -> None:
+            self.send("started", epochs_done, epochs)
+
+        def step(self, epoch: int, done: int, steps: int) -> None:
+            clock = time.monotonic()
+            if clock - self._last >= STEP_REPORT_SECONDS:
+                self._last = clock
+                self.send("step", epoch, done, steps)
+
+        def epoch_done(self, epoch: int, seconds: float, passes: int) -> None:
+            self.send("epoch", epoch, seconds, passes)
+
+        def evaluating(self, bucket: str, done: int, total: int) -> None:
+            clock = time.monotonic()
+            if done == total or bucket != self._bucket or clock - self._last >= STEP_REPORT_SECONDS:
+                self._last, self._bucket = clock, bucket
+                self.send("evaluating", bucket, done, total)
+
+    return ActorEvents
+
+
+def run_cell(
+    control: Any,
+    cell_id: str,
+    cell_dir: str,
+    device: str,
+    threads: int | None,
+    allow_changed_environment: bool,
+    cwd: str,
+    lock_wait_seconds: float = 0.0,
+) -> tuple[str, str, dict[str, Any]]:
+    """Run the cell in ``cell_dir`` (the Ray task's body): (outcome, error, node record).
+
+    A cell lock held by someone else is waited for up to ``lock_wait_seconds``: the holder
+    can be this cell's previous attempt on a node that died, whose lock a network file
+    system releases only after its lease runs out (a process that died on a live node
+    releases it at once).
+    """
+    from nasbench_rss.cell.directory import WORKER_LOG, CellDirectory
+    from nasbench_rss.cell.runner import CellRunner
+    from nasbench_rss.clock import timestamp
+
+    node = node_record() | {"pid": os.getpid()}
+    directory = CellDirectory(cell_dir)
+    events = _events_class()(control, cell_id, str(directory.file(WORKER_LOG)))
+    events.send("running", node)
+    events.start()
+    try:
+        if events.stop:  # the run was interrupted before this cell started: it keeps what it has
+            return "interrupted", "", node
+        events.log(
+            f"[{timestamp()}] ray task on node {node.get('ray_node_id', '?')} (host {node['hostname']}, pid {node['pid']})"
+        )
+        previous = os.getcwd()
+        try:
+            if os.path.isdir(cwd):  # relative dataset roots mean the driver's directory (shared storage)
+                os.chdir(cwd)
+            runner = CellRunner(
+                directory, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment
+            )
+            deadline, said = time.monotonic() + lock_wait_seconds, False
+            while True:
+                outcome, error = runner.run()
+                busy = outcome == "failed" and error.startswith("DirectoryBusy")
+                if not busy or events.stop or time.monotonic() >= deadline:
+                    break
+                if not said:
+                    events.log(f"[{timestamp()}] the cell's lock is held ({error}); waiting up to {lock_wait_seconds:g} s for it")
+                    said = True
+                time.sleep(LOCK_POLL_SECONDS)
+        finally:
+            os.chdir(previous)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:
+            pass
+        return outcome, error, node
+    finally:
+        events.close()
