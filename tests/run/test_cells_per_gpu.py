@@ -121,7 +121,7 @@ def test_the_resume_command_repeats_the_flags():
     from nasbench_rss.cli.common import execution_words
 
     def words(jobs, k):
-        return execution_words(argparse.Namespace(device=None, jobs=jobs, cells_per_gpu=k, executor="local"))
+        return execution_words(argparse.Namespace(device=None, jobs=jobs, cells_per_gpu=k, executor=None))
 
     assert words(None, 1) == [] and words(1, 1) == [] and words(3, 1) == ["--jobs", "3"]
     assert words(None, 4) == ["--cells-per-gpu", "4"]
