@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nasbench_rss.arch.layout import Shape
 from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.samplers.base import Phase
-from nasbench_rss.suite.sampler_check import build_phases
+from nasbench_rss.suite.sampler_check import build_phases, sampler_builds
 from nasbench_rss.train.schedule import learning_rate
 
 
@@ -60,16 +59,8 @@ class PhasePlan:
 def phase_plans(suite: Any, registry: PluginRegistry, infos: dict[str, Any]) -> list[PhasePlan]:
     """A plan per run x architecture x dataset whose sampler has more than one phase (a valid suite's samplers all build)."""
     plans = []
-    resolved = suite.resolved
-    for run in resolved.runs:
-        for arch in resolved.architectures:
-            for dataset in resolved.datasets:
-                info = infos.get(dataset.name)
-                if info is None:
-                    continue
-                epochs = run.epochs_for(dataset.name)
-                shape = Shape(in_channels=info.channels, num_classes=info.num_classes, image_size=run.training.image_size)
-                phases = build_phases(run.sampler, run.options, epochs, arch.name, arch.space, shape, registry)
-                if isinstance(phases, tuple) and len(phases) > 1:
-                    plans.append(PhasePlan(run.name, arch.name, dataset.name, epochs, run.training.lr, run.training.lr_schedule, phases))
+    for run, arch, dataset, epochs, shape in sampler_builds(suite.resolved, infos):
+        phases = build_phases(run.sampler, run.options, epochs, arch.name, arch.space, shape, registry)
+        if isinstance(phases, tuple) and len(phases) > 1:
+            plans.append(PhasePlan(run.name, arch.name, dataset.name, epochs, run.training.lr, run.training.lr_schedule, phases))
     return plans

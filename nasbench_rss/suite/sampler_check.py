@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from nasbench_rss.plugins import OptionsError, PluginRegistry
 from nasbench_rss.samplers.base import Phase, SamplerContext, SamplerError
 from nasbench_rss.samplers.registry import build_sampler
 from nasbench_rss.suite.problems import Problem
-from nasbench_rss.suite.resolve import ResolvedRun, ResolvedSuite
+from nasbench_rss.suite.resolve import GridEntry, ResolvedRun, ResolvedSuite
 from nasbench_rss.validation import format_path
 
 
@@ -52,22 +52,26 @@ def sampler_problems(
     failures: dict[tuple[str, _Failure], list[str]] = {}
     built: dict[tuple[Any, ...], list[_Failure] | tuple[Phase, ...]] = {}
     runs = {run.name: run for run in suite.runs}
+    for run, arch, dataset, epochs, shape in sampler_builds(suite, infos):
+        key = (run.sampler, _canonical(run.options), epochs, arch.name, _canonical(arch.options), shape)
+        if key not in built:
+            built[key] = build_phases(run.sampler, run.options, epochs, arch.name, arch.space, shape, registry)
+        outcome = built[key]
+        found = outcome if isinstance(outcome, list) else [] if "training" in skip else _warmup_failures(run, outcome)
+        for failure in found:
+            failures.setdefault((run.name, failure), []).append(f"{arch.name}/{dataset.name} ({epochs} epochs)")
+    return [_problem(suite, runs[name], failure, where) for (name, failure), where in failures.items()]
+
+
+def sampler_builds(suite: ResolvedSuite, infos: dict[str, DatasetInfo]) -> Iterator[tuple[ResolvedRun, GridEntry, GridEntry, int, Shape]]:
+    """(run, architecture, dataset, epochs, shape) of every sampler the grid builds (datasets with an info only)."""
     for run in suite.runs:
         for arch in suite.architectures:
             for dataset in suite.datasets:
                 info = infos.get(dataset.name)
-                if info is None:
-                    continue
-                epochs = run.epochs_for(dataset.name)
-                shape = Shape(in_channels=info.channels, num_classes=info.num_classes, image_size=run.training.image_size)
-                key = (run.sampler, _canonical(run.options), epochs, arch.name, _canonical(arch.options), shape)
-                if key not in built:
-                    built[key] = build_phases(run.sampler, run.options, epochs, arch.name, arch.space, shape, registry)
-                outcome = built[key]
-                found = outcome if isinstance(outcome, list) else [] if "training" in skip else _warmup_failures(run, outcome)
-                for failure in found:
-                    failures.setdefault((run.name, failure), []).append(f"{arch.name}/{dataset.name} ({epochs} epochs)")
-    return [_problem(suite, runs[name], failure, where) for (name, failure), where in failures.items()]
+                if info is not None:
+                    shape = Shape(in_channels=info.channels, num_classes=info.num_classes, image_size=run.training.image_size)
+                    yield run, arch, dataset, run.epochs_for(dataset.name), shape
 
 
 def _problem(suite: ResolvedSuite, run: ResolvedRun, failure: _Failure, where: list[str]) -> Problem:

@@ -106,3 +106,12 @@ class Executor(Protocol):
     """Runs jobs; see the module docstring for the contract."""
 
     def run(self, jobs: list[Job], progress: Progress) -> dict[str, JobResult]: ...
+
+
+def forward_event(progress: Progress, cell_id: str, kind: str, fields: list[Any]) -> bool:
+    """A worker's progress message (see ``messages.MessageEvents``) as the ``Progress`` call it stands for; False if it is none."""
+    calls = {"started": progress.cell_resumed, "step": progress.step, "epoch": progress.epoch_done, "evaluating": progress.evaluating}
+    if kind not in calls:
+        return False
+    calls[kind](cell_id, *fields)
+    return True

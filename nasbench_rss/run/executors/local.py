@@ -32,7 +32,7 @@ import pydantic
 from nasbench_rss.cell.directory import FAILURE_FILE, WORKER_LOG, CellDirectory
 from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, Outcome
+from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, Outcome, forward_event
 from nasbench_rss.run.progress import Progress
 
 STOP_GRACE_SECONDS = 60.0
@@ -197,17 +197,10 @@ class LocalExecutor:
 
     def _handle(self, item: _Running, message: tuple[Any, ...], progress: Progress) -> None:
         kind, *fields = message
-        cell_id = item.job.cell_id
-        if kind == "step":
-            progress.step(cell_id, *fields)
-        elif kind == "epoch":
-            progress.epoch_done(cell_id, *fields)
-        elif kind == "evaluating":
-            progress.evaluating(cell_id, *fields)
-        elif kind == "started":
-            progress.cell_resumed(cell_id, *fields)
-        elif kind == "done":
+        if kind == "done":
             item.outcome, item.error = fields
+        else:
+            forward_event(progress, item.job.cell_id, kind, fields)
 
     def _finish(self, item: _Running, progress: Progress, stopping: bool) -> JobResult:
         item.process.join()

@@ -30,7 +30,7 @@ import pydantic
 from nasbench_rss.cell.directory import FAILURE_FILE, WORKER_LOG, CellDirectory
 from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult
+from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, forward_event
 from nasbench_rss.run.progress import Progress
 
 INSTALL_HINT = "pip install 'nasbench-rss[ray]'"
@@ -238,14 +238,8 @@ class RayExecutor:
                     task.running = True
                     job = task.job
                     progress.cell_started(cell_id, job.epochs, job.epochs if job.trained else job.epochs_done)
-            elif kind == "started":
-                progress.cell_resumed(cell_id, *fields)
-            elif kind == "step":
-                progress.step(cell_id, *fields)
-            elif kind == "epoch":
-                progress.epoch_done(cell_id, *fields)
-            elif kind == "evaluating":
-                progress.evaluating(cell_id, *fields)
+            else:
+                forward_event(progress, cell_id, kind, fields)
 
     def _finish(self, task: _Task, progress: Progress, stopping: bool) -> JobResult:
         ray = self.ray

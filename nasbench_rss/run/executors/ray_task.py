@@ -22,7 +22,6 @@ from typing import Any
 
 FLUSH_SECONDS = 0.5
 """How often a task sends its events to the driver (and learns of a stop request)."""
-STEP_REPORT_SECONDS = 0.5
 LOCK_POLL_SECONDS = 2.0
 
 
@@ -59,9 +58,9 @@ def node_record() -> dict[str, Any]:
 
 
 def _events_class() -> type:
-    from nasbench_rss.cell.runner import RunnerEvents
+    from nasbench_rss.run.executors.messages import MessageEvents
 
-    class ActorEvents(RunnerEvents):
+    class ActorEvents(MessageEvents):
         """The runner's events, buffered and flushed to the :class:`Control` actor by a thread."""
 
         def __init__(self, control: Any, cell_id: str, log_path: str) -> None:
@@ -69,11 +68,8 @@ def _events_class() -> type:
             self.control = control
             self.cell_id = cell_id
             self.log_path = log_path
-            self.stop = False
             self._buffer: list[tuple[Any, ...]] = []
             self._lock = threading.Lock()
-            self._last = 0.0
-            self._bucket = ""
             self._done = threading.Event()
             self._thread = threading.Thread(target=self._flusher, name="nasbench-rss events", daemon=True)
 
@@ -111,27 +107,6 @@ def _events_class() -> type:
                     stream.write(message + "\n")
             except OSError:  # a full disk under worker.log: the message is lost, the cell is not
                 pass
-
-        def stop_requested(self) -> bool:
-            return self.stop
-
-        def started(self, cell_id: str, epochs_done: int, epochs: int) -> None:
-            self.send("started", epochs_done, epochs)
-
-        def step(self, epoch: int, done: int, steps: int) -> None:
-            clock = time.monotonic()
-            if clock - self._last >= STEP_REPORT_SECONDS:
-                self._last = clock
-                self.send("step", epoch, done, steps)
-
-        def epoch_done(self, epoch: int, seconds: float, passes: int) -> None:
-            self.send("epoch", epoch, seconds, passes)
-
-        def evaluating(self, bucket: str, done: int, total: int) -> None:
-            clock = time.monotonic()
-            if done == total or bucket != self._bucket or clock - self._last >= STEP_REPORT_SECONDS:
-                self._last, self._bucket = clock, bucket
-                self.send("evaluating", bucket, done, total)
 
     return ActorEvents
 

@@ -21,7 +21,6 @@ import ctypes
 import os
 import signal
 import sys
-import time
 from typing import Any
 
 # Imported here so that the fork server (which preloads this module) has them in memory.
@@ -33,33 +32,24 @@ import nasbench_rss.train.loop  # noqa: F401
 from nasbench_rss.atomic import open_nofollow
 from nasbench_rss.cell.directory import WORKER_LOG, CellDirectory
 from nasbench_rss.cell.provenance import source_digest
-from nasbench_rss.cell.runner import CellRunner, RunnerEvents
+from nasbench_rss.cell.runner import CellRunner
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.run.executors.messages import MessageEvents
 
 # The digest of this package's sources, taken when the fork server loads this module and
 # inherited by every worker: it names the code the workers run, even if the files on disk
 # are edited while a run goes on (a digest taken per worker would name the disk's).
 source_digest("nasbench_rss")
 
-STEP_REPORT_SECONDS = 0.5
-"""Least time between two progress messages: the parent redraws at most this often per cell."""
-
-
-class PipeEvents(RunnerEvents):
-    """The runner's events as messages to the parent; the stop request comes from a signal."""
+class PipeEvents(MessageEvents):
+    """The runner's events as messages to the parent over a pipe; the stop request comes from a signal."""
 
     def __init__(self, conn: Any) -> None:
         super().__init__()
         self.conn = conn
-        self.stop = False
-        self._last = 0.0
-        self._bucket = ""
 
     def request_stop(self, signum: int, frame: Any) -> None:
         self.stop = True
-
-    def stop_requested(self) -> bool:
-        return self.stop
 
     def send(self, *message: Any) -> None:
         """A message to the parent; a parent that is gone (killed) is a stop request: nobody waits for us."""
@@ -67,25 +57,6 @@ class PipeEvents(RunnerEvents):
             self.conn.send(message)
         except OSError:  # BrokenPipeError: the run died; the fork server's exit will kill us too
             self.stop = True
-
-    def started(self, cell_id: str, epochs_done: int, epochs: int) -> None:
-        self.send("started", epochs_done, epochs)
-
-    def step(self, epoch: int, done: int, steps: int) -> None:
-        clock = time.monotonic()
-        if clock - self._last >= STEP_REPORT_SECONDS:
-            self._last = clock
-            self.send("step", epoch, done, steps)
-
-    def epoch_done(self, epoch: int, seconds: float, passes: int) -> None:
-        self.send("epoch", epoch, seconds, passes)
-
-    def evaluating(self, bucket: str, done: int, total: int) -> None:
-        clock = time.monotonic()
-        # The first subnet of each bucket is always sent: the parent prints a line per bucket.
-        if done == total or bucket != self._bucket or clock - self._last >= STEP_REPORT_SECONDS:
-            self._last, self._bucket = clock, bucket
-            self.send("evaluating", bucket, done, total)
 
 
 def _die_with_parent() -> None:
