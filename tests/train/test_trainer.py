@@ -81,6 +81,8 @@ def test_cell_writes_config_events_checkpoint_and_result(tmp_path):
         assert e["phase"] == "train" and e["steps"] == 4 and e["images"] == 128
         assert len(e["subnets"]) == 1 and e["subnets"][0]["steps"] == 4  # one subnet per epoch
         assert e["seconds"] > 0 and e["images_per_second"] == pytest.approx(128 / e["seconds"])
+        assert e["cpu_seconds"] > 0 and e["threads"] == torch.get_num_threads()
+        assert e["load_average"] is None or e["load_average"] >= 0
         assert 0 <= e["train_accuracy"] <= 1 and e["train_loss"] > 0
     assert events[0]["lr_start"] == pytest.approx(0.01)
     table = MOBILENET_V3_ARCH.flops_table(Shape(1, 4, 16))
@@ -89,6 +91,8 @@ def test_cell_writes_config_events_checkpoint_and_result(tmp_path):
         assert row["mflops"] == table.mflops(Subnet.decode(table.space, row["encoding"]))
 
     assert result["train_seconds"] == pytest.approx(sum(e["seconds"] for e in events))
+    assert result["train_cpu_seconds"] == pytest.approx(sum(e["cpu_seconds"] for e in events))
+    assert result["epoch_cpu_seconds"] == [e["cpu_seconds"] for e in events] and result["cpu_count"] >= 1
     assert result["exposure"]["total_subnet_steps"] == 8
     assert sum(result["exposure"]["buckets"].values()) == 8
     assert result["provenance"]["device"] == "cpu" and result["provenance"]["threads"] == torch.get_num_threads()
@@ -144,7 +148,7 @@ def test_resume_ends_with_the_weights_of_an_uninterrupted_run(tmp_path, sampler,
     pieces = train_cell(config, out, device="cpu", events=quiet)
 
     assert_same_weights(weights(tmp_path / "whole"), weights(out))
-    strip = lambda events: [{k: v for k, v in e.items() if k not in ("seconds", "images_per_second")} for e in events]
+    strip = lambda events: [{k: v for k, v in e.items() if k not in ("seconds", "cpu_seconds", "load_average", "images_per_second")} for e in events]
     assert strip(read_events(out)) == strip(read_events(tmp_path / "whole"))
     assert pieces["exposure"] == whole["exposure"]
 
