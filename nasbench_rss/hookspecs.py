@@ -44,6 +44,7 @@ HOOKS_BY_KIND: dict[str, str] = {
     "reporter": "register_reporters",
     "executor": "register_executors",
     "observer": "register_observers",
+    "claim": "register_claims",
 }
 
 
@@ -110,4 +111,17 @@ def register_observers(register: Register) -> None:
     ``--observer NAME``.  ``Registration.factory(options)`` (an instance of ``options_model``,
     or None) returns a :class:`nasbench_rss.train.observers.base.TrainObserver`; it is built
     in the worker that trains the cell, once per cell.
+    """
+
+
+@hookspec
+def register_claims(register: Register) -> None:
+    """Register claim kinds, the vocabulary of a suite's ``claims:`` (``better``, ``faster``, ...).
+
+    The registered name is the key a claim is written under (``- better: {run: rss, than:
+    ofa}``); ``options_model`` validates what follows it (its ``run_fields()`` and
+    ``bucket_fields()`` name the runs and buckets the suite's resolver checks).
+    ``Registration.factory(options)`` returns an object with ``describe() -> str`` (the claim
+    in plain words) and ``evaluate(evidence) -> ClaimTest`` (see
+    :mod:`nasbench_rss.claims.base`).
     """

@@ -43,6 +43,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "nasbench_rss.report.plugin",
     "nasbench_rss.train.observers.plugin",
     "nasbench_rss.run.executors.plugin",
+    "nasbench_rss.claims.plugin",
 )
 """Modules of this package registered as plugins, in this order, before any entry point."""
 

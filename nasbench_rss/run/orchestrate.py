@@ -213,6 +213,8 @@ def run_suite(
                 "source": str(suite.source) if suite.source else None,
                 "seeds": list(suite.seeds),
                 "baseline": suite.baseline,
+                "comparisons": suite.comparisons,
+                "claims": suite.claims,
             },
             [cell.record() | {"epochs": cell.config.epochs} for cell in suite.cells()],
             environment,

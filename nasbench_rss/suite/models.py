@@ -181,6 +181,112 @@ def run_model(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
     )
 
 
+class ClaimBase(pydantic.BaseModel):
+    """Base of the registry-built claim models: one claim-kind key plus ``source`` and ``says``."""
+
+    model_config = STRICT
+    kind: ClassVar[str] = ""
+
+    def options(self) -> pydantic.BaseModel:
+        """The options written under the claim's kind key."""
+        return getattr(self, _slug(self.kind))
+
+
+ClaimSource = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def claim_model(registry: PluginRegistry, name: str) -> type[ClaimBase]:
+    """The model of one claim of kind ``name``: ``{name: options, source: ..., says: ...}``."""
+    entry = registry.get("claim", name)
+    model = entry.options_model or _no_options("claim", name)
+    claim = pydantic.create_model(
+        f"Claim_{_slug(name)}",
+        __base__=ClaimBase,
+        __doc__=entry.description,
+        **{
+            _slug(name): (model, Field(alias=name, description=f"claim kind {name!r}: {entry.description}")),
+            "source": (ClaimSource, Field(description="where the paper says it, e.g. 'Fig. 3' or 'Sec. 6.2'")),
+            "says": (str, Field("", description="the paper's words, quoted or paraphrased (shown in the report)")),
+        },
+    )
+    claim.kind = name
+    return claim
+
+
+CLAIM_META_KEYS = ("source", "says")
+
+
+def _claim_kind(names: tuple[str, ...]) -> Any:
+    def kind_of(value: Any) -> str | None:
+        if isinstance(value, ClaimBase):
+            return value.kind
+        if isinstance(value, dict):
+            kinds = [key for key in value if key in names]
+            return kinds[0] if len(kinds) == 1 else None
+        return None
+
+    return kind_of
+
+
+def claims_union(registry: PluginRegistry) -> Any:
+    """A claim of any registered kind, told apart by which kind key it has."""
+    names = tuple(registry.names("claim"))
+    members = [claim_model(registry, name) for name in names]
+    allowed = ", ".join(names) or "none (no claim kind is registered)"
+    if not members:
+        return _unavailable("claim", "kind")
+    return Annotated[
+        Union[tuple(Annotated[m, Tag(m.kind)] for m in members)],
+        Discriminator(
+            _claim_kind(names),
+            custom_error_type="claim_kind",
+            custom_error_message=f"a claim is a mapping with exactly one claim kind key ({allowed}) plus source and optional says",
+        ),
+    ]
+
+
+class PairComparison(pydantic.BaseModel):
+    """``run`` compared with ``against`` (one run or several), bucket by bucket, paired by subnet."""
+
+    model_config = STRICT
+    run: SuiteName = Field(description="the run compared")
+    against: Union[SuiteName, Annotated[list[SuiteName], Field(min_length=1)]] = Field(description="the run(s) it is compared with")
+
+    def pairs(self) -> list[tuple[str, str]]:
+        others = [self.against] if isinstance(self.against, str) else list(self.against)
+        return [(self.run, other) for other in others]
+
+
+class InteractionComparison(pydantic.BaseModel):
+    """Whether a change moves two methods alike: the effect of ``change`` against that of ``versus``, per bucket."""
+
+    model_config = STRICT
+    change: Annotated[list[SuiteName], Field(min_length=2, max_length=2)] = Field(description="[changed run, its reference]")
+    versus: Annotated[list[SuiteName], Field(min_length=2, max_length=2)] = Field(
+        description="[changed run, its reference] of the other method"
+    )
+
+
+def _comparison_form(value: Any) -> str | None:
+    if isinstance(value, pydantic.BaseModel):
+        return "interaction" if isinstance(value, InteractionComparison) else "pair"
+    if isinstance(value, dict):
+        if "change" in value or "versus" in value:
+            return "interaction"
+        return "pair"
+    return None
+
+
+Comparison = Annotated[
+    Union[Annotated[PairComparison, Tag("pair")], Annotated[InteractionComparison, Tag("interaction")]],
+    Discriminator(
+        _comparison_form,
+        custom_error_type="comparison_form",
+        custom_error_message="a comparison is {run: A, against: B or [B, C]} or {change: [A, B], versus: [C, D]}",
+    ),
+]
+
+
 def tagged_union(members: list[type[TaggedEntry]], kind: str, tag_field: str) -> Any:
     """A discriminated union of ``members`` (just the member when there is one)."""
     if not members:
@@ -293,6 +399,22 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
                 default_factory=list,
                 description="training observers every cell runs with, by name or {name, options} (e.g. tensorboard); "
                 "they watch training and never change it, so they are not part of a cell's identity",
+            ),
+        ),
+        comparisons=(
+            Optional[list[Comparison]],
+            Field(
+                None,
+                description="what the report compares: {run: A, against: B or [B, C]} pairs and {change: [A, B], versus: [C, D]} "
+                "interactions (does a change move both methods alike); unset: every run against baseline",
+            ),
+        ),
+        claims=(
+            list[claims_union(registry)],
+            Field(
+                default_factory=list,
+                description="what the paper claims, each a claim kind with its options plus source (e.g. 'Fig. 3'); the report "
+                "tests each and opens with their verdicts (see `nasbench-rss plugins` for the kinds)",
             ),
         ),
         executor=(

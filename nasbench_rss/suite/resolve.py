@@ -214,6 +214,7 @@ def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[Resolved
                 f"allowed: {', '.join(document.runs)}",
             )
         )
+    problems += _named_run_problems(document, evaluation or defaults.evaluation)
     observers = _observers(getattr(document, "observers", []), registry, problems)
     suite = ResolvedSuite(
         tuple(architectures), tuple(datasets), tuple(runs), defaults.training, evaluation or defaults.evaluation,
@@ -470,6 +471,61 @@ def _raw_options(raw: Any):
     for run_name, run in runs.items():
         if isinstance(run, dict) and "options" in run:
             yield "sampler", ("runs", run_name, "options"), (run.get("sampler"), run["options"])
+
+
+def _named_run_problems(document: Any, evaluation: EvaluationConfig) -> list[Problem]:
+    """Every run a comparison or claim names must be a run of the suite; every bucket a claim names, an evaluated one."""
+    runs = list(document.runs)
+    problems: list[Problem] = []
+
+    def check(path: tuple[Any, ...], name: str) -> None:
+        if name not in document.runs:
+            problems.append(Problem(path, f"{name!r} is not a run of this suite{_close(name, runs)}; allowed: {', '.join(runs)}"))
+
+    for i, comparison in enumerate(getattr(document, "comparisons", None) or []):
+        if hasattr(comparison, "change"):
+            for key in ("change", "versus"):
+                for j, name in enumerate(getattr(comparison, key)):
+                    check(("comparisons", i, key, j), name)
+        else:
+            check(("comparisons", i, "run"), comparison.run)
+            against = [comparison.against] if isinstance(comparison.against, str) else comparison.against
+            for j, name in enumerate(against):
+                check(("comparisons", i, "against") + (() if isinstance(comparison.against, str) else (j,)), name)
+            if comparison.run in against:
+                problems.append(Problem(("comparisons", i, "against"), f"run {comparison.run!r} is compared with itself; name another run"))
+    targets = [float(b) for b in evaluation.buckets] if evaluation is not None else []
+    for i, claim in enumerate(getattr(document, "claims", None) or []):
+        options = claim.options()
+        base = ("claims", i, claim.kind)
+        for path, name in named_runs(options):
+            check(base + path, name)
+        for path, bucket in named_buckets(options):
+            if targets and not any(abs(bucket - t) < 1e-9 for t in targets):
+                allowed = ", ".join(f"{t:g}" for t in targets)
+                problems.append(Problem(base + path, f"{bucket:g} is not a bucket of the evaluation; allowed: {allowed}"))
+    return problems
+
+
+def named_runs(options: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """(path, run name) of every run a claim's options name: their ``run_fields()``, else the usual keys."""
+    if hasattr(options, "run_fields"):
+        return options.run_fields()
+    from nasbench_rss.claims.options import RUN_KEYS
+
+    out: list[tuple[tuple[Any, ...], str]] = []
+    for key in RUN_KEYS:
+        value = getattr(options, key, None)
+        if isinstance(value, str):
+            out.append(((key,), value))
+        elif isinstance(value, (list, tuple)):
+            out += [((key, j), v) for j, v in enumerate(value) if isinstance(v, str)]
+    return out
+
+
+def named_buckets(options: Any) -> list[tuple[tuple[Any, ...], float]]:
+    """(path, bucket target) of every bucket a claim's options name (their ``bucket_fields()``, else none)."""
+    return options.bucket_fields() if hasattr(options, "bucket_fields") else []
 
 
 def _close(word: Any, choices: Any) -> str:

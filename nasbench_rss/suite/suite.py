@@ -72,6 +72,15 @@ class Suite:
         self.device: str = document.device
         self.baseline: str | None = document.baseline
         self.requires: list[str] = list(document.requires)
+        self.comparisons: list[dict[str, Any]] | None = (
+            None if document.comparisons is None else [c.model_dump(mode="json") for c in document.comparisons]
+        )
+        """The suite's ``comparisons:`` as written (None: every run against the baseline)."""
+        self.claims: list[dict[str, Any]] = [
+            {"kind": c.kind, "options": c.options().model_dump(mode="json"), "source": c.source, "says": c.says}
+            for c in document.claims
+        ]
+        """The suite's ``claims:``, each {kind, options (every default filled in), source, says}."""
         entry = getattr(document, "executor", None)
         self.executor: tuple[str, dict[str, Any]] | None = (
             (entry.name, entry.options.model_dump(mode="json", exclude_unset=True)) if entry is not None else None
@@ -146,6 +155,10 @@ class Suite:
             "runs": {run.name: run.to_document() for run in r.runs},
             "observers": [{"name": name, "options": options} for name, options in r.observers],
         }
+        if self.comparisons is not None:
+            document["comparisons"] = self.comparisons
+        if self.claims:
+            document["claims"] = [{c["kind"]: c["options"], "source": c["source"], "says": c["says"]} for c in self.claims]
         if self.executor is not None:  # only when written: suites without one resolve as before
             document["executor"] = {"name": self.executor[0], "options": self.executor[1]}
         return json.loads(json.dumps(document))  # a deep copy: no shared lists (YAML anchors), JSON types only

@@ -1,0 +1,161 @@
+"""The options of the built-in claim kinds: what a suite writes under ``claims:``.
+
+A claim names runs of the suite and, for some kinds, evaluation buckets; the suite's
+resolver checks both (a misspelt run fails at its line).  Accuracies are fractions
+(0.01 is one percentage point), as the evaluation records them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+import pydantic
+from pydantic import ConfigDict, Field, StringConstraints
+
+RUN_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+RunName = Annotated[str, StringConstraints(pattern=RUN_PATTERN)]
+Bucket = Annotated[float, Field(strict=False, gt=0)]
+Buckets = Union[Literal["all"], Annotated[list[Bucket], Field(min_length=1)]]
+Margin = Annotated[float, Field(ge=0, le=1)]
+BUCKETS_HELP = "'all' (every evaluated bucket) or a list of bucket targets (MFLOPs), e.g. [4, 6]"
+POOLED_HELP = (
+    "false: the claim must hold in every named bucket (intersection-union: p is the largest bucket p); "
+    "true: one test on the named buckets' subnets together"
+)
+
+
+class ClaimOptions(pydantic.BaseModel):
+    """Base of every claim kind's options: strict, immutable."""
+
+    model_config = STRICT
+
+    def run_fields(self) -> list[tuple[tuple[Any, ...], str]]:
+        """(path inside the options, run name) for every run the claim names."""
+        out: list[tuple[tuple[Any, ...], str]] = []
+        for key in type(self).model_fields:
+            value = getattr(self, key)
+            if key in RUN_KEYS and isinstance(value, str):
+                out.append(((key,), value))
+            elif key in RUN_KEYS and isinstance(value, (list, tuple)):
+                out += [((key, i), name) for i, name in enumerate(value)]
+        return out
+
+    def bucket_fields(self) -> list[tuple[tuple[Any, ...], float]]:
+        """(path inside the options, bucket target) for every bucket the claim names."""
+        out: list[tuple[tuple[Any, ...], float]] = []
+        buckets = getattr(self, "buckets", "all")
+        if isinstance(buckets, (list, tuple)):
+            out += [(("buckets", i), float(b)) for i, b in enumerate(buckets)]
+        if isinstance(getattr(self, "bucket", None), (int, float)):
+            out.append((("bucket",), float(self.bucket)))  # type: ignore[attr-defined]
+        return out
+
+
+RUN_KEYS = frozenset({"run", "than", "runs", "change", "versus"})
+"""Option keys whose values are run names (checked against the suite's runs)."""
+
+
+class BetterOptions(ClaimOptions):
+    """``run``'s subnets are more accurate than ``than``'s (by more than ``margin``)."""
+
+    run: RunName = Field(description="the run claimed better")
+    than: RunName = Field(description="the run it is claimed better than")
+    buckets: Buckets = Field("all", description=BUCKETS_HELP)
+    pooled: bool = Field(False, description=POOLED_HELP)
+    margin: Margin = Field(0.0, description="accuracy (fraction) the run must beat the other by; default 0")
+
+
+class NotWorseOptions(ClaimOptions):
+    """Non-inferiority: ``run`` is at most ``margin`` less accurate than ``than``."""
+
+    run: RunName = Field(description="the run claimed not worse")
+    than: RunName = Field(description="the reference run")
+    margin: Annotated[float, Field(gt=0, le=1)] = Field(description="the largest accuracy loss (fraction) still 'not worse', e.g. 0.01")
+    buckets: Buckets = Field("all", description=BUCKETS_HELP)
+    pooled: bool = Field(False, description=POOLED_HELP)
+
+
+class LowerVarianceOptions(ClaimOptions):
+    """``run``'s accuracies spread less than ``than``'s."""
+
+    run: RunName = Field(description="the run claimed to spread less")
+    than: RunName = Field(description="the reference run")
+    scope: Literal["population", "buckets"] = Field(
+        "population", description="population: all evaluated subnets together (the paper's Fig. 1b); buckets: in every named bucket"
+    )
+    buckets: Buckets = Field("all", description=f"with scope buckets: {BUCKETS_HELP}")
+
+
+class FasterOptions(ClaimOptions):
+    """``run`` trains at least ``at_least`` times faster than ``than`` (``than``'s time over ``run``'s)."""
+
+    run: RunName = Field(description="the run claimed faster")
+    than: RunName = Field(description="the reference run")
+    at_least: Annotated[float, Field(gt=0)] = Field(1.0, description="the ratio the claim says is exceeded (1: simply faster)")
+    clock: Literal["cpu", "wall"] = Field(
+        "cpu",
+        description="cpu: process CPU time (robust to other jobs on the machine; wall time where it was not recorded, said so); "
+        "wall: the paper's wall clock",
+    )
+
+
+class PeakAtOptions(ClaimOptions):
+    """``run``'s mean accuracy across buckets peaks at ``bucket`` (the paper's Fig. 6)."""
+
+    run: RunName = Field(description="the run whose accuracy profile is claimed to peak")
+    bucket: Bucket = Field(description="the bucket target (MFLOPs) where it peaks")
+
+
+class BiasFollowsExposureOptions(ClaimOptions):
+    """``run``'s bucket accuracy rises with how much training the bucket's neighbourhood got (Fig. 6)."""
+
+    run: RunName = Field(description="the run")
+    bandwidth: Annotated[float, Field(gt=0)] = Field(
+        2.0, description="MFLOPs: the Gaussian kernel that spreads each trained subnet's steps over nearby buckets (default: the bucket spacing, 2)"
+    )
+
+
+class OrderingOptions(ClaimOptions):
+    """``runs`` are ordered by accuracy, best first: each is better than the next (Fig. 5)."""
+
+    runs: Annotated[list[RunName], Field(min_length=2)] = Field(description="run names, the most accurate first")
+    buckets: Buckets = Field("all", description=BUCKETS_HELP)
+    pooled: bool = Field(True, description=POOLED_HELP + " (default true: the order of the whole population)")
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _bare_list(cls, value: Any) -> Any:
+        """``ordering: [a, b, c]`` is short for ``ordering: {runs: [a, b, c]}``."""
+        return {"runs": value} if isinstance(value, list) else value
+
+    @pydantic.model_validator(mode="after")
+    def _distinct(self) -> "OrderingOptions":
+        if len(set(self.runs)) != len(self.runs):
+            raise ValueError(f"runs must be distinct; got {self.runs}")
+        return self
+
+
+class InteractionOptions(ClaimOptions):
+    """A change moves two methods alike (or one more): ``change = [a, b]`` vs ``versus = [c, d]``.
+
+    The effect of the first change is accuracy(a) - accuracy(b), of the second
+    accuracy(c) - accuracy(d), on the same subnets; the contrast is their difference.
+    """
+
+    change: Annotated[list[RunName], Field(min_length=2, max_length=2)] = Field(description="[changed run, its reference]")
+    versus: Annotated[list[RunName], Field(min_length=2, max_length=2)] = Field(description="[changed run, its reference] of the other method")
+    expect: Literal["same", "larger", "smaller"] = Field(
+        "same",
+        description="same: the two effects differ by less than margin (an equivalence test); larger/smaller: the first "
+        "effect is above/below the second",
+    )
+    margin: Margin = Field(0.0, description="with expect same: the largest difference of effects (fraction) still 'the same' (> 0)")
+    buckets: Buckets = Field("all", description=BUCKETS_HELP)
+    pooled: bool = Field(True, description=POOLED_HELP + " (default true)")
+
+    @pydantic.model_validator(mode="after")
+    def _margin_for_same(self) -> "InteractionOptions":
+        if self.expect == "same" and self.margin <= 0:
+            raise ValueError("expect 'same' needs a margin > 0 (the largest difference of effects still called the same), e.g. 0.01")
+        return self
