@@ -161,6 +161,9 @@ def _comparison_section(doc: Document, analysis: dict[str, Any]) -> None:
         "Δ mean is the run's mean accuracy minus the baseline's (pp); Cohen's d is standardised by the pooled SD; "
         "P(improvement) is the share of shared subnets on which the run is more accurate (ties count one half), "
         f"with a 95% bootstrap CI over subnet pairs. Significant below p = {ALPHA:g} after Holm's adjustment."
+        " The Wilcoxon method column says how its p was computed: exact (over all sign flips of the non-zero differences; "
+        "exact, ties: with mid-ranks for tied differences, given the observed ties) or normal (the normal approximation "
+        "with tie correction, for larger samples)."
     )
     results = section["results"]
     for arch, dataset in _groups(analysis):
@@ -169,11 +172,11 @@ def _comparison_section(doc: Document, analysis: dict[str, Any]) -> None:
             continue
         doc.heading(_group_title(arch, dataset), 3)
         doc.table(
-            ["bucket", "run", "pairs", "Δ mean", "Wilcoxon p", "Holm", "Welch p", "Holm", "Mann-Whitney p", "Holm", "Cohen's d", "P(improvement)", "95% CI"],
+            ["bucket", "run", "pairs", "Δ mean", "Wilcoxon p", "Holm", "Wilcoxon method", "Welch p", "Holm", "Mann-Whitney p", "Holm", "Cohen's d", "P(improvement)", "95% CI"],
             [
                 [
                     r["bucket"], r["run"], str(r["pairs"]), fmt.points(r["mean_difference"]),
-                    *_p_cells(r["tests"]["wilcoxon"]), *_p_cells(r["tests"]["welch"]), *_p_cells(r["tests"]["mann_whitney"]),
+                    *_p_cells(r["tests"]["wilcoxon"]), _p_method(r["tests"]["wilcoxon"]), *_p_cells(r["tests"]["welch"]), *_p_cells(r["tests"]["mann_whitney"]),
                     fmt.number(r["cohens_d"]),
                     fmt.number(r["probability_of_improvement"].get("estimate")),
                     fmt.interval(r["probability_of_improvement"], fmt.number) if "error" not in r["probability_of_improvement"] else fmt.MISSING,
@@ -218,6 +221,20 @@ def _comparison_section(doc: Document, analysis: dict[str, Any]) -> None:
 
 def _p_cells(outcome: dict[str, Any]) -> list[str]:
     return [fmt.p_value(outcome.get("p_value")), fmt.p_value(outcome.get("p_holm"))]
+
+
+_P_METHODS = {
+    "exact": "exact",
+    "exact conditional (mid-ranks)": "exact, ties",
+    "normal approximation with tie correction": "normal",
+}
+"""A test's ``method`` (how its p was computed) -> the word in the comparisons table."""
+
+
+def _p_method(outcome: dict[str, Any]) -> str:
+    """The short name of how the p-value was computed; n/a where none was (or an older report.json)."""
+    method = outcome.get("method")
+    return fmt.MISSING if method is None else _P_METHODS.get(method, method)
 
 
 def _time_section(doc: Document, analysis: dict[str, Any], figure: FigureFile | None) -> None:

@@ -2,7 +2,8 @@
 
 Summaries (:func:`describe`), seeded bootstrap intervals (:func:`mean_ci`,
 :func:`statistic_ci`), two-sided tests of a run against a baseline that wrap scipy and
-explain their degenerate cases (:func:`wilcoxon_paired`, :func:`welch_t`,
+explain their degenerate cases (:func:`wilcoxon_paired`, exact for small samples with
+or without tied differences, see :mod:`.signed_rank`; :func:`welch_t`,
 :func:`mann_whitney`, :func:`brown_forsythe`), effect sizes (:func:`cohens_d`,
 :func:`probability_of_improvement`), Holm's correction for many comparisons
 (:func:`holm`), training-time ratios paired by seed (:func:`time_ratio`) and the share of

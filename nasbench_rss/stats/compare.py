@@ -8,6 +8,7 @@ Which test answers which question:
 
 - :func:`wilcoxon_paired`: the same subnets evaluated under both runs; is the median
   paired difference zero?  Paired, because subnet-to-subnet variation dwarfs the effect.
+  Exact for small samples, ties included (:mod:`.signed_rank`).
 - :func:`welch_t`: independent samples (e.g. training seeds); do the means differ?
   Welch's version, because nothing makes the two variances equal.
 - :func:`mann_whitney`: independent samples; does one tend to be larger? (rank based)
@@ -31,6 +32,7 @@ import scipy.stats
 from nasbench_rss.stats.checks import finite_array, is_constant, paired_arrays
 from nasbench_rss.stats.effect import cohens_d, probability_of_improvement
 from nasbench_rss.stats.multiple import holm
+from nasbench_rss.stats.signed_rank import EXACT_MAX_PAIRS, Alternative, check_alternative, exact_p_value, merge_near_ties
 
 __all__ = [
     "TestResult",
@@ -48,13 +50,21 @@ WELCH_T = "welch_t"
 MANN_WHITNEY = "mann_whitney_u"
 BROWN_FORSYTHE = "brown_forsythe"
 
+WILCOXON_EXACT = "exact"
+WILCOXON_EXACT_TIES = "exact conditional (mid-ranks)"
+WILCOXON_NORMAL = "normal approximation with tie correction"
+"""Values of :attr:`TestResult.method` for the Wilcoxon test: which computation gave p."""
+
 
 @dataclass(frozen=True)
 class TestResult:
-    """Outcome of one two-sided test of ``run`` against ``baseline``.
+    """Outcome of one test of ``run`` against ``baseline`` (two-sided unless asked otherwise).
 
     ``note`` is ``None`` for an ordinary result; otherwise it says why the result is
     degenerate (NaN, or fixed by definition) or repeats what scipy warned about.
+    ``method`` says how the p-value was computed where a test has more than one way
+    (the Wilcoxon test: exact or normal approximation), so a report can show it; ``None``
+    for the other tests and for degenerate results.
     """
 
     __test__ = False  # a class attribute, not a field: tells pytest this is not a test class
@@ -65,6 +75,7 @@ class TestResult:
     n_run: int
     n_baseline: int
     note: str | None = None
+    method: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python values for JSON; NaN stays ``float('nan')``."""
@@ -75,37 +86,53 @@ class TestResult:
             "n_run": self.n_run,
             "n_baseline": self.n_baseline,
             "note": self.note,
+            "method": self.method,
         }
 
 
-def wilcoxon_paired(run: Sequence[float], baseline: Sequence[float]) -> TestResult:
+def wilcoxon_paired(run: Sequence[float], baseline: Sequence[float], alternative: Alternative = "two-sided") -> TestResult:
     """Wilcoxon signed-rank test on ``run - baseline`` (pairs: same subnets, same order).
 
-    scipy's defaults are kept (zero differences dropped, ``zero_method="wilcox"``; exact
-    p-values for small samples without tied differences, else the normal approximation), and ``statistic`` is scipy's: the smaller of the two
-    signed-rank sums.  Differences that are all zero give statistic 0 and p = 1 (no
-    evidence of any difference; older scipy raises there); a single pair gives NaN.
+    Zero differences are dropped (``zero_method="wilcox"``) and tied magnitudes get
+    mid-ranks (magnitudes equal up to float noise count as tied, see
+    :func:`.signed_rank.merge_near_ties`).  Up to :data:`.signed_rank.EXACT_MAX_PAIRS`
+    non-zero differences the p-value is exact, from the sign-flip distribution given the
+    observed magnitudes (:mod:`.signed_rank`), ties or not: accuracies tie often and the
+    normal approximation is poor at 10 pairs.  Beyond, it is scipy's normal approximation
+    with tie correction.  ``method`` says which.
+
+    ``alternative``: ``"two-sided"``, ``"greater"`` (run - baseline tends to be positive)
+    or ``"less"``; the two-sided p is ``P(|T+ - S/2| >= |t - S/2|)``, which for this
+    symmetric null is twice the smaller one-sided p (at most 1).  ``statistic`` is scipy's:
+    the smaller of the two signed-rank sums when two-sided, T+ (the sum of the ranks of
+    the positive differences) when one-sided.  Differences that are all zero give
+    statistic 0 and p = 1 (no evidence of any difference; older scipy raises there); a
+    single pair gives NaN.
     """
+    alternative = check_alternative(alternative)
     r, b = paired_arrays(run, baseline)
     n = int(r.size)
     if n < 2:
         return TestResult(WILCOXON, math.nan, math.nan, n, n, f"{n} pair: the signed-rank test needs at least 2")
-    differences = r - b
+    differences = merge_near_ties(r - b)
     zeros = int(np.count_nonzero(differences == 0))
     if zeros == n:
         return TestResult(WILCOXON, 0.0, 1.0, n, n, "all differences are zero: no evidence of a difference")
-    nonzero = np.abs(differences[differences != 0])
-    ties = np.unique(nonzero).size < nonzero.size
-    # With tied differences, small samples would get scipy's exact permutation
-    # distribution, seconds per call; accuracies on a finite test set tie often, so those
-    # use the normal approximation with tie correction.
-    method = "approx" if ties else "auto"
-    result, messages = _call_scipy(scipy.stats.wilcoxon, differences, alternative="two-sided", method=method)
-    if ties:
-        messages.insert(0, "tied differences: normal approximation with tie correction")
+    nonzero = differences[differences != 0]
+    ties = np.unique(np.abs(nonzero)).size < nonzero.size
+    # scipy gives the statistic (and, beyond the exact range, the p-value); its
+    # normal-approximation warnings only matter when its p-value is the one reported.
+    result, messages = _call_scipy(scipy.stats.wilcoxon, differences, alternative=alternative, method="approx")
+    if nonzero.size <= EXACT_MAX_PAIRS:
+        p_value = exact_p_value(nonzero, alternative)
+        method = WILCOXON_EXACT_TIES if ties else WILCOXON_EXACT
+        messages = []
+    else:
+        p_value = float(result.pvalue)
+        method = WILCOXON_NORMAL
     if zeros:
         messages.insert(0, f"{zeros} zero difference(s) dropped (zero_method='wilcox')")
-    return TestResult(WILCOXON, float(result.statistic), float(result.pvalue), n, n, _join(messages))
+    return TestResult(WILCOXON, float(result.statistic), p_value, n, n, _join(messages), method)
 
 
 def welch_t(run: Sequence[float], baseline: Sequence[float]) -> TestResult:

@@ -55,8 +55,8 @@ ENVIRONMENT = {
 }
 
 
-# Paired differences are kept distinct (no ties): with ties in fewer than 14 pairs scipy's
-# Wilcoxon runs an exact permutation test, seconds per bucket, which tests need not wait for.
+# Paired differences are kept distinct (no ties), so the report's Wilcoxon p is the plain
+# exact one; tied differences (the exact conditional distribution) are tested in tests/stats.
 
 
 def base_accuracy(bucket: str, index: int) -> float:

@@ -97,6 +97,8 @@ def test_comparisons_are_paired_tests_with_holm_across_buckets(written):
                 result = find(section["results"], run=run, bucket=bucket)
                 assert result["tests"][name]["p_value"] == pytest.approx(p)
                 assert result["tests"][name]["p_holm"] == pytest.approx(p_holm)
+                if name == "wilcoxon":
+                    assert result["tests"][name]["method"] == "exact"  # distinct differences, 12 pairs
         assert {"run": run, "test": "wilcoxon", "size": len(EVALUATED)} in section["holm_families"]
         for bucket in EVALUATED:
             result = find(section["results"], run=run, bucket=bucket)
@@ -148,7 +150,7 @@ def test_markdown_and_html_show_the_json_numbers(written):
             tests = result["tests"]
             assert has_row(
                 rows, result["bucket"], result["run"], str(result["pairs"]), fmt.points(result["mean_difference"]),
-                fmt.p_value(tests["wilcoxon"]["p_value"]), fmt.p_value(tests["wilcoxon"]["p_holm"]),
+                fmt.p_value(tests["wilcoxon"]["p_value"]), fmt.p_value(tests["wilcoxon"]["p_holm"]), "exact",
                 fmt.p_value(tests["welch"]["p_holm"]), fmt.p_value(tests["mann_whitney"]["p_holm"]), fmt.number(result["cohens_d"]),
             ), result
             assert has_row(rows, result["bucket"], result["run"], fmt.p_value(tests["brown_forsythe"]["p_holm"]))

@@ -27,6 +27,7 @@ def test_wilcoxon_exact_p_by_hand_all_differences_positive():
     assert result.p_value == pytest.approx(2 / 32)
     assert result.statistic == 0.0  # the smaller signed-rank sum (all ranks are positive)
     assert (result.test, result.n_run, result.n_baseline, result.note) == ("wilcoxon_signed_rank", 5, 5, None)
+    assert result.method == "exact"
 
 
 def test_wilcoxon_is_scipy_on_the_differences(samples):
@@ -43,12 +44,17 @@ def test_wilcoxon_notes_dropped_zero_differences():
     assert result.p_value == pytest.approx(2 / 16)  # four nonzero differences, all positive
 
 
-def test_wilcoxon_with_tied_differences_uses_the_normal_approximation():
+def test_wilcoxon_with_tied_differences_is_exact_given_the_ties():
+    # differences 0.1, 0.1, 0.1, 0.2, 0.2, -0.1 (equal on paper, not in float: merged as ties);
+    # doubled mid-ranks 5, 5, 5, 11, 11, 5 (sum 42); T+ doubled = 37, |37 - 21| = 16: of the
+    # 64 sign patterns, only "all +" (42) and "all -" (0), and those with only one of the
+    # four 5s negative (37) or positive (5), are as extreme: p = (2 + 4 + 4) / 64
     run, baseline = [0.5, 0.6, 0.7, 0.8, 0.9, 0.3], [0.4, 0.5, 0.6, 0.6, 0.7, 0.4]
     result = wilcoxon_paired(run, baseline)
-    expected = scipy.stats.wilcoxon(np.subtract(run, baseline), method="approx")
-    assert result.p_value == pytest.approx(expected.pvalue)
-    assert "tied differences" in result.note
+    assert result.p_value == pytest.approx(10 / 64)
+    assert result.method == "exact conditional (mid-ranks)" and result.note is None
+    expected = scipy.stats.wilcoxon([0.1, 0.1, 0.1, 0.2, 0.2, -0.1], method="approx")
+    assert result.statistic == expected.statistic == 2.5  # scipy's: the smaller signed-rank sum
 
 
 def test_wilcoxon_all_zero_differences_is_no_evidence():
@@ -176,7 +182,7 @@ def test_empty_or_non_finite_input_is_refused(test):
 def test_result_to_dict_is_json_ready():
     result = wilcoxon_paired([1.0], [0.0])
     d = result.to_dict()
-    assert list(d) == ["test", "statistic", "p_value", "n_run", "n_baseline", "note"]
+    assert list(d) == ["test", "statistic", "p_value", "n_run", "n_baseline", "note", "method"]
     assert math.isnan(d["p_value"])
     assert json.loads(json.dumps(welch_t([1, 2, 3], [2, 4, 7]).to_dict()))["note"] is None
     assert isinstance(result, TestResult)
