@@ -81,7 +81,7 @@ def analyse(run: RunDirectory, seed: int = 0, resamples: int = RESAMPLES, level:
         "buckets": facts,
         "accuracy": accuracy_summaries(pops, groups, runs, facts, bootstrap),
         "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap),
-        "training_time": training_time(cells, groups, runs, baseline, bootstrap),
+        "training_time": training_time(cells, groups, runs, [(r, baseline) for r in runs if r != baseline] if baseline else [], bootstrap),
         "exposure": exposure(cells, groups, runs),
         "method": method(run, cells, groups, bootstrap),
     }

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from nasbench_rss.report import format as fmt
+from nasbench_rss.report.timing import claim_ratio
 
 ALPHA = 0.05
 """The significance level the findings count against (Holm-adjusted p-values)."""
@@ -116,30 +117,65 @@ def variance_findings(analysis: dict[str, Any]) -> list[str]:
 
 
 def time_findings(analysis: dict[str, Any]) -> list[str]:
-    """Per (arch, dataset, run): its training-time ratio to the baseline, with the interval."""
+    """Per ratio: the run's training time against its reference, with the interval, never a contaminated ratio as fact.
+
+    A wall-clock ratio that rests on contended epochs (another job took the cores) is said
+    to, with the CPU-time ratio beside it; the direction (faster/slower) then follows CPU
+    time, as :func:`nasbench_rss.report.timing.claim_ratio` decides.
+    """
     timing = analysis["training_time"]
     out = []
     for ratio in timing["ratios"]:
-        total, per_epoch = ratio["total"], ratio["per_epoch"]
-        estimate = total["estimate"]
-        seeds = len(ratio["seeds"])
-        spread = (
-            f"{int(total['level'] * 100)}% CI {fmt.interval(total, fmt.ratio)} over {seeds} seeds"
-            if seeds > 1
-            else "one seed: no interval"
-        )
+        claim = claim_ratio(ratio)
         where = f"on {ratio['dataset']} ({ratio['arch']})"
-        if estimate >= 1:
-            head = f"{ratio['run']} trained {fmt.ratio(estimate)}x faster than {ratio['baseline']} {where}"
-        else:
-            head = (
-                f"{ratio['run']} trained slower than {ratio['baseline']} {where}: "
-                f"baseline-over-run time ratio {fmt.ratio(estimate)}"
+        wall = f"{_spread(ratio['total'], len(ratio['seeds']))}; per epoch {fmt.ratio(ratio['per_epoch']['estimate'])}x"
+        if not claim["contended"]:
+            cpu = (
+                f"CPU-time ratio {fmt.ratio(ratio['cpu_total']['estimate'])}x"
+                if ratio.get("cpu_total") is not None
+                else "CPU time not recorded, so contended epochs could not be checked"
             )
-        out.append(f"{head} ({spread}; per epoch {fmt.ratio(per_epoch['estimate'])}x).")
+            if ratio["contended"]["recorded"] == "partly recorded":
+                cpu += f"; CPU time not recorded for {', '.join(ratio['contended']['not_recorded'])}"
+            out.append(f"{_head(ratio, ratio['total']['estimate'], where, 'time')} ({wall}; {cpu}).")
+            continue
+        contended = _contended_cells(ratio["contended"]["cells"])
+        if claim["basis"] == "cpu":
+            cpu = ratio["cpu_total"]
+            out.append(
+                f"{_head(ratio, cpu['estimate'], where, 'CPU-time')} ({_spread(cpu, len(ratio['cpu_seeds']))}); "
+                f"the wall-clock ratio {fmt.ratio(ratio['total']['estimate'])}x ({wall}) rests on contended epochs "
+                f"({contended}), so it measures other jobs on the machine as much as the methods."
+            )
+        else:
+            out.append(
+                f"No speed claim for {ratio['run']} against {ratio['baseline']} {where}: the wall-clock ratio "
+                f"{fmt.ratio(ratio['total']['estimate'])}x ({wall}) rests on contended epochs ({contended}) and "
+                f"{ratio.get('cpu_reason') or 'no CPU-time ratio is recorded'}."
+            )
     for omitted in timing["ratios_omitted"]:
         out.append(f"No training-time ratio of {omitted['run']} on {omitted['dataset']} ({omitted['arch']}): {omitted['reason']}.")
     return out
+
+
+def _head(ratio: dict[str, Any], estimate: float, where: str, kind: str) -> str:
+    """"run trained 2.00x faster than baseline on ..." or the slower form with the ratio named."""
+    if estimate >= 1:
+        by = " by CPU time" if kind == "CPU-time" else ""
+        return f"{ratio['run']} trained {fmt.ratio(estimate)}x faster than {ratio['baseline']} {where}{by}"
+    return f"{ratio['run']} trained slower than {ratio['baseline']} {where}: baseline-over-run {kind} ratio {fmt.ratio(estimate)}"
+
+
+def _spread(interval: dict[str, Any], seeds: int) -> str:
+    return f"{int(interval['level'] * 100)}% CI {fmt.interval(interval, fmt.ratio)} over {seeds} seeds" if seeds > 1 else "one seed: no interval"
+
+
+def _contended_cells(cells: list[dict[str, Any]]) -> str:
+    """"ofa seed 0: 3 of 8 epochs, 41.0% of its wall time; ..." for the cells with contended epochs."""
+    return "; ".join(
+        f"{c['run']} seed {c['seed']}: {c['contended_epochs']} of {c['epochs']} epochs, {fmt.share(c['contended_share'])}% of its wall time"
+        for c in cells
+    )
 
 
 def exposure_findings(analysis: dict[str, Any]) -> list[str]:

@@ -1,85 +1,174 @@
-"""Training time: per cell, per run (mean over seeds with an interval), and ratios to the baseline.
+"""Training time: per cell, per run (mean over seeds with an interval), and ratios between pairs of runs.
 
-Ratios are the baseline's time over the run's (above 1: the run trained faster, as the
-paper's "1.9 times faster"), paired by training seed, in total and per epoch (runs may
-train different numbers of epochs, like RSS-Short).
+A ratio compares a run with a reference, (run, reference) pairs the caller names (every
+run against the suite's baseline today).  It is the reference's time over the run's (above
+1: the run trained faster, as the paper's "1.9 times faster"), paired by training seed, in
+total and per epoch (runs may train different numbers of epochs, like RSS-Short).
+
+Wall time is the paper's measure, but on a shared machine another job stretches it without
+any change in the work.  So beside each wall-clock ratio stands the CPU-time ratio (same
+pairing, same interval), and each cell's epochs are checked for contention
+(:mod:`nasbench_rss.report.contention` states the rule); a ratio *rests on contended
+epochs* when a cell on either side has any.  :func:`claim_ratio` says which ratio a
+"faster" claim may state: the wall-clock one, unless it rests on contended epochs and CPU
+time was recorded.  Run directories written before CPU time was recorded are analysed as
+before, with their CPU fields and contention "not recorded".
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from nasbench_rss.cell.directory import EVENTS_FILE, CellDirectory
+from nasbench_rss.errors import StorageError
+from nasbench_rss.report.contention import RULE, EpochTime, combined, contention
 from nasbench_rss.report.populations import Bootstrap, Group
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import describe, mean_ci, time_ratio
 
 RATIO_DEFINITION = "baseline's training time over the run's (above 1: the run trained faster), paired by training seed"
+CPU_RATIO_DEFINITION = "the same ratio of process CPU times (seeds whose cells on both sides recorded CPU time)"
+
+Pair = tuple[str, str]
+"""(run, reference): the run's time is compared with the reference's."""
 
 
-def training_time(cells: list[CellRecord], groups: list[Group], runs: list[str], baseline: str | None, bootstrap: Bootstrap) -> dict[str, Any]:
-    """The training-time section of the analysis."""
-    per_cell = [_cell(cell) for cell in cells if cell.result is not None]
+def training_time(cells: list[CellRecord], groups: list[Group], runs: list[str], pairs: list[Pair], bootstrap: Bootstrap) -> dict[str, Any]:
+    """The training-time section of the analysis: one ratio entry per (run, reference) pair and group.
+
+    Each ratio entry keeps the key ``baseline`` for the reference's name (the renderers
+    read it).  A pair naming a run that is not among ``runs`` is skipped and said in
+    ``ratios_reason``; a pair without a seed both trained in a group is in ``ratios_omitted``.
+    """
+    per_cell = cell_times(cells)
     per_run, ratios, omitted = [], [], []
     for arch, dataset in groups:
         rows_of = {run: [r for r in per_cell if (r["arch"], r["dataset"], r["run"]) == (arch, dataset, run)] for run in runs}
-        for run in runs:
-            rows = rows_of[run]
-            if rows:
-                per_run.append(
-                    {
-                        "arch": arch,
-                        "dataset": dataset,
-                        "run": run,
-                        "seeds": [r["seed"] for r in rows],
-                        "epochs": sorted({r["epochs"] for r in rows}),
-                        "train_seconds": describe([r["train_seconds"] for r in rows]).to_dict(),
-                        "mean_seconds": mean_ci([r["train_seconds"] for r in rows], **bootstrap.kwargs()).to_dict(),
-                        "mean_seconds_per_epoch": mean_ci([r["seconds_per_epoch"] for r in rows], **bootstrap.kwargs()).to_dict(),
-                    }
-                )
-        if baseline is None or baseline not in runs:
-            continue
-        base = {r["seed"]: r for r in rows_of[baseline]}
-        for run in runs:
-            ours = {r["seed"]: r for r in rows_of[run]}
-            if run == baseline or not ours:
+        per_run += [_run_entry(arch, dataset, run, rows_of[run], bootstrap) for run in runs if rows_of[run]]
+        for run, reference in pairs:
+            if run not in rows_of or reference not in rows_of or not rows_of[run]:
                 continue
-            shared = sorted(set(base) & set(ours))
+            shared = _shared_seeds(rows_of[run], rows_of[reference])
             if not shared:
-                omitted.append({"arch": arch, "dataset": dataset, "run": run, "reason": f"no seed with both {run} and the baseline {baseline} trained"})
+                omitted.append(
+                    {"arch": arch, "dataset": dataset, "run": run, "baseline": reference,
+                     "reason": f"no seed with both {run} and the baseline {reference} trained"}
+                )
                 continue
-            ratios.append(
-                {
-                    "arch": arch,
-                    "dataset": dataset,
-                    "run": run,
-                    "baseline": baseline,
-                    "seeds": shared,
-                    "total": _ratio(base, ours, shared, "train_seconds", bootstrap),
-                    "per_epoch": _ratio(base, ours, shared, "seconds_per_epoch", bootstrap),
-                }
-            )
-    reason = None
-    if baseline is None:
-        reason = "the suite names no baseline"
-    elif baseline not in runs:
-        reason = f"the baseline {baseline!r} is not a run of this suite"
+            ratios.append({"arch": arch, "dataset": dataset, "run": run, "baseline": reference, **pair_ratio(rows_of[run], rows_of[reference], bootstrap)})
     definition = next((c.result["train_seconds_definition"] for c in cells if c.result and c.result.get("train_seconds_definition")), None)
+    cpu_definition = next((c.result["train_cpu_seconds_definition"] for c in cells if c.result and c.result.get("train_cpu_seconds_definition")), None)
     return {
         "definition": definition,
+        "cpu_definition": cpu_definition,
+        "cpu_recorded": combined([c["contention"]["recorded"] for c in per_cell]),
+        "contention_rule": RULE,
         "ratio_definition": RATIO_DEFINITION,
+        "cpu_ratio_definition": CPU_RATIO_DEFINITION,
         "cells": per_cell,
         "runs": per_run,
         "ratios": ratios,
         "ratios_omitted": omitted,
-        "ratios_reason": reason,
+        "ratios_reason": _ratios_reason(runs, pairs),
     }
+
+
+def cell_times(cells: list[CellRecord]) -> list[dict[str, Any]]:
+    """One row per trained cell: wall and CPU seconds (total, per epoch) and its contended epochs.
+
+    For anything that states a timing claim: ``train_cpu_seconds`` is None when any epoch's
+    CPU time is unknown, and ``contention["recorded"]`` says whether the check could run.
+    """
+    return [_cell(cell) for cell in cells if cell.result is not None]
+
+
+def pair_ratio(run_rows: list[dict[str, Any]], reference_rows: list[dict[str, Any]], bootstrap: Bootstrap) -> dict[str, Any]:
+    """Wall-clock and CPU-time ratios of a run to a reference (rows of :func:`cell_times`), paired by seed.
+
+    Both sides must share at least one training seed (else :class:`StatsError`).  The
+    ``contended`` summary covers the cells the wall-clock ratio pairs.
+    """
+    ours, base = _by_seed(run_rows), _by_seed(reference_rows)
+    shared = _shared_seeds(run_rows, reference_rows)
+    cpu_seeds = [s for s in shared if ours[s]["train_cpu_seconds"] is not None and base[s]["train_cpu_seconds"] is not None]
+    entry: dict[str, Any] = {
+        "seeds": shared,
+        "total": _ratio(base, ours, shared, "train_seconds", bootstrap),
+        "per_epoch": _ratio(base, ours, shared, "seconds_per_epoch", bootstrap),
+        "cpu_seeds": cpu_seeds,
+        "cpu_total": _ratio(base, ours, cpu_seeds, "train_cpu_seconds", bootstrap) if cpu_seeds else None,
+        "cpu_per_epoch": _ratio(base, ours, cpu_seeds, "cpu_seconds_per_epoch", bootstrap) if cpu_seeds else None,
+        "cpu_reason": None,
+        "contended": _contended([base[s] for s in shared] + [ours[s] for s in shared]),
+    }
+    if not cpu_seeds:
+        unknown = [r["id"] for s in shared for r in (base[s], ours[s]) if r["train_cpu_seconds"] is None]
+        entry["cpu_reason"] = f"CPU time not recorded for {', '.join(unknown)}"
+    return entry
+
+
+def claim_ratio(ratio: dict[str, Any]) -> dict[str, Any]:
+    """Which ratio of a :func:`pair_ratio` entry a "faster"/"slower" claim may state, and why.
+
+    The wall-clock ratio (the paper's measure), unless it rests on contended epochs: then
+    the CPU-time ratio when both sides recorded it (``basis`` "cpu"), else none (``basis``
+    None: the data cannot say which trained faster).
+    """
+    contended = ratio["contended"]["rests_on_contended"]
+    basis: Literal["wall", "cpu"] | None = "wall"
+    if contended:
+        basis = "cpu" if ratio.get("cpu_total") is not None else None
+    chosen = {"wall": ratio["total"], "cpu": ratio.get("cpu_total"), None: None}[basis]
+    return {
+        "basis": basis,
+        "ratio": chosen,
+        "faster": None if chosen is None else chosen["estimate"] >= 1,
+        "contended": contended,
+        "cpu_recorded": ratio["contended"]["recorded"],
+    }
+
+
+def epoch_times(cell: CellRecord) -> tuple[list[EpochTime], str | None]:
+    """The cell's epochs (wall and CPU time from its result, load and subnets from its events), and any problem reading them.
+
+    The result's per-epoch lists are the ones its totals sum; the events add what the
+    result does not hold.  Unreadable events cost the load rule, not the cell: the problem
+    is returned to be shown.
+    """
+    result = cell.result or {}
+    walls = list(result.get("epoch_seconds") or [])
+    cpus = list(result.get("epoch_cpu_seconds") or [])
+    cpus += [None] * (len(walls) - len(cpus))
+    problem = None
+    try:
+        events = CellDirectory(cell.directory).read_jsonl(EVENTS_FILE).records
+    except StorageError as error:
+        events, problem = [], f"events not read ({error}): load averages unknown"
+    by_epoch = {e.get("epoch"): e for e in events if e.get("event") == "epoch"}
+    epochs = []
+    for index, (wall, cpu) in enumerate(zip(walls, cpus)):
+        event = by_epoch.get(index, {})
+        load = event.get("load_average")
+        epochs.append(
+            EpochTime(
+                index=index,
+                seconds=float(wall),
+                cpu_seconds=None if cpu is None else float(cpu),
+                load_average=None if load is None else float(load),
+                mflops=_mean_mflops(event.get("subnets")),
+            )
+        )
+    return epochs, problem
 
 
 def _cell(cell: CellRecord) -> dict[str, Any]:
     result = cell.result or {}
     seconds = float(result["train_seconds"])
     epochs = len(result.get("epoch_seconds") or []) or cell.epochs
+    cpu = result.get("train_cpu_seconds")
+    times, problem = epoch_times(cell)
+    checked = contention(times, result.get("cpu_count"))
+    checked["problem"] = problem
     return {
         "id": cell.id,
         "arch": cell.arch,
@@ -89,9 +178,78 @@ def _cell(cell: CellRecord) -> dict[str, Any]:
         "epochs": epochs,
         "train_seconds": seconds,
         "seconds_per_epoch": seconds / epochs,
+        "train_cpu_seconds": None if cpu is None else float(cpu),
+        "cpu_seconds_per_epoch": None if cpu is None else float(cpu) / epochs,
+        "cpu_count": result.get("cpu_count"),
+        "contention": checked,
         "images_per_second": result.get("images_per_second"),
         "device": (result.get("provenance") or {}).get("device_name"),
     }
+
+
+def _run_entry(arch: str, dataset: str, run: str, rows: list[dict[str, Any]], bootstrap: Bootstrap) -> dict[str, Any]:
+    cpu = [r["train_cpu_seconds"] for r in rows]
+    return {
+        "arch": arch,
+        "dataset": dataset,
+        "run": run,
+        "seeds": [r["seed"] for r in rows],
+        "epochs": sorted({r["epochs"] for r in rows}),
+        "train_seconds": describe([r["train_seconds"] for r in rows]).to_dict(),
+        "mean_seconds": mean_ci([r["train_seconds"] for r in rows], **bootstrap.kwargs()).to_dict(),
+        "mean_seconds_per_epoch": mean_ci([r["seconds_per_epoch"] for r in rows], **bootstrap.kwargs()).to_dict(),
+        "mean_cpu_seconds": mean_ci(cpu, **bootstrap.kwargs()).to_dict() if None not in cpu else None,
+        "contended_cells": [r["id"] for r in rows if r["contention"]["contended"]],
+    }
+
+
+def _contended(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Which of these cells have contended epochs, and how much of their wall time those hold."""
+    flagged = [
+        {
+            "id": r["id"],
+            "run": r["run"],
+            "seed": r["seed"],
+            "epochs": r["contention"]["epochs"],
+            "contended_epochs": len(r["contention"]["contended"]),
+            "contended_seconds": r["contention"]["contended_seconds"],
+            "contended_share": r["contention"]["contended_share"],
+        }
+        for r in rows
+        if r["contention"]["contended"]
+    ]
+    return {
+        "recorded": combined([r["contention"]["recorded"] for r in rows]),
+        "not_recorded": [r["id"] for r in rows if r["contention"]["recorded"] != "recorded"],
+        "rests_on_contended": bool(flagged),
+        "cells": flagged,
+    }
+
+
+def _ratios_reason(runs: list[str], pairs: list[Pair]) -> str | None:
+    """Why some or all pairs give no ratio at all (a name that is not a run), or why there are none."""
+    if not pairs:
+        return "the suite names no baseline, so no pair of runs is compared"
+    unknown = list(dict.fromkeys(name for pair in pairs for name in pair if name not in runs))
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        return f"{names} {'is' if len(unknown) == 1 else 'are'} named in a compared pair but not a run of this suite"
+    return None
+
+
+def _mean_mflops(subnets: Any) -> float | None:
+    if not isinstance(subnets, list):
+        return None
+    steps = sum(s.get("steps", 0) for s in subnets)
+    return sum(s["mflops"] * s.get("steps", 0) for s in subnets) / steps if steps else None
+
+
+def _by_seed(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {r["seed"]: r for r in rows}
+
+
+def _shared_seeds(run_rows: list[dict[str, Any]], reference_rows: list[dict[str, Any]]) -> list[int]:
+    return sorted({r["seed"] for r in run_rows} & {r["seed"] for r in reference_rows})
 
 
 def _ratio(base: dict[int, dict], ours: dict[int, dict], seeds: list[int], key: str, bootstrap: Bootstrap) -> dict[str, Any]:

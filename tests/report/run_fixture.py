@@ -4,17 +4,20 @@ The suite is parsed by the real suite loader, so cell ids, directories (with con
 hashes), ``cell.json`` and the manifest's ``cells`` are exactly what ``nasbench-rss run``
 writes; ``result.json`` and ``evaluation.json`` carry accuracies, times and exposure
 chosen by the test, and ``evaluation.json`` has the cell's evaluation ``config_hash`` so
-``RunDirectory`` accepts it as current.
+``RunDirectory`` accepts it as current.  By default a result is an old one, without CPU
+time; a ``Fixture.timing`` gives every epoch its wall and CPU time and load average, written
+to the result and to ``events.jsonl`` as the timing observer writes them.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from nasbench_rss import atomic
-from nasbench_rss.cell.directory import CELL_FILE, EVALUATION_FILE, FAILURE_FILE, RESULT_FILE, RESULT_FORMAT
+from nasbench_rss.cell.directory import CELL_FILE, EVALUATION_FILE, EVENTS_FILE, FAILURE_FILE, RESULT_FILE, RESULT_FORMAT
 from nasbench_rss.run.layout import MANIFEST_FILE, SUITE_FILE
 from nasbench_rss.run.manifest import end_invocation, start_invocation
 from nasbench_rss.suite import parse_suite
@@ -94,6 +97,35 @@ def seconds(run: str, seed: int) -> float:
     return base * (1 + growth * seed)
 
 
+class EpochTiming(NamedTuple):
+    """One epoch's timing fields; ``cpu_seconds`` None: an old record without them."""
+
+    seconds: float
+    cpu_seconds: float | None
+    load_average: float | None = None
+
+
+CPU_COUNT = 2
+"""The usable CPUs a fixture cell's result records (when it records CPU time)."""
+
+
+def steady(run: str, seed: int, epoch: int, epochs: int) -> EpochTiming:
+    """An uncontended epoch: the cell's time spread evenly, 95% CPU utilisation, a light load."""
+    wall = seconds(run, seed) / epochs
+    return EpochTiming(wall, 0.95 * wall, 1.0)
+
+
+def rss_short_contended(run: str, seed: int, epoch: int, epochs: int) -> EpochTiming:
+    """rss-short's middle epoch waited for the cores (20x the wall time, the same CPU time, load 5 on 2 CPUs).
+
+    Its wall time then exceeds ofa's, while its CPU time is still a sixth of ofa's.
+    """
+    clean = steady(run, seed, epoch, epochs)
+    if run == "rss-short" and epoch == 1:
+        return EpochTiming(20 * clean.seconds, clean.cpu_seconds, 5.0)
+    return clean
+
+
 def steps(run: str, bucket: str) -> int:
     """Optimizer steps per subnet: ofa favours the big buckets, rss spreads evenly."""
     position = BUCKETS.index(int(bucket))
@@ -111,6 +143,8 @@ class Fixture:
     pending: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
     unevaluated: set[str] = field(default_factory=set)
+    timing: Callable[[str, int, int, int], EpochTiming] | None = None
+    """(run, seed, epoch, epochs) -> the epoch's timing; None: old results, no CPU time, no events."""
 
 
 def subnet(bucket: str, index: int) -> tuple[str, float]:
@@ -140,21 +174,53 @@ def write_run(path: Path, fixture: Fixture | None = None) -> Path:
         if key in fixture.failed:
             atomic.write_json(directory / FAILURE_FILE, {"error": "RuntimeError: loss is NaN at epoch 2 step 3"})
             continue
-        atomic.write_json(directory / RESULT_FILE, result(cell.run, cell.seed, cell.config.epochs, cell.config.model_dump(mode="json")))
+        timings = None
+        if fixture.timing is not None:
+            timings = [fixture.timing(cell.run, cell.seed, epoch, cell.config.epochs) for epoch in range(cell.config.epochs)]
+            atomic.write_text(directory / EVENTS_FILE, "".join(json.dumps(r) + "\n" for r in events(cell.run, timings)))
+        atomic.write_json(directory / RESULT_FILE, result(cell.run, cell.seed, cell.config.epochs, cell.config.model_dump(mode="json"), timings))
         if key not in fixture.unevaluated:
             atomic.write_json(directory / EVALUATION_FILE, evaluation(cell, fixture.accuracy))
     return path
 
 
-def result(run: str, seed: int, epochs: int, config: dict) -> dict:
-    total = seconds(run, seed)
+def trained_subnets(run: str) -> list[dict]:
     subnets = []
     for bucket in BUCKETS[:-1]:
         for index in range(2):
             encoding, mflops = subnet(str(bucket), index)
             subnets.append({"encoding": encoding, "mflops": mflops, "steps": steps(run, str(bucket))})
     subnets.append({"encoding": "enc-outside", "mflops": 20.0, "steps": 5})
+    return subnets
+
+
+def events(run: str, timings: list[EpochTiming]) -> list[dict]:
+    """``events.jsonl``'s epoch records, with the timing observer's fields (CPU ones only when known)."""
+    records = []
+    for epoch, timing in enumerate(timings):
+        record = {"event": "epoch", "epoch": epoch, "phase": "train", "images": 128, "seconds": timing.seconds, "subnets": trained_subnets(run)}
+        if timing.cpu_seconds is not None:
+            record |= {"cpu_seconds": timing.cpu_seconds, "load_average": timing.load_average, "threads": 2}
+        records.append(record)
+    return records
+
+
+def cpu_fields(timings: list[EpochTiming]) -> dict:
+    """What the timing observer adds to a result; train_cpu_seconds None when any epoch's CPU time is unknown."""
+    cpus = [t.cpu_seconds for t in timings]
     return {
+        "train_cpu_seconds": None if None in cpus else sum(cpus),  # type: ignore[arg-type]
+        "train_cpu_seconds_definition": "sum of per-epoch process CPU times",
+        "epoch_cpu_seconds": cpus,
+        "cpu_count": CPU_COUNT,
+    }
+
+
+def result(run: str, seed: int, epochs: int, config: dict, timings: list[EpochTiming] | None = None) -> dict:
+    total = seconds(run, seed) if timings is None else sum(t.seconds for t in timings)
+    epoch_seconds = [total / epochs] * epochs if timings is None else [t.seconds for t in timings]
+    subnets = trained_subnets(run)
+    return (cpu_fields(timings) if timings is not None else {}) | {
         "format": RESULT_FORMAT,
         "complete": True,
         "weights": WEIGHTS,
@@ -163,7 +229,7 @@ def result(run: str, seed: int, epochs: int, config: dict) -> dict:
         "dataset": {"name": "synthetic", "train_images": 128, "test_images": 32, "num_classes": 4, "channels": 1, "image_size": 16},
         "train_seconds": total,
         "train_seconds_definition": "sum of per-epoch wall times (start of an epoch's first step to end of its last, device synchronised); checkpoint writing excluded",
-        "epoch_seconds": [total / epochs] * epochs,
+        "epoch_seconds": epoch_seconds,
         "images_per_second": 128 * epochs / total,
         "final_train_loss": 1.0,
         "final_train_accuracy": 0.5,

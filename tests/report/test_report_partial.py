@@ -54,7 +54,7 @@ def test_no_baseline_in_the_suite_omits_comparisons_with_the_reason(tmp_path, re
     assert section["available"] is False and section["results"] == []
     assert section["reason"].startswith("the suite names no baseline")
     assert "Comparisons are omitted: the suite names no baseline" in markdown
-    assert data["training_time"]["ratios"] == [] and data["training_time"]["ratios_reason"] == "the suite names no baseline"
+    assert data["training_time"]["ratios"] == [] and data["training_time"]["ratios_reason"].startswith("the suite names no baseline")
     assert "No comparison with a baseline: the suite names no baseline" in " ".join(data["findings"])
     assert data["accuracy"]  # the per-bucket statistics are still there
 
