@@ -111,6 +111,8 @@ class Fixture:
     pending: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
     unevaluated: set[str] = field(default_factory=set)
+    exposure_subnets: Callable[[str, int], list[dict]] | None = None
+    """``(run, seed) -> result.json exposure subnets`` (``encoding, mflops, steps``); None: :func:`default_exposure`."""
 
 
 def subnet(bucket: str, index: int) -> tuple[str, float]:
@@ -140,20 +142,29 @@ def write_run(path: Path, fixture: Fixture | None = None) -> Path:
         if key in fixture.failed:
             atomic.write_json(directory / FAILURE_FILE, {"error": "RuntimeError: loss is NaN at epoch 2 step 3"})
             continue
-        atomic.write_json(directory / RESULT_FILE, result(cell.run, cell.seed, cell.config.epochs, cell.config.model_dump(mode="json")))
+        subnets = fixture.exposure_subnets(cell.run, cell.seed) if fixture.exposure_subnets else None
+        atomic.write_json(
+            directory / RESULT_FILE, result(cell.run, cell.seed, cell.config.epochs, cell.config.model_dump(mode="json"), subnets)
+        )
         if key not in fixture.unevaluated:
             atomic.write_json(directory / EVALUATION_FILE, evaluation(cell, fixture.accuracy))
     return path
 
 
-def result(run: str, seed: int, epochs: int, config: dict) -> dict:
-    total = seconds(run, seed)
+def default_exposure(run: str) -> list[dict]:
+    """Two subnets per reachable bucket with :func:`steps` each, and one far outside (20 MFLOPs, 5 steps)."""
     subnets = []
     for bucket in BUCKETS[:-1]:
         for index in range(2):
             encoding, mflops = subnet(str(bucket), index)
             subnets.append({"encoding": encoding, "mflops": mflops, "steps": steps(run, str(bucket))})
     subnets.append({"encoding": "enc-outside", "mflops": 20.0, "steps": 5})
+    return subnets
+
+
+def result(run: str, seed: int, epochs: int, config: dict, subnets: list[dict] | None = None) -> dict:
+    total = seconds(run, seed)
+    subnets = default_exposure(run) if subnets is None else subnets
     return {
         "format": RESULT_FORMAT,
         "complete": True,
