@@ -12,6 +12,9 @@ report shows a number that the JSON does not hold.  Its top-level keys:
                                                        Holm-adjusted p-values, effect sizes (or why omitted)
     training_time                                      per cell, per run, ratios to the baseline with CIs
     exposure                                           share of optimizer steps per bucket, per run and seed
+    spread                                             per (arch, dataset, run): whole-population variance, best/worst k, range
+    exposure_range                                     per (arch, dataset, run): step shares in 1-MFLOP bins over the whole range
+    accuracy_profile                                   per (arch, dataset, run): mean accuracy per bucket and its peak bucket
     method                                             FLOPs definition, seeds, evaluation, statistics, code, versions, device
     findings                                           the plain-sentence findings
 
@@ -27,9 +30,12 @@ from typing import Any
 from nasbench_rss.report.accuracy import accuracy_summaries
 from nasbench_rss.report.comparisons import comparisons
 from nasbench_rss.report.exposure import exposure
+from nasbench_rss.report.exposure_range import exposure_range
 from nasbench_rss.report.findings import findings
 from nasbench_rss.report.method import method
 from nasbench_rss.report.populations import Bootstrap, bucket_facts, populations, unique
+from nasbench_rss.report.profile import accuracy_profile
+from nasbench_rss.report.spread import population_spread
 from nasbench_rss.report.timing import training_time
 from nasbench_rss.run.results import CellRecord, RunDirectory
 
@@ -83,6 +89,9 @@ def analyse(run: RunDirectory, seed: int = 0, resamples: int = RESAMPLES, level:
         "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap),
         "training_time": training_time(cells, groups, runs, [(r, baseline) for r in runs if r != baseline] if baseline else [], bootstrap),
         "exposure": exposure(cells, groups, runs),
+        "spread": population_spread(pops, groups, runs, bootstrap),
+        "exposure_range": exposure_range(cells, groups, runs, facts),
+        "accuracy_profile": accuracy_profile(pops, groups, runs, facts, bootstrap),
         "method": method(run, cells, groups, bootstrap),
     }
     analysis["findings"] = findings(analysis)

@@ -1,7 +1,8 @@
 """The report's content: ``compose(analysis, figures) -> Document``.
 
-Findings first, then per-bucket accuracy, the comparison with the baseline, training
-time, exposure, and the method.  Every number goes through
+Findings first, then per-bucket accuracy, the whole-population spread, the accuracy
+profile across buckets, the comparison with the baseline, training time, exposure (per
+bucket, then over the whole FLOPs range), and the method.  Every number goes through
 :mod:`nasbench_rss.report.format`, so the Markdown and HTML reports (both rendered from
 this one document) show the JSON's numbers the same way.
 """
@@ -30,9 +31,12 @@ def compose(analysis: dict[str, Any], figures: list[FigureFile]) -> Document:
     doc.bullets(analysis.get("findings") or findings(analysis))
     _cells_section(doc, analysis)
     _accuracy_section(doc, analysis, figure.get("accuracy"))
+    _spread_section(doc, analysis)
+    _profile_section(doc, analysis)
     _comparison_section(doc, analysis)
     _time_section(doc, analysis, figure.get("training_time"))
     _exposure_section(doc, analysis, figure.get("exposure"))
+    _exposure_range_section(doc, analysis, figure.get("exposure_range"))
     _method_section(doc, analysis)
     return doc
 
@@ -354,6 +358,157 @@ def _exposure_section(doc: Document, analysis: dict[str, Any], figure: FigureFil
             ["run", "seeds", *labels],
             [[e["run"], fmt.seeds(e["seeds"]), *(fmt.share(e["shares"].get(label)) for label in labels)] for e in mine],
             _group_title(arch, dataset),
+        )
+
+
+HISTOGRAM_TABLE_BINS = 40
+"""At most this many bins with steps get the per-bin table; beyond it the table would not be compact."""
+
+
+def _over_seeds(iv: dict[str, Any], show: Any, seeds: list[int]) -> str:
+    """A mean-over-seeds interval, or ``one seed`` where there is only one."""
+    return "one seed" if len(seeds) == 1 else fmt.interval(iv, show)
+
+
+def _spread_section(doc: Document, analysis: dict[str, Any]) -> None:
+    entries = analysis.get("spread") or []
+    if not entries:
+        return
+    doc.heading("Whole-population spread")
+    doc.paragraph(
+        "Spread of each run's whole evaluated population (all buckets together) per seed, then the mean over seeds with "
+        "a 95% bootstrap CI over seeds ('one seed': none). Std, best-k and worst-k means (the k most and least accurate "
+        "subnets) and the range (best minus worst) in % or pp, variance in pp²."
+    )
+    for arch, dataset in _groups(analysis):
+        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
+        if not mine:
+            continue
+        rows = []
+        for e in mine:
+            a, seeds = e["across_seeds"], e["seeds"]
+            rows.append(
+                [
+                    e["run"], fmt.seeds(seeds), ", ".join(str(s["n"]) for s in e["per_seed"]), ", ".join(str(s["k"]) for s in e["per_seed"]),
+                    fmt.percent(a["std"]["estimate"]), _over_seeds(a["std"], fmt.percent, seeds),
+                    fmt.variance_points(a["variance"]["estimate"]),
+                    fmt.percent(a["best_k_mean"]["estimate"]), _over_seeds(a["best_k_mean"], fmt.percent, seeds),
+                    fmt.percent(a["worst_k_mean"]["estimate"]), _over_seeds(a["worst_k_mean"], fmt.percent, seeds),
+                    fmt.percent(a["range"]["estimate"]), _over_seeds(a["range"], fmt.percent, seeds),
+                ]
+            )
+        doc.table(
+            ["run", "seeds", "subnets", "k", "std", "95% CI", "var", "best-k mean", "95% CI", "worst-k mean", "95% CI", "range", "95% CI"],
+            rows,
+            f"{_group_title(arch, dataset)}: mean over seeds",
+        )
+        if any(len(e["per_seed"]) > 1 for e in mine):
+            doc.table(
+                ["run", "seed", "subnets", "k", "std", "var", "best-k mean", "worst-k mean", "best", "worst", "range"],
+                [
+                    [
+                        e["run"], str(s["seed"]), str(s["n"]), str(s["k"]), fmt.percent(s["std"]), fmt.variance_points(s["variance"]),
+                        fmt.percent(s["best_k_mean"]), fmt.percent(s["worst_k_mean"]), fmt.percent(s["best"]),
+                        fmt.percent(s["worst"]), fmt.percent(s["range"]),
+                    ]
+                    for e in mine
+                    for s in e["per_seed"]
+                ],
+                f"{_group_title(arch, dataset)}: per seed",
+            )
+        doc.bullets(
+            [f"{e['run']}: {e['interval_note']}" for e in mine if e["interval_note"]]
+            + [f"{e['run']}: {note}" for e in mine for note in e["notes"]]
+        )
+
+
+def _profile_section(doc: Document, analysis: dict[str, Any]) -> None:
+    entries = analysis.get("accuracy_profile") or []
+    if not entries:
+        return
+    doc.heading("Accuracy profile across buckets")
+    doc.paragraph(
+        "Mean test accuracy (%) per bucket, mean over seeds (one seed: that seed's subnet mean), and the peak bucket "
+        "(largest mean) overall and per seed, to show where a run's population is best and whether the seeds agree. "
+        "The intervals over seeds are in report.json (accuracy_profile) and equal the accuracy table's mean of seed means."
+    )
+    for arch, dataset in _groups(analysis):
+        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
+        if not mine:
+            continue
+        targets = {label: target for e in mine for label, target in zip(e["buckets"], e["targets"])}
+        labels = sorted(targets, key=lambda label: (targets[label] is None, targets[label] or 0.0))
+        doc.table(
+            ["run", "seeds", *labels, "peak", "peak per seed", "seeds agree"],
+            [
+                [
+                    e["run"], fmt.seeds(e["seeds"]),
+                    *(fmt.percent(e["mean"][label]["estimate"]) if label in e["mean"] else fmt.MISSING for label in labels),
+                    e["peak"] + (f" (tied: {', '.join(e['peak_ties'])})" if len(e["peak_ties"]) > 1 else ""),
+                    ", ".join(e["seed_peaks"]),
+                    "one seed" if len(e["seeds"]) == 1 else ("yes" if e["seeds_agree_on_peak"] else "no"),
+                ]
+                for e in mine
+            ],
+            _group_title(arch, dataset),
+        )
+        doc.bullets(
+            [f"{e['run']}: {e['note']}" for e in mine if e["note"]]
+            + [
+                f"{e['run']}: buckets {', '.join(e['incomplete_buckets'])} are evaluated by only some seeds (averaged over those)"
+                for e in mine
+                if e["incomplete_buckets"]
+            ]
+        )
+
+
+def _exposure_range_section(doc: Document, analysis: dict[str, Any], figure: FigureFile | None) -> None:
+    entries = analysis.get("exposure_range") or []
+    if not entries:
+        return
+    doc.heading("Exposure over the whole FLOPs range")
+    doc.paragraph(
+        "Share (%) of each run's optimizer steps in 1-MFLOP bins [k - 0.5, k + 0.5) over the whole range of the "
+        "architecture's subnets (floor of the smallest to ceiling of the largest MFLOPs), mean over seeds; 'below' and "
+        "'above' are steps on subnets beyond that range. Smoothed: a Gaussian kernel around each bucket target, "
+        "normalised over the targets, so exposure falls with distance from where a run trained."
+    )
+    _figure(doc, figure)
+    for arch, dataset in _groups(analysis):
+        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
+        if not mine:
+            continue
+        first = mine[0]
+        doc.paragraph(
+            f"{_group_title(arch, dataset)}: bins {fmt.number(first['low'])} to {fmt.number(first['high'])} MFLOPs, "
+            f"range from the {first['range_source']}."
+        )
+        rows = []
+        for e in mine:
+            modal = max(range(len(e["shares"])), key=lambda i: e["shares"][i]) if e["shares"] else None
+            rows.append(
+                [
+                    e["run"], fmt.seeds(e["seeds"]), str(sum(1 for v in e["shares"] if v > 0)),
+                    e["labels"][modal] if modal is not None and e["shares"][modal] > 0 else fmt.MISSING,
+                    fmt.share(e["shares"][modal]) if modal is not None else fmt.MISSING,
+                    fmt.share(e["below_share"]), fmt.share(e["above_share"]),
+                ]
+            )
+        doc.table(["run", "seeds", "bins with steps", "modal bin", "its share", "below", "above"], rows, f"{_group_title(arch, dataset)}: summary")
+        used = [i for i in range(len(first["labels"])) if any(e["shares"][i] > 0 for e in mine)]
+        if used and len(used) <= HISTOGRAM_TABLE_BINS:
+            doc.table(
+                ["MFLOP bin", *(e["run"] for e in mine)],
+                [[first["labels"][i], *(fmt.share(e["shares"][i]) for e in mine)] for i in used],
+                f"{_group_title(arch, dataset)}: bins with steps",
+            )
+        elif used:
+            doc.paragraph(f"{len(used)} bins have steps; the per-bin shares are in report.json (exposure_range).")
+        targets = list(dict.fromkeys(label for e in mine for label in e["smoothed"]["targets"]))
+        doc.table(
+            ["run", "seeds", *targets],
+            [[e["run"], fmt.seeds(e["seeds"]), *(fmt.share(e["smoothed"]["shares"].get(label)) for label in targets)] for e in mine],
+            f"{_group_title(arch, dataset)}: smoothed exposure at the buckets (bandwidth {fmt.number(first['smoothed']['bandwidth'])} MFLOPs)",
         )
 
 

@@ -5,6 +5,9 @@
 - ``training_time.png``: the paper's Fig. 4: training time per run and dataset, bars at the
   mean over seeds with each seed as a point and the mean's confidence interval as error bar.
 - ``exposure.png``: the share of optimizer steps each run spent in each bucket.
+- ``exposure_range.png``: the share of optimizer steps per 1-MFLOP bin over the whole
+  FLOPs range, one line per run (the evaluation's buckets marked), so steps "outside" the
+  buckets are seen too.
 
 Figures are ``matplotlib.figure.Figure`` objects rendered by the Agg canvas, never
 through pyplot: no display, no ``plt.show``, no global backend switch and no figure
@@ -29,6 +32,7 @@ from nasbench_rss import atomic
 ACCURACY_FIGURE = "accuracy_per_bucket.png"
 TIME_FIGURE = "training_time.png"
 EXPOSURE_FIGURE = "exposure.png"
+EXPOSURE_RANGE_FIGURE = "exposure_range.png"
 DPI = 120
 
 
@@ -65,6 +69,13 @@ def make_figures(analysis: dict[str, Any], out_dir: Path) -> list[FigureFile]:
             EXPOSURE_FIGURE,
             "Share of optimizer steps each run spent in each evaluation bucket (mean over seeds; a step training k subnets counts k times).",
             exposure_figure,
+        ),
+        (
+            "exposure_range",
+            EXPOSURE_RANGE_FIGURE,
+            "Share of optimizer steps per 1-MFLOP bin over the whole FLOPs range of the subnets, one line per run "
+            "(mean over seeds); dotted lines mark the evaluation's buckets.",
+            exposure_range_figure,
         ),
     ]
     out = []
@@ -223,6 +234,38 @@ def exposure_figure(analysis: dict[str, Any]) -> Figure | str:
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels)
         ax.set_xlabel("MFLOP bucket")
+        ax.set_ylabel("share of optimizer steps (%)")
+        ax.set_title(_title(arch, dataset, analysis))
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def exposure_range_figure(analysis: dict[str, Any]) -> Figure | str:
+    """Histogram outline of the share of optimizer steps per 1-MFLOP bin, one line per run; or why not."""
+    entries = analysis.get("exposure_range") or []
+    if not entries:
+        return "no cell is trained yet (or no result records exposure), so there is no exposure to plot"
+    runs = analysis["suite"]["runs"]
+    colours = _colours(runs)
+    groups = _groups(entries)
+    figure, axes = _panels(len(groups), height=3.5)
+    for ax, (arch, dataset) in zip(axes, groups):
+        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
+        for j, entry in enumerate(mine):
+            half = entry["width"] / 2
+            edges = [c - half for c in entry["centres"]] + [entry["centres"][-1] + half]
+            # Earlier runs drawn wider, so identical histograms (runs sharing a sampler stream) stay visible.
+            ax.stairs(
+                [100 * v for v in entry["shares"]], edges, color=colours.get(entry["run"]), label=entry["run"],
+                linewidth=1.2 + 1.5 * (len(mine) - 1 - j),
+            )
+        facts = next((f for f in analysis.get("buckets", []) if (f["arch"], f["dataset"]) == (arch, dataset)), None)
+        for bucket in (facts or {}).get("buckets", []):
+            if isinstance(bucket.get("target"), (int, float)):
+                ax.axvline(bucket["target"], color="grey", linestyle=":", linewidth=1)
+        ax.set_xlabel("MFLOPs (1-MFLOP bins)")
         ax.set_ylabel("share of optimizer steps (%)")
         ax.set_title(_title(arch, dataset, analysis))
         ax.grid(axis="y", alpha=0.3)

@@ -7,7 +7,8 @@ or without tied differences, see :mod:`.signed_rank`; :func:`welch_t`,
 :func:`mann_whitney`, :func:`brown_forsythe`), effect sizes (:func:`cohens_d`,
 :func:`probability_of_improvement`), Holm's correction for many comparisons
 (:func:`holm`), training-time ratios paired by seed (:func:`time_ratio`) and the share of
-optimizer steps per MFLOP bucket (:func:`exposure_shares`).  Nothing here touches a
+optimizer steps per MFLOP bucket (:func:`exposure_shares`), per MFLOP bin over the whole
+range (:func:`exposure_histogram`) and kernel-smoothed at targets (:func:`smoothed_exposure`).  Nothing here touches a
 global RNG or the file system: every random function takes an integer ``seed``, and bad
 input raises :class:`StatsError` (a ``ValueError``) naming the argument and what is allowed.
 """
@@ -17,11 +18,12 @@ from nasbench_rss.stats.checks import StatsError
 from nasbench_rss.stats.compare import TestResult, brown_forsythe, mann_whitney, welch_t, wilcoxon_paired
 from nasbench_rss.stats.describe import Summary, describe
 from nasbench_rss.stats.effect import cohens_d, improvement_scores, probability_of_improvement
-from nasbench_rss.stats.exposure import exposure_shares
+from nasbench_rss.stats.exposure import ExposureHistogram, exposure_histogram, exposure_shares, smoothed_exposure
 from nasbench_rss.stats.multiple import holm
 from nasbench_rss.stats.ratios import time_ratio
 
 __all__ = [
+    "ExposureHistogram",
     "Interval",
     "StatsError",
     "Summary",
@@ -29,12 +31,14 @@ __all__ = [
     "brown_forsythe",
     "cohens_d",
     "describe",
+    "exposure_histogram",
     "exposure_shares",
     "holm",
     "improvement_scores",
     "mann_whitney",
     "mean_ci",
     "probability_of_improvement",
+    "smoothed_exposure",
     "statistic_ci",
     "time_ratio",
     "welch_t",

@@ -145,6 +145,10 @@ class Fixture:
     unevaluated: set[str] = field(default_factory=set)
     timing: Callable[[str, int, int, int], EpochTiming] | None = None
     """(run, seed, epoch, epochs) -> the epoch's timing; None: old results, no CPU time, no events."""
+    suite_extra: str = ""
+    """YAML appended to the fixture's suite (e.g. its ``comparisons:`` and ``claims:``)."""
+    exposure_subnets: Callable[[str, int], list[dict]] | None = None
+    """``(run, seed) -> result.json exposure subnets`` (``encoding, mflops, steps``); None: :func:`default_exposure`."""
 
 
 def subnet(bucket: str, index: int) -> tuple[str, float]:
@@ -157,11 +161,14 @@ def write_run(path: Path, fixture: Fixture | None = None) -> Path:
     fixture = fixture or Fixture()
     baseline = f"baseline: {fixture.baseline}\n" if fixture.baseline else ""
     matrix = f"matrix: {{dataset: [{', '.join(fixture.datasets)}]}}\n" if fixture.datasets != ("synthetic",) else ""
-    text = SUITE.format(seeds=list(fixture.seeds), baseline=baseline, per_bucket=PER_BUCKET, matrix=matrix)
+    text = SUITE.format(seeds=list(fixture.seeds), baseline=baseline, per_bucket=PER_BUCKET, matrix=matrix) + fixture.suite_extra
     suite = parse_suite(text, "fixture.yaml")
     path.mkdir(parents=True, exist_ok=True)
     atomic.write_text(path / SUITE_FILE, suite.resolved_yaml())
-    record = {"name": suite.name, "description": suite.description, "source": "fixture.yaml", "seeds": suite.seeds, "baseline": suite.baseline}
+    record = {
+        "name": suite.name, "description": suite.description, "source": "fixture.yaml", "seeds": suite.seeds, "baseline": suite.baseline,
+        "comparisons": suite.comparisons, "claims": suite.claims,
+    }  # fmt: skip
     cells = [cell.record() | {"epochs": cell.config.epochs} for cell in suite.cells()]
     manifest = start_invocation(None, record, cells, ENVIRONMENT, {"only": [], "jobs": 1})
     atomic.write_json(path / MANIFEST_FILE, end_invocation(manifest, "complete", {"complete": len(cells)}))
@@ -178,13 +185,17 @@ def write_run(path: Path, fixture: Fixture | None = None) -> Path:
         if fixture.timing is not None:
             timings = [fixture.timing(cell.run, cell.seed, epoch, cell.config.epochs) for epoch in range(cell.config.epochs)]
             atomic.write_text(directory / EVENTS_FILE, "".join(json.dumps(r) + "\n" for r in events(cell.run, timings)))
-        atomic.write_json(directory / RESULT_FILE, result(cell.run, cell.seed, cell.config.epochs, cell.config.model_dump(mode="json"), timings))
+        subnets = fixture.exposure_subnets(cell.run, cell.seed) if fixture.exposure_subnets else None
+        atomic.write_json(
+            directory / RESULT_FILE, result(cell.run, cell.seed, cell.config.epochs, cell.config.model_dump(mode="json"), timings, subnets)
+        )
         if key not in fixture.unevaluated:
             atomic.write_json(directory / EVALUATION_FILE, evaluation(cell, fixture.accuracy))
     return path
 
 
-def trained_subnets(run: str) -> list[dict]:
+def default_exposure(run: str) -> list[dict]:
+    """Two subnets per reachable bucket with :func:`steps` each, and one far outside (20 MFLOPs, 5 steps)."""
     subnets = []
     for bucket in BUCKETS[:-1]:
         for index in range(2):
@@ -198,7 +209,7 @@ def events(run: str, timings: list[EpochTiming]) -> list[dict]:
     """``events.jsonl``'s epoch records, with the timing observer's fields (CPU ones only when known)."""
     records = []
     for epoch, timing in enumerate(timings):
-        record = {"event": "epoch", "epoch": epoch, "phase": "train", "images": 128, "seconds": timing.seconds, "subnets": trained_subnets(run)}
+        record = {"event": "epoch", "epoch": epoch, "phase": "train", "images": 128, "seconds": timing.seconds, "subnets": default_exposure(run)}
         if timing.cpu_seconds is not None:
             record |= {"cpu_seconds": timing.cpu_seconds, "load_average": timing.load_average, "threads": 2}
         records.append(record)
@@ -216,10 +227,10 @@ def cpu_fields(timings: list[EpochTiming]) -> dict:
     }
 
 
-def result(run: str, seed: int, epochs: int, config: dict, timings: list[EpochTiming] | None = None) -> dict:
+def result(run: str, seed: int, epochs: int, config: dict, timings: list[EpochTiming] | None = None, subnets: list[dict] | None = None) -> dict:
     total = seconds(run, seed) if timings is None else sum(t.seconds for t in timings)
     epoch_seconds = [total / epochs] * epochs if timings is None else [t.seconds for t in timings]
-    subnets = trained_subnets(run)
+    subnets = default_exposure(run) if subnets is None else subnets
     return (cpu_fields(timings) if timings is not None else {}) | {
         "format": RESULT_FORMAT,
         "complete": True,

@@ -30,7 +30,7 @@ def test_cli_writes_the_report_and_prints_the_paths(tmp_path, default_registry_w
     assert code == 0
     written = [line for line in printed.splitlines() if line]
     names = sorted(p.rsplit("/", 1)[1] for p in written)
-    assert names == sorted(["report.md", "report.json", "report.html", "accuracy_per_bucket.png", "training_time.png", "exposure.png"])
+    assert names == sorted(["report.md", "report.json", "report.html", "accuracy_per_bucket.png", "training_time.png", "exposure.png", "exposure_range.png"])
     assert all((run_dir / "report" / name).is_file() for name in names)
     assert load_json(run_dir / "report" / "report.json")["method"]["statistics"]["bootstrap_resamples"] == RESAMPLES
 
@@ -128,7 +128,7 @@ def test_figures_are_png_files_drawn_by_matplotlib(tmp_path, registry):
     run_dir = write_run(tmp_path / "run")
     paths = write_report(run_dir, formats="json", resamples=RESAMPLES, registry=registry)
     figures = [p for p in paths if p.suffix == ".png"]
-    assert [p.name for p in figures] == ["accuracy_per_bucket.png", "training_time.png", "exposure.png"]
+    assert [p.name for p in figures] == ["accuracy_per_bucket.png", "training_time.png", "exposure.png", "exposure_range.png"]
     for path in figures:
         data = path.read_bytes()
         assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000, path

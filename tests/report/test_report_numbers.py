@@ -60,7 +60,7 @@ def paired(fixture: Fixture, run: str, bucket: str) -> tuple[list[float], list[f
 
 def test_writes_every_format_and_figure_into_run_dir_report(written):
     names = {path.name for path in written.paths}
-    assert names == {"report.md", "report.json", "report.html", "accuracy_per_bucket.png", "training_time.png", "exposure.png"}
+    assert names == {"report.md", "report.json", "report.html", "accuracy_per_bucket.png", "training_time.png", "exposure.png", "exposure_range.png"}
     assert all(path.parent == written.run_dir / "report" for path in written.paths)
     assert written.data["complete"] is True
     assert written.data["cells"]["planned"] == written.data["cells"]["evaluated"] == 6

@@ -1,0 +1,126 @@
+"""Sampling exposure over the whole FLOPs range: shares of optimizer steps in 1-MFLOP bins.
+
+The bucket shares of :mod:`nasbench_rss.report.exposure` see only the +-0.5 MFLOP windows
+of the evaluation's buckets; everything else, the largest subnet included, is "outside".
+A sampler's bias is about the whole range (progressive shrinking trains the largest
+subnets first, RSS spreads its draws), so here every (arch, dataset, run, seed) gets its
+steps in 1-MFLOP bins ``[k - 0.5, k + 0.5)`` for every integer k from ``floor(min
+MFLOPs)`` to ``ceil(max MFLOPs)`` of the architecture's subnets (the bin of an integer
+bucket target holds what the bucket holds), and the mean over seeds.
+
+The range is the evaluation population's (its recorded ``flops`` facts: ``min_mflops``,
+``max_mflops``), the same for every run of an (arch, dataset); before any cell is
+evaluated it is the range of the subnets the cells trained (``range_source`` says which).
+Steps on subnets beyond that range are counted as ``below``/``above``, never dropped.
+
+Each seed also gets :func:`nasbench_rss.stats.smoothed_exposure` at the evaluation's
+bucket targets (Gaussian kernel, ``SMOOTHING_BANDWIDTH``), for correlating exposure with
+bucket accuracy: a run that trains one subnet has bucket exposure in one bucket only,
+and the kernel lets exposure fall with distance from where it trained.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nasbench_rss.report.populations import Group
+from nasbench_rss.run.results import CellRecord
+from nasbench_rss.stats import exposure_histogram, smoothed_exposure
+
+BIN_WIDTH = 1.0
+"""MFLOPs per bin: the spacing the buckets are defined on (+-0.5 around an integer)."""
+
+SMOOTHING_BANDWIDTH = 1.0
+"""Standard deviation (MFLOPs) of the kernel of the smoothed exposure: one bin, i.e. a
+bucket's full width, so a bucket 2 MFLOPs away gets exp(-2) ~ 0.14 of a trained one's weight."""
+
+FROM_FACTS = "evaluation population (flops facts)"
+FROM_TRAINED = "trained subnets of this architecture and dataset (no evaluation records the FLOPs range)"
+
+
+def exposure_range(
+    cells: list[CellRecord],
+    groups: list[Group],
+    runs: list[str],
+    facts: list[dict[str, Any]],
+    width: float = BIN_WIDTH,
+    bandwidth: float = SMOOTHING_BANDWIDTH,
+) -> list[dict[str, Any]]:
+    """One entry per (arch, dataset, run) with a trained cell that records exposure.
+
+    Entry keys: ``arch, dataset, run, seeds``; the bins: ``low, high, width,
+    range_source, centres, labels``; the mean over seeds: ``shares`` (one per bin),
+    ``below_share``, ``above_share``; ``per_seed`` (``seed`` and
+    ``ExposureHistogram.to_dict()`` fields, plus ``smoothed``: bucket label -> share);
+    ``smoothed`` (``bandwidth``, ``targets`` labels, mean ``shares`` over seeds).
+    """
+    out = []
+    for arch, dataset in groups:
+        trained = [
+            c for c in cells
+            if (c.arch, c.dataset) == (arch, dataset) and c.result is not None and c.result.get("exposure")
+        ]
+        if not trained:
+            continue
+        bounds = _range(facts, arch, dataset, trained)
+        if bounds is None:
+            continue
+        low, high, source = bounds
+        for run in runs:
+            mine = [c for c in trained if c.run == run]
+            if not mine:
+                continue
+            per_seed = []
+            for cell in sorted(mine, key=lambda c: c.seed):
+                rows = [(s["mflops"], s["steps"]) for s in cell.result["exposure"].get("subnets", [])]
+                histogram = exposure_histogram(rows, low, high, width).to_dict()
+                targets = cell.evaluation.get("buckets", [])
+                per_seed.append({"seed": cell.seed, **histogram, "smoothed": smoothed_exposure(rows, targets, bandwidth)})
+            first = per_seed[0]
+            count = len(per_seed)
+            labels = list(dict.fromkeys(label for e in per_seed for label in e["smoothed"]))
+            out.append(
+                {
+                    "arch": arch,
+                    "dataset": dataset,
+                    "run": run,
+                    "seeds": [e["seed"] for e in per_seed],
+                    "low": low,
+                    "high": high,
+                    "width": first["width"],
+                    "range_source": source,
+                    "centres": first["centres"],
+                    "labels": first["labels"],
+                    "shares": [math.fsum(e["shares"][i] for e in per_seed) / count for i in range(len(first["centres"]))],
+                    "below_share": math.fsum(e["below_share"] for e in per_seed) / count,
+                    "above_share": math.fsum(e["above_share"] for e in per_seed) / count,
+                    "per_seed": per_seed,
+                    "smoothed": {
+                        "bandwidth": bandwidth,
+                        "targets": labels,
+                        "shares": {label: math.fsum(e["smoothed"].get(label, 0.0) for e in per_seed) / count for label in labels},
+                    },
+                }
+            )
+    return out
+
+
+def _range(
+    facts: list[dict[str, Any]], arch: str, dataset: str, trained: list[CellRecord]
+) -> tuple[float, float, str] | None:
+    """(floor(min MFLOPs), ceil(max MFLOPs), source) of the group, or None with no MFLOPs at all."""
+    flops = next((f.get("flops") or {} for f in facts if (f["arch"], f["dataset"]) == (arch, dataset)), {})
+    low, high = flops.get("min_mflops"), flops.get("max_mflops")
+    if _number(low) and _number(high) and low <= high:
+        return float(math.floor(low)), float(math.ceil(high)), FROM_FACTS
+    mflops = [
+        s["mflops"] for c in trained for s in c.result["exposure"].get("subnets", []) if _number(s.get("mflops"))
+    ]
+    if not mflops:
+        return None
+    return float(math.floor(min(mflops))), float(math.ceil(max(mflops))), FROM_TRAINED
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
