@@ -8,8 +8,11 @@ report shows a number that the JSON does not hold.  Its top-level keys:
     buckets                                            per (arch, dataset): the evaluation's buckets, skipped ones with reasons
     accuracy                                           per (arch, dataset, run, bucket): per-seed and pooled summaries,
                                                        raw accuracies, mean of seed means with a bootstrap CI
-    comparisons                                        each run against the baseline per bucket: paired tests,
-                                                       Holm-adjusted p-values, effect sizes (or why omitted)
+    comparisons                                        each compared pair (the suite's comparisons, default every run
+                                                       against the baseline) per bucket: paired tests, Holm-adjusted
+                                                       p-values, effect sizes (or why omitted); interactions
+    claims                                             the suite's claims: statistic, p for and against (Holm across the
+                                                       claims), verdict
     training_time                                      per cell, per run, ratios to the baseline with CIs
     exposure                                           share of optimizer steps per bucket, per run and seed
     spread                                             per (arch, dataset, run): whole-population variance, best/worst k, range
@@ -27,8 +30,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.report.accuracy import accuracy_summaries
-from nasbench_rss.report.comparisons import comparisons
+from nasbench_rss.report.claims import claims_section
+from nasbench_rss.report.comparisons import comparison_pairs, comparisons
 from nasbench_rss.report.exposure import exposure
 from nasbench_rss.report.exposure_range import exposure_range
 from nasbench_rss.report.findings import findings
@@ -44,9 +49,13 @@ LEVEL = 0.95
 RESAMPLES = 10_000
 
 
-def analyse(run: RunDirectory, seed: int = 0, resamples: int = RESAMPLES, level: float = LEVEL) -> dict[str, Any]:
+def analyse(
+    run: RunDirectory, seed: int = 0, resamples: int = RESAMPLES, level: float = LEVEL, registry: PluginRegistry | None = None
+) -> dict[str, Any]:
     """The analysis of ``run`` as JSON data (keys in the module docstring).
 
+    ``registry`` holds the claim kinds the suite's claims are tested with (default: the
+    installed plugins).
     ``seed`` seeds every bootstrap (same seed, same intervals), ``resamples`` is the
     number of bootstrap resamples and ``level`` the confidence level of every interval.
     """
@@ -59,6 +68,7 @@ def analyse(run: RunDirectory, seed: int = 0, resamples: int = RESAMPLES, level:
     groups = unique((cell.arch, cell.dataset) for cell in cells)
     pops = populations(cells)
     facts = bucket_facts(cells, groups)
+    pairs, interactions, no_pairs = comparison_pairs(suite, runs)
 
     rows = [_cell_row(cell) for cell in cells]
     missing = [row for row in rows if not row["trained"]]
@@ -71,6 +81,7 @@ def analyse(run: RunDirectory, seed: int = 0, resamples: int = RESAMPLES, level:
             "source": suite.get("source"),
             "seeds": list(suite.get("seeds", manifest.get("seeds", []))),
             "baseline": baseline,
+            "comparisons": suite.get("comparisons"),
             "runs": runs,
             "groups": [{"arch": arch, "dataset": dataset} for arch, dataset in groups],
         },
@@ -86,8 +97,9 @@ def analyse(run: RunDirectory, seed: int = 0, resamples: int = RESAMPLES, level:
         },
         "buckets": facts,
         "accuracy": accuracy_summaries(pops, groups, runs, facts, bootstrap),
-        "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap),
-        "training_time": training_time(cells, groups, runs, [(r, baseline) for r in runs if r != baseline] if baseline else [], bootstrap),
+        "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap, pairs, interactions, no_pairs),
+        "training_time": training_time(cells, groups, runs, pairs, bootstrap),
+        "claims": claims_section(suite.get("claims") or [], cells, pops, groups, facts, registry=registry),
         "exposure": exposure(cells, groups, runs),
         "spread": population_spread(pops, groups, runs, bootstrap),
         "exposure_range": exposure_range(cells, groups, runs, facts),

@@ -57,9 +57,11 @@ def reporters_for(formats: Sequence[str], registry: PluginRegistry | None = None
     return out
 
 
-def build_report(run: RunDirectory, out_dir: Path, seed: int = 0, resamples: int = RESAMPLES, level: float = LEVEL) -> Report:
-    """Analyse ``run``, draw the figures into ``out_dir`` and compose the document."""
-    analysis = analyse(run, seed=seed, resamples=resamples, level=level)
+def build_report(
+    run: RunDirectory, out_dir: Path, seed: int = 0, resamples: int = RESAMPLES, level: float = LEVEL, registry: PluginRegistry | None = None
+) -> Report:
+    """Analyse ``run`` (its claims with ``registry``'s claim kinds), draw the figures into ``out_dir`` and compose the document."""
+    analysis = analyse(run, seed=seed, resamples=resamples, level=level, registry=registry)
     figures = make_figures(analysis, out_dir)
     return Report(analysis, compose(analysis, figures), figures)
 
@@ -89,7 +91,7 @@ def write_report(
     if out_dir.exists() and not out_dir.is_dir():
         raise ReportError(f"--out {out_dir}: exists and is not a directory; name a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = build_report(run, out_dir, seed=seed, resamples=resamples)
+    report = build_report(run, out_dir, seed=seed, resamples=resamples, registry=registry)
     paths = [figure.path for figure in report.figures if figure.path is not None]
     for _, reporter in reporters:
         paths += [Path(p) for p in reporter.write(report, out_dir)]

@@ -1,10 +1,16 @@
-"""Each run against the suite's baseline, per (architecture, dataset, bucket).
+"""Runs compared in pairs, per (architecture, dataset, bucket); and interactions of four runs.
 
-Every run of one architecture and dataset is evaluated on the same subnets, so a run is
-compared with the baseline *paired* by (training seed, bucket, subnet index), on the
-subnets both evaluated with the same encoding, and every test uses exactly those
-subnets (so all numbers of a row describe one set).  p-values are Holm-adjusted per run
-and per test across all its buckets, datasets and architectures.
+The pairs are the suite's ``comparisons:`` (``{run: A, against: B}``), by default every
+run against the baseline.  Every run of one architecture and dataset is evaluated on the
+same subnets, so a run is compared with its reference *paired* by (training seed, bucket,
+subnet index), on the subnets both evaluated with the same encoding, and every test uses
+exactly those subnets (so all numbers of a row describe one set).  p-values are
+Holm-adjusted per pair and per test across all its buckets, datasets and architectures.
+
+An interaction (``{change: [A, B], versus: [C, D]}``) asks whether a change moves two
+methods alike: per subnet evaluated by all four runs, the contrast (A - B) - (C - D),
+tested per bucket with the two-sided paired Wilcoxon signed-rank test (H0: the change has
+the same effect on both), Holm-adjusted per interaction across its buckets.
 """
 
 from __future__ import annotations
@@ -34,12 +40,39 @@ TESTS: dict[str, tuple[str, Callable[..., Any]]] = {
 """Key in report.json -> (description, test of ``(run, baseline)``), run for every compared bucket."""
 
 HOLM_FAMILY = (
-    "Holm's correction is applied separately for each run and each test, across every bucket, "
-    "dataset and architecture in which that run is compared with the baseline"
+    "Holm's correction is applied separately for each compared pair and each test, across every bucket, "
+    "dataset and architecture in which the pair is compared"
 )
 
 Pair = tuple[int, Subnet, Subnet]
 """(training seed, the run's subnet, the baseline's subnet)."""
+
+
+def comparison_pairs(suite: dict[str, Any], runs: list[str]) -> tuple[list[tuple[str, str]], list[tuple[list[str], list[str]]], str | None]:
+    """(pairs, interactions, reason) from a suite record: its ``comparisons``, else every run against its baseline.
+
+    ``reason`` says why there is nothing to compare (None when there is).
+    """
+    written = suite.get("comparisons")
+    baseline = suite.get("baseline")
+    if written is None:
+        if baseline is None:
+            return [], [], "the suite names no baseline and no comparisons (set `baseline: RUN` or `comparisons:` in the suite)"
+        if baseline not in runs:
+            return [], [], f"the baseline {baseline!r} is not a run of this suite (runs: {', '.join(runs)})"
+        others = [r for r in runs if r != baseline]
+        if not others:
+            return [], [], f"the suite has no run besides the baseline {baseline!r}"
+        return [(run, baseline) for run in others], [], None
+    pairs: list[tuple[str, str]] = []
+    interactions: list[tuple[list[str], list[str]]] = []
+    for entry in written:
+        if "change" in entry:
+            interactions.append((list(entry["change"]), list(entry["versus"])))
+        else:
+            against = [entry["against"]] if isinstance(entry["against"], str) else list(entry["against"])
+            pairs += [(entry["run"], other) for other in against if (entry["run"], other) not in pairs]
+    return pairs, interactions, None if pairs or interactions else "the suite's comparisons list is empty"
 
 
 def comparisons(
@@ -49,70 +82,119 @@ def comparisons(
     baseline: str | None,
     facts: list[dict[str, Any]],
     bootstrap: Bootstrap,
+    pairs: list[tuple[str, str]] | None = None,
+    interactions: list[tuple[list[str], list[str]]] = (),  # type: ignore[assignment]
+    reason: str | None = None,
 ) -> dict[str, Any]:
-    """The comparison section of the analysis; ``available`` false with a ``reason`` when none is possible."""
+    """The comparison section of the analysis; ``available`` false with a ``reason`` when none is possible.
+
+    ``pairs`` are (run, reference); None: every run against ``baseline``.
+    """
+    if pairs is None:
+        pairs, interactions, reason = comparison_pairs({"baseline": baseline}, runs)
     section: dict[str, Any] = {
         "baseline": baseline,
+        "pairs": [list(p) for p in pairs],
         "available": False,
-        "reason": None,
+        "reason": reason,
         "tests": {name: description for name, (description, _) in TESTS.items()},
         "holm_family": HOLM_FAMILY,
         "holm_families": [],
         "results": [],
         "omitted": [],
+        "interactions": [],
     }
-    if baseline is None:
-        section["reason"] = "the suite names no baseline (set `baseline: RUN` in the suite to compare the runs with it)"
-        return section
-    if baseline not in runs:
-        section["reason"] = f"the baseline {baseline!r} is not a run of this suite (runs: {', '.join(runs)})"
-        return section
-    others = [r for r in runs if r != baseline]
-    if not others:
-        section["reason"] = f"the suite has no run besides the baseline {baseline!r}"
-        return section
+    unknown = sorted({name for pair in pairs for name in pair} - set(runs))
+    if unknown:
+        section["reason"] = f"the comparisons name {', '.join(unknown)}, not runs of this suite (runs: {', '.join(runs)})"
+        pairs = [p for p in pairs if not set(p) & set(unknown)]
 
     results: list[dict[str, Any]] = []
     for arch, dataset in groups:
-        base_pop = pops.get((arch, dataset, baseline), {})
-        for run in others:
+        for run, reference in pairs:
             where = {"arch": arch, "dataset": dataset, "run": run}
             if not pops.get((arch, dataset, run)):
-                section["omitted"].append({**where, "bucket": None, "reason": f"no evaluated cell of {run}"})
-            elif not base_pop:
-                section["omitted"].append({**where, "bucket": None, "reason": f"no evaluated cell of the baseline {baseline}"})
+                section["omitted"].append({**where, "baseline": reference, "bucket": None, "reason": f"no evaluated cell of {run}"})
+            elif not pops.get((arch, dataset, reference)):
+                section["omitted"].append({**where, "baseline": reference, "bucket": None, "reason": f"no evaluated cell of {'the baseline ' if reference == baseline else ''}{reference}"})
         for bucket in buckets_of(facts, arch, dataset):
             label = bucket["label"]
-            for run in others:
+            for run, reference in pairs:
                 run_pop = pops.get((arch, dataset, run), {})
+                base_pop = pops.get((arch, dataset, reference), {})
                 if not run_pop or not base_pop:
                     continue
-                pairs, unmatched = shared_subnets(run_pop, base_pop, label)
+                shared, unmatched = shared_subnets(run_pop, base_pop, label)
                 where = {"arch": arch, "dataset": dataset, "run": run}
-                if pairs:
-                    results.append(_compare(where, baseline, bucket, pairs, unmatched, bootstrap))
+                if shared:
+                    results.append(_compare(where, reference, bucket, shared, unmatched, bootstrap))
                 elif unmatched:
                     section["omitted"].append(
-                        {**where, "bucket": label, "reason": f"no subnet of bucket {label} evaluated by both {run} and {baseline} at one seed"}
-                    )
+                        {**where, "baseline": reference, "bucket": label,
+                         "reason": f"no subnet of bucket {label} evaluated by both {run} and {reference} at one seed"}
+                    )  # fmt: skip
 
-    for run in others:
+    for run, reference in pairs:
         for test in TESTS:
-            family = [r for r in results if r["run"] == run and "p_value" in r["tests"][test]]
+            family = [r for r in results if (r["run"], r["baseline"]) == (run, reference) and "p_value" in r["tests"][test]]
             if not family:
                 continue
             adjusted = holm([_float(r["tests"][test]["p_value"]) for r in family])
             for r, p in zip(family, adjusted):
                 r["tests"][test]["p_holm"] = p
-            section["holm_families"].append({"run": run, "test": test, "size": len(family)})
+            section["holm_families"].append({"run": run, "baseline": reference, "test": test, "size": len(family)})
     for r in results:
         for outcome in r["tests"].values():
             outcome.setdefault("p_holm", math.nan)  # a test that could not run has no adjusted p either
     section["results"] = results
-    section["available"] = bool(results)
-    if not results:
-        section["reason"] = "no bucket has subnets evaluated by both a run and the baseline"
+    section["interactions"] = [
+        _interaction(pops, groups, facts, change, versus) for change, versus in interactions if not set(change + versus) - set(runs)
+    ]
+    section["available"] = bool(results) or bool(section["interactions"])
+    if not results and not section["reason"] and pairs:
+        section["reason"] = "no bucket has subnets evaluated by both runs of any compared pair"
     return section
+
+
+def _interaction(
+    pops: dict[tuple[str, str, str], Population], groups: list[Group], facts: list[dict[str, Any]], change: list[str], versus: list[str]
+) -> dict[str, Any]:
+    """Per (arch, dataset, bucket): the contrast (A - B) - (C - D) on subnets all four runs evaluated."""
+    runs = [*change, *versus]
+    rows = []
+    for arch, dataset in groups:
+        run_pops = [pops.get((arch, dataset, run), {}) for run in runs]
+        if not all(run_pops):
+            continue
+        for bucket in buckets_of(facts, arch, dataset):
+            label = bucket["label"]
+            contrasts, effects = [], ([], [])
+            for seed in sorted(set.intersection(*(set(p) for p in run_pops))):
+                tables = [{s.index: s for s in p[seed].get(label, [])} for p in run_pops]
+                for index in sorted(set.intersection(*(set(t) for t in tables))):
+                    subnets = [t[index] for t in tables]
+                    if len({s.encoding for s in subnets}) != 1:
+                        continue
+                    a, b, c, d = (s.accuracy for s in subnets)
+                    contrasts.append((a - b) - (c - d))
+                    effects[0].append(a - b)
+                    effects[1].append(c - d)
+            if not contrasts:
+                continue
+            test = _guard(lambda: wilcoxon_paired(contrasts, [0.0] * len(contrasts)).to_dict())
+            rows.append(
+                {
+                    "arch": arch, "dataset": dataset, "bucket": label, "subnets": len(contrasts),
+                    "effect_change": math.fsum(effects[0]) / len(contrasts), "effect_versus": math.fsum(effects[1]) / len(contrasts),
+                    "contrast": math.fsum(contrasts) / len(contrasts), "wilcoxon": test,
+                }
+            )  # fmt: skip
+    family = [r for r in rows if "p_value" in r["wilcoxon"]]
+    for r, p in zip(family, holm([_float(r["wilcoxon"]["p_value"]) for r in family])):
+        r["wilcoxon"]["p_holm"] = p
+    for r in rows:
+        r["wilcoxon"].setdefault("p_holm", math.nan)
+    return {"change": change, "versus": versus, "results": rows}
 
 
 def shared_subnets(run_pop: Population, base_pop: Population, label: str) -> tuple[list[Pair], int]:

@@ -27,6 +27,7 @@ def compose(analysis: dict[str, Any], figures: list[FigureFile]) -> Document:
     doc.paragraph(_status_line(analysis))
     figure = {f.key: f for f in figures}
 
+    _claims_section(doc, analysis)
     doc.heading("Findings")
     doc.bullets(analysis.get("findings") or findings(analysis))
     _cells_section(doc, analysis)
@@ -39,6 +40,42 @@ def compose(analysis: dict[str, Any], figures: list[FigureFile]) -> Document:
     _exposure_range_section(doc, analysis, figure.get("exposure_range"))
     _method_section(doc, analysis)
     return doc
+
+
+def _claims_section(doc: Document, analysis: dict[str, Any]) -> None:
+    """The suite's claims first: what the paper says, what this run shows, and the verdict."""
+    section = analysis.get("claims") or {}
+    results = section.get("results") or []
+    if not results:
+        return
+    doc.heading("Claims")
+    doc.table(
+        ["#", "claim", "source", "statistic", "p (Holm)", "verdict"],
+        [
+            [str(r["index"] + 1), r["claim"], r["source"], r.get("statistic") or fmt.MISSING, fmt.p_value(r.get("p_for_holm")), r["verdict"]]
+            for r in results
+        ],
+        "Each claim of the suite tested on this run",
+    )
+    counts = section.get("counts") or {}
+    doc.paragraph(
+        f"{len(results)} claims: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive", "not tested"))
+        + f". p is the Holm-adjusted p-value for the claim ({section['holm_family']}); a claim is supported when it is below "
+        f"{section['alpha']:g}, contradicted when the Holm-adjusted p for its opposite is, inconclusive otherwise. With two or more "
+        "seeds the test is on the seeds' estimates (seeds are the unit of replication, subnets nest within seeds): a one-sided "
+        "one-sample t-test, or the sign test when the estimates do not vary; with one seed only the subnet-level test exists. A "
+        "claim over several buckets must hold in each (intersection-union: the largest bucket p) and is contradicted when its "
+        "opposite holds in any (Bonferroni)."
+    )
+    doc.bullets(
+        [
+            f"{r['index'] + 1}. {r['claim']} ({r['source']}"
+            + (f': "{r["says"]}"' if r.get("says") else "")
+            + f"): {r['verdict_words']}"
+            + (f". Note: {r['note']}" if r.get("note") and r["verdict"] != "not tested" else "")
+            for r in results
+        ]
+    )
 
 
 def _status_line(analysis: dict[str, Any]) -> str:
@@ -153,12 +190,17 @@ def _accuracy_section(doc: Document, analysis: dict[str, Any], figure: FigureFil
 def _comparison_section(doc: Document, analysis: dict[str, Any]) -> None:
     section = analysis["comparisons"]
     baseline = section["baseline"]
-    doc.heading(f"Comparison with the baseline ({baseline})" if baseline else "Comparison with a baseline")
+    pairs = [tuple(p) for p in section.get("pairs") or []]
+    against_baseline = bool(pairs) and all(reference == baseline for _, reference in pairs) and not section.get("interactions")
+    doc.heading(f"Comparison with the baseline ({baseline})" if against_baseline else "Comparisons")
     if not section["available"]:
         doc.paragraph(f"Comparisons are omitted: {section['reason']}.")
         return
+    compared = f"against {baseline}" if against_baseline else "against its reference (the suite's comparisons: " + ", ".join(
+        f"{run} vs {reference}" for run, reference in pairs
+    ) + ")"
     doc.paragraph(
-        f"Each run against {baseline} on the subnets both evaluated, paired by (training seed, bucket, subnet index). "
+        f"Each run {compared} on the subnets both evaluated, paired by (training seed, bucket, subnet index). "
         "Tests are two-sided: the paired Wilcoxon signed-rank test, Welch's t-test and the Mann-Whitney U test for accuracy, "
         f"Brown-Forsythe for variance. {section['holm_family']}. "
         "A run beats the baseline in a bucket when its mean accuracy on the shared subnets is higher. "
@@ -176,10 +218,10 @@ def _comparison_section(doc: Document, analysis: dict[str, Any]) -> None:
             continue
         doc.heading(_group_title(arch, dataset), 3)
         doc.table(
-            ["bucket", "run", "pairs", "Δ mean", "Wilcoxon p", "Holm", "Wilcoxon method", "Welch p", "Holm", "Mann-Whitney p", "Holm", "Cohen's d", "P(improvement)", "95% CI"],
+            ["bucket", "run", "against", "pairs", "Δ mean", "Wilcoxon p", "Holm", "Wilcoxon method", "Welch p", "Holm", "Mann-Whitney p", "Holm", "Cohen's d", "P(improvement)", "95% CI"],
             [
                 [
-                    r["bucket"], r["run"], str(r["pairs"]), fmt.points(r["mean_difference"]),
+                    r["bucket"], r["run"], r["baseline"], str(r["pairs"]), fmt.points(r["mean_difference"]),
                     *_p_cells(r["tests"]["wilcoxon"]), _p_method(r["tests"]["wilcoxon"]), *_p_cells(r["tests"]["welch"]), *_p_cells(r["tests"]["mann_whitney"]),
                     fmt.number(r["cohens_d"]),
                     fmt.number(r["probability_of_improvement"].get("estimate")),
@@ -187,13 +229,13 @@ def _comparison_section(doc: Document, analysis: dict[str, Any]) -> None:
                 ]
                 for r in mine
             ],
-            f"Accuracy: each run against {baseline}",
+            f"Accuracy: each run {compared}",
         )
         doc.table(
-            ["bucket", "run", "var run", f"var {baseline}", "Brown-Forsythe W", "p", "Holm"],
+            ["bucket", "run", "against", "var run", "var against", "Brown-Forsythe W", "p", "Holm"],
             [
                 [
-                    r["bucket"], r["run"], fmt.variance_points(r["run_summary"]["var"]), fmt.variance_points(r["baseline_summary"]["var"]),
+                    r["bucket"], r["run"], r["baseline"], fmt.variance_points(r["run_summary"]["var"]), fmt.variance_points(r["baseline_summary"]["var"]),
                     fmt.number(r["tests"]["brown_forsythe"].get("statistic")), *_p_cells(r["tests"]["brown_forsythe"]),
                 ]
                 for r in mine
@@ -215,12 +257,34 @@ def _comparison_section(doc: Document, analysis: dict[str, Any]) -> None:
         f"{_group_title(o['arch'], o['dataset'])}" + (f" bucket {o['bucket']}" if o["bucket"] else "") + f", {o['run']}: {o['reason']}"
         for o in section["omitted"]
     ]
+    _interaction_tables(doc, section)
     if notes:
         doc.paragraph("Notes from the tests:")
         doc.bullets(notes)
     if unmatched or omitted:
         doc.paragraph("Not compared, or compared on fewer subnets:")
         doc.bullets(omitted + unmatched)
+
+
+def _interaction_tables(doc: Document, section: dict[str, Any]) -> None:
+    """Does a change move two methods alike?  The two effects and their difference per bucket."""
+    for interaction in section.get("interactions") or []:
+        (a, b), (c, d) = interaction["change"], interaction["versus"]
+        if not interaction["results"]:
+            doc.paragraph(f"Interaction ({a} - {b}) vs ({c} - {d}): no subnet evaluated by all four runs at one seed.")
+            continue
+        doc.table(
+            ["dataset", "bucket", "subnets", f"{a} - {b}", f"{c} - {d}", "difference", "Wilcoxon p", "Holm"],
+            [
+                [
+                    r["dataset"], r["bucket"], str(r["subnets"]), fmt.points(r["effect_change"]), fmt.points(r["effect_versus"]),
+                    fmt.points(r["contrast"]), *_p_cells(r["wilcoxon"]),
+                ]
+                for r in interaction["results"]
+            ],
+            f"Interaction: does the change {b} -> {a} move accuracy as {d} -> {c} does? (pp; paired Wilcoxon on the per-subnet "
+            "difference of effects, two-sided, Holm across the buckets)",
+        )
 
 
 def _p_cells(outcome: dict[str, Any]) -> list[str]:

@@ -20,6 +20,7 @@ ALPHA = 0.05
 def findings(analysis: dict[str, Any]) -> list[str]:
     """Every finding, in reading order: completeness, accuracy, variance, time, exposure, caveats."""
     sentences = [completeness(analysis)]
+    sentences += claim_findings(analysis)
     sentences += accuracy_findings(analysis)
     sentences += variance_findings(analysis)
     sentences += time_findings(analysis)
@@ -30,6 +31,23 @@ def findings(analysis: dict[str, Any]) -> list[str]:
     if shared:
         sentences.append(shared)
     return [s for s in sentences if s]
+
+
+def claim_findings(analysis: dict[str, Any]) -> list[str]:
+    """One sentence: how many of the suite's claims this run supports, contradicts or leaves open."""
+    section = analysis.get("claims") or {}
+    results = section.get("results") or []
+    if not results:
+        return []
+    counts = section.get("counts") or {}
+    named = {
+        verdict: ", ".join(str(r["index"] + 1) for r in results if r["verdict"] == verdict)
+        for verdict in ("supported", "contradicted", "inconclusive", "not tested")
+    }
+    parts = [f"{counts.get(v, 0)} {v}" + (f" (#{named[v]})" if named[v] else "") for v in named if counts.get(v)]
+    seeds = analysis["suite"].get("seeds") or []
+    basis = "seed-level tests" if len(seeds) >= 2 else "one seed: subnet-level only"
+    return [f"Of the suite's {len(results)} claims, {', '.join(parts)} (Holm across the claims, p < {ALPHA:g}; {basis}); see Claims."]
 
 
 def completeness(analysis: dict[str, Any]) -> str:
@@ -48,10 +66,11 @@ def completeness(analysis: dict[str, Any]) -> str:
     return "Partial run: " + "; ".join(parts) + ". The numbers below use only the cells that are there."
 
 
-def _by_run_group(results: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+def _by_run_group(results: list[dict[str, Any]]) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
+    """(arch, dataset, run, reference) -> that pair's bucket results."""
+    groups: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     for r in results:
-        groups.setdefault((r["arch"], r["dataset"], r["run"]), []).append(r)
+        groups.setdefault((r["arch"], r["dataset"], r["run"], r["baseline"]), []).append(r)
     return groups
 
 
@@ -63,16 +82,15 @@ def _significant(outcome: dict[str, Any]) -> bool:
 def accuracy_findings(analysis: dict[str, Any]) -> list[str]:
     """Per (arch, dataset, run): in how many buckets it beats the baseline, and how often significantly."""
     section = analysis["comparisons"]
-    baseline = section["baseline"]
     omitted = [
-        f"{o['run']} is not compared with {baseline} on {o['dataset']} ({o['arch']}): {o['reason']}."
+        f"{o['run']} is not compared with {o.get('baseline') or section['baseline']} on {o['dataset']} ({o['arch']}): {o['reason']}."
         for o in section["omitted"]
         if o["bucket"] is None
     ]
     if not section["available"]:
         return omitted or ([f"No comparison with a baseline: {section['reason']}."] if section.get("reason") else [])
     out = []
-    for (arch, dataset, run), results in _by_run_group(section["results"]).items():
+    for (arch, dataset, run, baseline), results in _by_run_group(section["results"]).items():
         n = len(results)
         better = [r for r in results if r["mean_difference"] > 0]
         worse = [r for r in results if r["mean_difference"] < 0]
@@ -103,9 +121,8 @@ def variance_findings(analysis: dict[str, Any]) -> list[str]:
     section = analysis["comparisons"]
     if not section["available"]:
         return []
-    baseline = section["baseline"]
     out = []
-    for (arch, dataset, run), results in _by_run_group(section["results"]).items():
+    for (arch, dataset, run, baseline), results in _by_run_group(section["results"]).items():
         n = len(results)
         lower = [r for r in results if r["run_summary"]["var"] < r["baseline_summary"]["var"]]
         significant = sum(1 for r in lower if _significant(r["tests"]["brown_forsythe"]))

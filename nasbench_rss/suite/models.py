@@ -234,7 +234,11 @@ def claims_union(registry: PluginRegistry) -> Any:
     members = [claim_model(registry, name) for name in names]
     allowed = ", ".join(names) or "none (no claim kind is registered)"
     if not members:
-        return _unavailable("claim", "kind")
+
+        def refuse(value: Any) -> Any:
+            raise PydanticCustomError("unknown_plugin", "no claim kind is registered; allowed: none until one is installed (see `nasbench-rss plugins`)")
+
+        return Annotated[Any, BeforeValidator(refuse)]
     return Annotated[
         Union[tuple(Annotated[m, Tag(m.kind)] for m in members)],
         Discriminator(

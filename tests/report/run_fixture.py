@@ -156,13 +156,13 @@ def subnet(bucket: str, index: int) -> tuple[str, float]:
     return f"enc-{bucket}-{index}", int(bucket) - 0.4 + 0.1 * index
 
 
-def write_run(path: Path, fixture: Fixture | None = None) -> Path:
-    """A run directory at ``path`` as ``nasbench-rss run`` plus evaluation would leave it."""
+def write_run(path: Path, fixture: Fixture | None = None, registry=None) -> Path:
+    """A run directory at ``path`` as ``nasbench-rss run`` plus evaluation would leave it (suite parsed with ``registry``)."""
     fixture = fixture or Fixture()
     baseline = f"baseline: {fixture.baseline}\n" if fixture.baseline else ""
     matrix = f"matrix: {{dataset: [{', '.join(fixture.datasets)}]}}\n" if fixture.datasets != ("synthetic",) else ""
     text = SUITE.format(seeds=list(fixture.seeds), baseline=baseline, per_bucket=PER_BUCKET, matrix=matrix) + fixture.suite_extra
-    suite = parse_suite(text, "fixture.yaml")
+    suite = parse_suite(text, "fixture.yaml", registry)
     path.mkdir(parents=True, exist_ok=True)
     atomic.write_text(path / SUITE_FILE, suite.resolved_yaml())
     record = {

@@ -99,7 +99,7 @@ def test_comparisons_are_paired_tests_with_holm_across_buckets(written):
                 assert result["tests"][name]["p_holm"] == pytest.approx(p_holm)
                 if name == "wilcoxon":
                     assert result["tests"][name]["method"] == "exact"  # distinct differences, 12 pairs
-        assert {"run": run, "test": "wilcoxon", "size": len(EVALUATED)} in section["holm_families"]
+        assert {"run": run, "baseline": "ofa", "test": "wilcoxon", "size": len(EVALUATED)} in section["holm_families"]
         for bucket in EVALUATED:
             result = find(section["results"], run=run, bucket=bucket)
             x, y = pairs[bucket]

@@ -69,7 +69,7 @@ def test_missing_baseline_cells_omit_comparisons_with_the_reason(tmp_path, regis
     }
     assert "rss is not compared with ofa on synthetic (mobilenet-v3): no evaluated cell of the baseline ofa." in data["findings"]
     assert {o["run"] for o in data["training_time"]["ratios_omitted"]} == {"rss", "rss-short"}
-    assert "Comparisons are omitted: no bucket has subnets evaluated by both a run and the baseline" in markdown
+    assert "Comparisons are omitted: no bucket has subnets evaluated by both runs of any compared pair" in markdown
 
 
 def test_nothing_evaluated_skips_the_accuracy_figure_and_says_why(tmp_path, registry):
@@ -122,7 +122,7 @@ def test_holm_family_spans_every_dataset_of_a_run(tmp_path, registry):
     fixture = Fixture(seeds=(0,), datasets=("synthetic", "fashion-mnist"))
     _, data, markdown, _ = report(tmp_path, registry, fixture)
     section = data["comparisons"]
-    assert {"run": "rss", "test": "wilcoxon", "size": 10} in section["holm_families"]
+    assert {"run": "rss", "baseline": "ofa", "test": "wilcoxon", "size": 10} in section["holm_families"]
     family = [r for r in section["results"] if r["run"] == "rss"]
     assert [r["dataset"] for r in family] == ["synthetic"] * 5 + ["fashion-mnist"] * 5
     expected = holm([r["tests"]["welch"]["p_value"] for r in family])

@@ -11,7 +11,8 @@ from nasbench_rss.data.options import DATA_ROOT_ENV
 from nasbench_rss.suite import load_suite
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "suites"
-SUITE_FILES = sorted(SUITES_DIR.glob("*.yaml"))
+CLAIMS_SUITE_FILES = sorted((SUITES_DIR / "claims").glob("*.yaml"))
+SUITE_FILES = sorted(SUITES_DIR.glob("*.yaml")) + CLAIMS_SUITE_FILES
 
 
 def test_the_suites_are_there():
@@ -24,12 +25,30 @@ def test_the_suites_are_there():
 @pytest.mark.parametrize("path", SUITE_FILES, ids=lambda path: path.name)
 def test_every_shipped_suite_validates(path):
     suite = load_suite(path)
-    assert suite.name == path.stem
+    assert suite.name == (f"claims-{path.stem}" if path.parent.name == "claims" else path.stem)
     assert suite.source == path
     cells = suite.cells()
     assert cells and len({cell.id for cell in cells}) == len(cells)
     assert suite.baseline is None or suite.baseline in suite.runs
     assert suite.description
+
+
+def test_the_claims_suites_are_there():
+    assert {path.stem for path in CLAIMS_SUITE_FILES} == {"main", "subnets-per-step", "selection", "hparams", "proxylessnas"}
+
+
+@pytest.mark.parametrize("path", CLAIMS_SUITE_FILES, ids=lambda path: path.name)
+def test_a_claims_suite_runs_real_fashion_mnist_at_three_seeds_and_declares_its_claims(path):
+    suite = load_suite(path)
+    assert suite.seeds == [0, 1, 2] and {cell.dataset for cell in suite.cells()} == {"fashion-mnist"}
+    assert suite.claims and all(claim["source"] for claim in suite.claims)
+    assert "Time:" in path.read_text()  # the header says how its time was measured
+
+
+@pytest.mark.parametrize("name", ["paper", "paper-fmnist", "ablation-subnets-per-step", "ablation-selection", "ablation-hparams", "proxylessnas"])
+def test_every_full_scale_suite_declares_the_papers_claims(name):
+    suite = load_suite(SUITES_DIR / f"{name}.yaml")
+    assert suite.claims and all(claim["source"] for claim in suite.claims)
 
 
 @pytest.fixture
