@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal, Union
 import pydantic
 from pydantic import ConfigDict, Field, StringConstraints
 
+from nasbench_rss.stats.exposure import SMOOTHING_BANDWIDTH
+
 RUN_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 RunName = Annotated[str, StringConstraints(pattern=RUN_PATTERN)]
@@ -112,7 +114,8 @@ class BiasFollowsExposureOptions(ClaimOptions):
 
     run: RunName = Field(description="the run")
     bandwidth: Annotated[float, Field(gt=0)] = Field(
-        2.0, description="MFLOPs: the Gaussian kernel that spreads each trained subnet's steps over nearby buckets (default: the bucket spacing, 2)"
+        SMOOTHING_BANDWIDTH,
+        description=f"MFLOPs: the Gaussian kernel that spreads each trained subnet's steps over nearby buckets (default {SMOOTHING_BANDWIDTH:g}: the paper's bucket spacing)",
     )
 
 

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     total = sum(row["epochs"] for row in rows)
     settings = suite.settings()
     plans = suite.phase_plans(registry(args))
+    claims = _claim_rows(suite, registry(args))
     if args.json:
         write_json(
             {
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
                 "phase_plans": [
                     {"run": p.run, "arch": p.arch, "dataset": p.dataset, "epochs": p.epochs, "phases": p.rows()} for p in plans
                 ],
+                "comparisons": suite.comparisons,
+                "claims": claims,
             },
             out,
         )
@@ -95,7 +98,24 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         ]  # fmt: skip
         headers = ["phase", "epochs", "warm-up", "lr start", "lr last epoch", "per step", "sorts", "teacher", "kd"]
         out.write(tabulate(phase_rows, headers=headers) + "\n")
+    if suite.comparisons is not None:
+        pairs = [
+            f"{c['run']} vs {', '.join([c['against']] if isinstance(c['against'], str) else c['against'])}" if "run" in c
+            else f"({c['change'][0]} - {c['change'][1]}) vs ({c['versus'][0]} - {c['versus'][1]})"
+            for c in suite.comparisons
+        ]  # fmt: skip
+        out.write("\ncomparisons: " + "; ".join(pairs) + "\n")
+    if claims:
+        out.write("\nclaims the report will test:\n")
+        out.write(tabulate([(i + 1, c["claim"], c["source"]) for i, c in enumerate(claims)], headers=["#", "claim", "source"]) + "\n")
     return EXIT_OK
+
+
+def _claim_rows(suite: Any, plugins: Any) -> list[dict[str, Any]]:
+    """Each claim of the suite in plain words, as its kind's plugin says it, with the recorded options."""
+    from nasbench_rss.report.claims import build_claim
+
+    return [{**claim, "claim": build_claim(claim, plugins).describe()} for claim in suite.claims]
 
 
 def _write_settings(settings: list[Any], out: TextIO) -> None:

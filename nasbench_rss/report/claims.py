@@ -26,7 +26,7 @@ from nasbench_rss.plugins import PluginRegistry, UnknownName, get_registry
 from nasbench_rss.report import format as fmt
 from nasbench_rss.report.findings import ALPHA
 from nasbench_rss.report.populations import Group, Population, buckets_of
-from nasbench_rss.run.results import CellRecord
+from nasbench_rss.run.results import CellRecord, RunDirectory
 from nasbench_rss.stats import holm
 
 HOLM_FAMILY = "Holm's correction across all of the suite's claims (separately for the p-values for and against the claims)"
@@ -62,6 +62,16 @@ def claims_section(
     return section
 
 
+def run_claims(run: RunDirectory, registry: PluginRegistry | None = None) -> dict[str, Any]:
+    """The claims section of ``run`` alone (what ``nasbench-rss claims`` tabulates), without the rest of the analysis."""
+    from nasbench_rss.report.populations import bucket_facts, populations, unique
+
+    cells = run.cells()
+    groups = unique((cell.arch, cell.dataset) for cell in cells)
+    claims = (run.manifest.get("suite") or {}).get("claims") or []
+    return claims_section(claims, cells, populations(cells), groups, bucket_facts(cells, groups), registry=registry)
+
+
 def claim_times(cells: list[CellRecord]) -> dict[str, CellTime]:
     """Cell id -> its training time (wall, CPU, contended epochs), from the training-time section's rows."""
     from nasbench_rss.report.timing import cell_times
@@ -94,6 +104,17 @@ def _evidence(
     )
 
 
+def build_claim(declared: dict[str, Any], registry: PluginRegistry | None = None) -> Any:
+    """The claim object of a recorded claim ``{kind, options, ...}``, from its kind's plugin.
+
+    Raises UnknownName when the kind is not installed and pydantic's ValidationError when
+    the options do not validate for it.
+    """
+    entry = (registry or get_registry()).get("claim", declared.get("kind"))
+    options = entry.options_model.model_validate(declared.get("options", {})) if entry.options_model else None
+    return entry.factory(options)
+
+
 def _test(index: int, declared: dict[str, Any], evidence: list[Evidence], registry: PluginRegistry) -> dict[str, Any]:
     kind = declared.get("kind")
     row: dict[str, Any] = {
@@ -109,9 +130,7 @@ def _test(index: int, declared: dict[str, Any], evidence: list[Evidence], regist
         "note": None,
     }
     try:
-        entry = registry.get("claim", kind)
-        options = entry.options_model.model_validate(declared.get("options", {})) if entry.options_model else None
-        claim = entry.factory(options)
+        claim = build_claim(declared, registry)
         row["claim"] = claim.describe()
     except UnknownName:
         row["note"] = f"claim kind {kind!r} is not installed (see `nasbench-rss plugins`): not tested"

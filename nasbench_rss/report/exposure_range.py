@@ -27,13 +27,11 @@ from typing import Any
 from nasbench_rss.report.populations import Group
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import exposure_histogram, smoothed_exposure
+from nasbench_rss.stats.exposure import SMOOTHING_BANDWIDTH
 
 BIN_WIDTH = 1.0
 """MFLOPs per bin: the spacing the buckets are defined on (+-0.5 around an integer)."""
 
-SMOOTHING_BANDWIDTH = 1.0
-"""Standard deviation (MFLOPs) of the kernel of the smoothed exposure: one bin, i.e. a
-bucket's full width, so a bucket 2 MFLOPs away gets exp(-2) ~ 0.14 of a trained one's weight."""
 
 FROM_FACTS = "evaluation population (flops facts)"
 FROM_TRAINED = "trained subnets of this architecture and dataset (no evaluation records the FLOPs range)"

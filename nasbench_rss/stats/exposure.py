@@ -177,6 +177,10 @@ def exposure_histogram(
     )
 
 
+SMOOTHING_BANDWIDTH = 2.0
+"""MFLOPs: the default Gaussian kernel width of :func:`smoothed_exposure`, the paper's bucket spacing (4, 6, ..., 14)."""
+
+
 def smoothed_exposure(
     subnets: Iterable[tuple[float, int]], targets: Sequence[float], bandwidth: float
 ) -> dict[str, float]:

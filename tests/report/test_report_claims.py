@@ -117,3 +117,30 @@ def test_a_third_party_claim_kind(tmp_path):
     results = analysis_of(tmp_path, Fixture(suite_extra=extra), registry)["claims"]["results"]
     assert [r["verdict"] for r in results] == ["supported", "contradicted"]
     assert results[0]["claim"] == "every subnet of rss reaches 50%"
+
+
+def test_cli_claims_tabulates_run_directories(tmp_path):
+    import io
+
+    from nasbench_rss.cli import main
+
+    first = write_run(tmp_path / "a", Fixture(seeds=(0, 1, 2), suite_extra=CLAIMS))
+    second = write_run(tmp_path / "b", Fixture(seeds=(0, 1, 2), accuracy=rss_worse, suite_extra=CLAIMS))
+    out = io.StringIO()
+    assert main(["claims", str(first), str(second), "--markdown", "--links-from", str(tmp_path)], out=out) == 0
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("| [fixture]")]
+    assert len(lines) == 8
+    assert lines[0].startswith("| [fixture](a/report/report.md) | 1 ") and "**supported**" in lines[0]
+    assert lines[4].startswith("| [fixture](b/report/report.md) | 1 ") and "**contradicted**" in lines[4]
+    out = io.StringIO()
+    assert main(["claims", str(first), "--json"], out=out) == 0
+    assert [r["verdict"] for r in json.loads(out.getvalue())][:2] == ["supported", "contradicted"]
+
+
+def test_cli_claims_refuses_what_is_not_a_run_directory(tmp_path):
+    import io
+
+    from nasbench_rss.cli import main
+    from nasbench_rss.exit_codes import EXIT_OK
+
+    assert main(["claims", str(tmp_path)], out=io.StringIO()) != EXIT_OK

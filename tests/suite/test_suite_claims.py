@@ -74,3 +74,21 @@ def test_a_claim_needs_its_source_and_checks_its_options():
     assert any("claims[0].better.source: required key missing" in p for p in found)
     assert "s.yaml:15:43: claims[0].better.margin: 2 not allowed; allowed: less than or equal to 1" in found
     assert any("claims[1].interaction" in p and "needs a margin > 0" in p for p in found)
+
+
+def test_validate_lists_the_claims_in_words_and_the_comparisons(tmp_path):
+    import io
+    import json
+
+    from nasbench_rss.cli import main
+
+    path = tmp_path / "s.yaml"
+    path.write_text(VALID + "comparisons:\n  - {run: rss, against: ofa}\nclaims:\n  - better: {run: rss, than: ofa}\n    source: Fig. 3\n")
+    out = io.StringIO()
+    assert main(["validate", str(path)], out=out) == 0
+    text = out.getvalue()
+    assert "comparisons: rss vs ofa" in text and "rss is more accurate than ofa in every bucket" in text
+    out = io.StringIO()
+    assert main(["validate", str(path), "--json"], out=out) == 0
+    data = json.loads(out.getvalue())
+    assert data["claims"][0]["claim"] == "rss is more accurate than ofa in every bucket" and data["comparisons"] == [{"run": "rss", "against": "ofa"}]
