@@ -29,7 +29,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 import scipy.stats
 
-from nasbench_rss.report.populations import Population, Subnet
+from nasbench_rss.report.populations import Population, Subnet, aligned
 
 Direction = Literal["greater", "less"]
 
@@ -99,13 +99,8 @@ class Evidence:
 
         One row per run, the columns aligned; subnets evaluated by only some runs are left out.
         """
-        tables = [
-            {(s.bucket, s.index): s for label in labels for s in self.populations.get(run, {}).get(seed, {}).get(label, [])}
-            for run in runs
-        ]
-        keys = sorted(set.intersection(*(set(t) for t in tables)), key=lambda k: (labels.index(k[0]), k[1])) if tables else []
-        keys = [k for k in keys if len({t[k].encoding for t in tables}) == 1]
-        return [[t[k].accuracy for k in keys] for t in tables]
+        rows = aligned([self.populations.get(run, {}) for run in runs], seed, labels)
+        return [[s.accuracy for s in row] for row in rows]
 
 
 @dataclass

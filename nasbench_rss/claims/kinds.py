@@ -110,6 +110,7 @@ def paired_claim(
     labels = evidence.labels(buckets)
     if not labels:
         return untestable("none of the claim's buckets is evaluated")
+    skipped = [] if buckets == "all" else [f"{b:g}" for b in buckets if evidence.label_of(b) not in labels]
     missing = [run for run in runs if not evidence.populations.get(run)]
     if missing:
         return untestable(f"no evaluated cell of {', '.join(missing)}")
@@ -164,6 +165,7 @@ def paired_claim(
             "test": tested[0]["subnet_level"]["test"],
         },
         units=unit_rows,
+        note=f"bucket(s) {', '.join(skipped)} not evaluated: tested on the others" if skipped else None,
     )
 
 

@@ -19,7 +19,7 @@ import math
 from typing import Any, Callable
 
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.report.populations import Bootstrap, Group, Population, Subnet, buckets_of
+from nasbench_rss.report.populations import Bootstrap, Group, Population, Subnet, aligned, buckets_of
 from nasbench_rss.stats import (
     brown_forsythe,
     cohens_d,
@@ -168,17 +168,13 @@ def _interaction(
             continue
         for bucket in buckets_of(facts, arch, dataset):
             label = bucket["label"]
-            contrasts, effects = [], ([], [])
+            contrasts: list[float] = []
+            effects: tuple[list[float], list[float]] = ([], [])
             for seed in sorted(set.intersection(*(set(p) for p in run_pops))):
-                tables = [{s.index: s for s in p[seed].get(label, [])} for p in run_pops]
-                for index in sorted(set.intersection(*(set(t) for t in tables))):
-                    subnets = [t[index] for t in tables]
-                    if len({s.encoding for s in subnets}) != 1:
-                        continue
-                    a, b, c, d = (s.accuracy for s in subnets)
-                    contrasts.append((a - b) - (c - d))
-                    effects[0].append(a - b)
-                    effects[1].append(c - d)
+                for a, b, c, d in zip(*aligned(run_pops, seed, [label])):
+                    contrasts.append((a.accuracy - b.accuracy) - (c.accuracy - d.accuracy))
+                    effects[0].append(a.accuracy - b.accuracy)
+                    effects[1].append(c.accuracy - d.accuracy)
             if not contrasts:
                 continue
             test = _guard(lambda: wilcoxon_paired(contrasts, [0.0] * len(contrasts)).to_dict())

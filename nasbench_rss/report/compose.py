@@ -72,10 +72,20 @@ def _claims_section(doc: Document, analysis: dict[str, Any]) -> None:
             f"{r['index'] + 1}. {r['claim']} ({r['source']}"
             + (f': "{r["says"]}"' if r.get("says") else "")
             + f"): {r['verdict_words']}"
+            + _subnet_level_words(r)
             + (f". Note: {r['note']}" if r.get("note") and r["verdict"] != "not tested" else "")
             for r in results
         ]
     )
+
+
+def _subnet_level_words(result: dict[str, Any]) -> str:
+    """The subnet-level p beside a seed-level verdict (information only: subnets nest within seeds)."""
+    levels = [g.get("subnet_level") or {} for g in result.get("groups") or []]
+    ps = [level.get("p_for") for level in levels if isinstance(level.get("p_for"), float)]
+    if not ps or not str(result.get("basis", "")).startswith(tuple("0123456789")):
+        return ""
+    return f"; subnet level, all seeds pooled: raw p = {fmt.p_value(max(ps))}"
 
 
 def _status_line(analysis: dict[str, Any]) -> str:

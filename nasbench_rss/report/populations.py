@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.space.buckets import bucket_key
@@ -72,6 +72,23 @@ def populations(cells: list[CellRecord]) -> dict[tuple[str, str, str], Populatio
                 by_bucket[bucket["label"]] = sorted(subnets, key=lambda s: s.index)
         out[(cell.arch, cell.dataset, cell.run)][cell.seed] = by_bucket
     return out
+
+
+def aligned(pops: Sequence[Population], seed: int, labels: Sequence[str]) -> list[list[Subnet]]:
+    """The subnets every one of ``pops`` evaluated at ``seed`` in buckets ``labels``, columns aligned.
+
+    One row per population; a column is one subnet (same bucket, index and encoding in
+    every population), in bucket then index order.  Subnets some population did not
+    evaluate, or evaluated with another encoding, are left out: comparisons of several
+    runs (claims, interactions) use exactly the subnets all of them measured.
+    """
+    tables = [{(s.bucket, s.index): s for label in labels for s in pop.get(seed, {}).get(label, [])} for pop in pops]
+    if not tables:
+        return []
+    order = {label: i for i, label in enumerate(labels)}
+    keys = sorted(set.intersection(*(set(t) for t in tables)), key=lambda key: (order[key[0]], key[1]))
+    keys = [key for key in keys if len({t[key].encoding for t in tables}) == 1]
+    return [[t[key] for key in keys] for t in tables]
 
 
 def bucket_facts(cells: list[CellRecord], groups: list[Group]) -> list[dict[str, Any]]:

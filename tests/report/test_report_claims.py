@@ -144,3 +144,21 @@ def test_cli_claims_refuses_what_is_not_a_run_directory(tmp_path):
     from nasbench_rss.exit_codes import EXIT_OK
 
     assert main(["claims", str(tmp_path)], out=io.StringIO()) != EXIT_OK
+
+
+def test_comparisons_between_any_runs_and_an_interaction(tmp_path):
+    extra = "comparisons:\n  - {run: rss, against: [rss-short, ofa]}\n  - {change: [rss, ofa], versus: [rss-short, ofa]}\n"
+    analysis = analysis_of(tmp_path, Fixture(seeds=(0, 1), suite_extra=extra))
+    section = analysis["comparisons"]
+    assert section["pairs"] == [["rss", "rss-short"], ["rss", "ofa"]]
+    against_short = [r for r in section["results"] if r["baseline"] == "rss-short"]
+    assert against_short and all(r["mean_difference"] > 0 for r in against_short)
+    assert {(f["run"], f["baseline"]) for f in section["holm_families"]} == {("rss", "rss-short"), ("rss", "ofa")}
+    (interaction,) = section["interactions"]
+    assert interaction["change"] == ["rss", "ofa"] and interaction["versus"] == ["rss-short", "ofa"]
+    # (rss - ofa) - (rss-short - ofa) = rss - rss-short = 0.02 + 0.001 * index on every subnet (rss_better)
+    for row in interaction["results"]:
+        assert row["contrast"] == pytest.approx(0.02 + 0.001 * 2.5, abs=1e-9)
+        assert row["effect_change"] - row["effect_versus"] == pytest.approx(row["contrast"])
+    ratios = analysis["training_time"]["ratios"]
+    assert {(r["run"], r["baseline"]) for r in ratios} == {("rss", "rss-short"), ("rss", "ofa")}
