@@ -273,12 +273,18 @@ def _brown_forsythe_one_sided(run: np.ndarray, than: np.ndarray) -> OneSided:
     """One-sided Brown-Forsythe: are ``run``'s absolute deviations from its median smaller?"""
     if run.size < 3 or than.size < 3:
         return OneSided(math.nan, math.nan, "Brown-Forsythe needs at least 3 values in each sample")
-    a, b = np.abs(run - np.median(run)), np.abs(than - np.median(than))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        less = float(scipy.stats.ttest_ind(a, b, equal_var=True, alternative="less").pvalue)
-        greater = float(scipy.stats.ttest_ind(a, b, equal_var=True, alternative="greater").pvalue)
+    deviations = (np.abs(run - np.median(run)), np.abs(than - np.median(than)))
+    greater, less = _t_both_sides(*deviations, equal_var=True)
     return OneSided(less, greater, "one-sided Brown-Forsythe (t on absolute deviations from the median)")
+
+
+def _t_both_sides(a: np.ndarray, b: np.ndarray, equal_var: bool) -> tuple[float, float]:
+    """(p that a's mean is greater, p that it is less) from scipy's two-sample t-test (Student's or Welch's)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # near-constant samples: the p-value is still scipy's
+        greater = float(scipy.stats.ttest_ind(a, b, equal_var=equal_var, alternative="greater").pvalue)
+        less = float(scipy.stats.ttest_ind(a, b, equal_var=equal_var, alternative="less").pvalue)
+    return greater, less
 
 
 class LowerVariance(Claim):
@@ -461,10 +467,7 @@ class PeakAt(Claim):
 def _welch_one_sided(a: np.ndarray, b: np.ndarray) -> OneSided:
     if a.size < 2 or b.size < 2:
         return OneSided(math.nan, math.nan, "Welch's t needs at least 2 values in each bucket")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        greater = float(scipy.stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
-        less = float(scipy.stats.ttest_ind(a, b, equal_var=False, alternative="less").pvalue)
+    greater, less = _t_both_sides(a, b, equal_var=False)
     return OneSided(greater, less, "one-sided Welch t-test between the buckets' subnets")
 
 

@@ -50,16 +50,8 @@ def exposure_shares(
         steps[label] = 0
     steps[OUTSIDE] = 0
 
-    for index, row in enumerate(subnets):
-        try:
-            mflops, count = row
-        except (TypeError, ValueError):
-            raise StatsError(f"subnets[{index}] must be an (mflops, steps) pair; got {row!r}") from None
-        if isinstance(mflops, bool) or not isinstance(mflops, numbers.Real) or not math.isfinite(mflops):
-            raise StatsError(f"subnets[{index}]: mflops must be a finite number; got {mflops!r}")
-        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 0:
-            raise StatsError(f"subnets[{index}]: steps must be an integer >= 0; got {count!r}")
-        steps[bucket_of(float(mflops), targets, float(tolerance))] += int(count)
+    for mflops, count in _rows(subnets):
+        steps[bucket_of(mflops, targets, float(tolerance))] += count
 
     total = sum(steps.values())
     return {label: (count / total if total else 0.0) for label, count in steps.items()}
@@ -112,7 +104,7 @@ def _finite(value: object, name: str) -> float:
 
 
 def _rows(subnets: Iterable[tuple[float, int]]) -> list[tuple[float, int]]:
-    """``(mflops, steps)`` rows checked as :func:`exposure_shares` checks them."""
+    """``(mflops, steps)`` rows, each checked: a finite MFLOPs count and an integer number of steps >= 0."""
     out = []
     for index, row in enumerate(subnets):
         try:
