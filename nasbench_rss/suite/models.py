@@ -8,11 +8,14 @@ of the result lists every installed plugin's options.
 
 * a run is tagged by ``sampler`` (``runs.ofa.sampler: progressive-shrinking``);
 * an architecture or dataset entry is tagged by ``name``; in ``matrix`` an entry may be
-  written as the bare name (``mnist`` for ``{name: mnist}``).
+  written as the bare name (``mnist`` for ``{name: mnist}``);
+* a claim by its claim-kind key (``- better: {run: rss, than: ofa}``, plus ``source`` and
+  ``says``), its options typed by the kind's plugin.
 
 Every model forbids unknown keys.  A plugin registered without an options model accepts
 no options.  What pydantic cannot check (epochs a sampler needs, inheritance of matrix
-entries, ``baseline`` naming a run) is checked by :mod:`nasbench_rss.suite.resolve`.
+entries, ``baseline``, ``comparisons`` and ``claims`` naming runs and buckets) is checked by
+:mod:`nasbench_rss.suite.resolve`.
 """
 
 from __future__ import annotations
@@ -213,9 +216,6 @@ def claim_model(registry: PluginRegistry, name: str) -> type[ClaimBase]:
     return claim
 
 
-CLAIM_META_KEYS = ("source", "says")
-
-
 def _claim_kind(names: tuple[str, ...]) -> Any:
     def kind_of(value: Any) -> str | None:
         if isinstance(value, ClaimBase):
@@ -239,6 +239,8 @@ def claims_union(registry: PluginRegistry) -> Any:
             raise PydanticCustomError("unknown_plugin", "no claim kind is registered; allowed: none until one is installed (see `nasbench-rss plugins`)")
 
         return Annotated[Any, BeforeValidator(refuse)]
+    if len(members) == 1:
+        return members[0]
     return Annotated[
         Union[tuple(Annotated[m, Tag(m.kind)] for m in members)],
         Discriminator(
@@ -255,10 +257,6 @@ class PairComparison(pydantic.BaseModel):
     model_config = STRICT
     run: SuiteName = Field(description="the run compared")
     against: Union[SuiteName, Annotated[list[SuiteName], Field(min_length=1)]] = Field(description="the run(s) it is compared with")
-
-    def pairs(self) -> list[tuple[str, str]]:
-        others = [self.against] if isinstance(self.against, str) else list(self.against)
-        return [(self.run, other) for other in others]
 
 
 class InteractionComparison(pydantic.BaseModel):

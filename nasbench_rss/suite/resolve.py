@@ -5,7 +5,8 @@ omits from ``defaults``; its options only when it names the same plugin, merged 
 key; a run's ``training`` is merged key by key over ``defaults.training``), applies the
 protocol (a run's, else ``defaults.protocol``, else ``project``) under everything the
 suite sets explicitly, records where each resolved value came from, and checks the
-document as a whole: distinct seeds, ``baseline`` naming a run, per-dataset epochs naming
+document as a whole: distinct seeds, ``baseline`` naming a run, comparisons and claims
+naming runs (and evaluated buckets), per-dataset epochs naming
 exactly the suite's datasets, architecture options the space accepts, distinct grid
 names, and options models that do not forbid unknown keys (whose unknown keys would be
 silently dropped).
