@@ -4,18 +4,20 @@ Wall time alone cannot be trusted on a shared machine: when another job takes th
 an epoch's wall time grows while the work (and so the process's CPU time) stays put.  CPU
 utilisation, the process's CPU seconds per wall second, is throughput relative to the work
 the epoch did, whichever subnet it trained; so an epoch whose utilisation drops well below
-the cell's own typical value waited for the cores.  The rule:
+what the process could use waited for the cores.  The rule:
 
     An epoch is *contended* when its CPU utilisation (cpu_seconds / seconds) is below
-    CONTENDED_UTILISATION_SHARE (0.75) of the cell's own median utilisation, OR its
-    1-minute load average at its end exceeds the CPUs the cell could use (cpu_count):
-    other processes wanted the cores.
+    CONTENDED_UTILISATION_SHARE (0.75) of the cell's own median utilisation (a burst of
+    other work), or, for a cell trained on the CPU, below 0.75 of the threads it ran with
+    (capped at the usable CPUs: other work all along).  A cell on a GPU does not keep its
+    threads busy, so for it the second part is the load: the machine's 1-minute load
+    average at the epoch's end at least one above the CPUs the cell could use.
 
-The utilisation rule compares a cell with itself, so it finds epochs that differ from the
-cell's typical one; a cell contended throughout shows only through the load average (a
-damped 1-minute average, so it lags a short burst).  Cells whose epochs carry no CPU time
-(run directories written before nasbench-rss recorded it) are "not recorded": nothing is
-flagged, and the report says contention could not be checked rather than "none".
+The load average is only context for a CPU cell: with --jobs 2 on 2 cores the load sits at
+2 while each one-thread cell gets its whole core (utilisation 1.0), and a cell that gets its
+threads' worth of CPU time was not slowed whoever else waited.  Cells whose epochs carry no
+CPU time (run directories written before nasbench-rss recorded it) are "not recorded":
+nothing is flagged, and the report says contention could not be checked rather than "none".
 """
 
 from __future__ import annotations
@@ -27,10 +29,14 @@ from typing import Any, Literal, Sequence
 CONTENDED_UTILISATION_SHARE = 0.75
 """An epoch below this share of its cell's median CPU utilisation waited for the cores."""
 
+LOAD_MARGIN = 1.0
+"""A GPU cell's epoch is contended when the load average is at least this far above the usable CPUs."""
+
 RULE = (
     "an epoch is contended when its CPU utilisation (the training process's CPU seconds over its wall seconds) is below "
-    f"{CONTENDED_UTILISATION_SHARE:g} of the cell's own median utilisation, or when the machine's 1-minute load average "
-    "at its end exceeds the CPUs the cell could use: other processes wanted the cores. For the same work CPU time stays "
+    f"{CONTENDED_UTILISATION_SHARE:g} of the cell's own median utilisation, or (a cell trained on the CPU) below "
+    f"{CONTENDED_UTILISATION_SHARE:g} of the threads it ran with, or (a cell on a GPU) when the machine's 1-minute load "
+    f"average at its end is at least {LOAD_MARGIN:g} above the CPUs the cell could use. For the same work CPU time stays "
     "put when another job takes the cores while wall time grows, so a CPU-time ratio is not contaminated where a "
     "wall-clock ratio is"
 )
@@ -49,6 +55,8 @@ class EpochTime:
     load_average: float | None = None
     mflops: float | None = None
     """Step-weighted mean MFLOPs of the subnets the epoch trained (None when not listed)."""
+    threads: int | None = None
+    """The torch threads the epoch ran with (None when not recorded)."""
 
     @property
     def utilisation(self) -> float | None:
@@ -76,18 +84,19 @@ def combined(states: Sequence[Recorded]) -> Recorded:
     return "partly recorded"
 
 
-def contention(epochs: Sequence[EpochTime], cpu_count: int | None) -> dict[str, Any]:
+def contention(epochs: Sequence[EpochTime], cpu_count: int | None, device_type: str | None = "cpu") -> dict[str, Any]:
     """The contended epochs of one cell under the rule above, with the share of its wall time they hold.
 
-    ``cpu_count`` is the CPUs the training process could use (its affinity mask); without
-    it the load rule cannot apply and only the utilisation rule does.
+    ``cpu_count`` is the CPUs the training process could use (its affinity mask);
+    ``device_type`` where the cell trained (``cpu``: the threads rule; anything else: the
+    load rule, which needs ``cpu_count``).
     """
     state = recorded(epochs)
     utilisations = [u for u in (e.utilisation for e in epochs) if u is not None]
     median = statistics.median(utilisations) if utilisations else None
     flagged = []
     for epoch in epochs:
-        reasons = _reasons(epoch, median, cpu_count)
+        reasons = _reasons(epoch, median, cpu_count, device_type)
         if reasons:
             flagged.append(
                 {
@@ -115,17 +124,18 @@ def contention(epochs: Sequence[EpochTime], cpu_count: int | None) -> dict[str, 
     }
 
 
-def _reasons(epoch: EpochTime, median: float | None, cpu_count: int | None) -> list[tuple[str, str]]:
+def _reasons(epoch: EpochTime, median: float | None, cpu_count: int | None, device_type: str | None) -> list[tuple[str, str]]:
     """(rule, sentence) for each part of the rule this epoch meets."""
     reasons = []
     utilisation = epoch.utilisation
-    if utilisation is not None and median is not None and median > 0 and utilisation < CONTENDED_UTILISATION_SHARE * median:
-        reasons.append(
-            (
-                "utilisation",
-                f"CPU utilisation {utilisation:.2f} is below {CONTENDED_UTILISATION_SHARE:g} of the cell's median {median:.2f}",
-            )
-        )
-    if epoch.load_average is not None and cpu_count is not None and epoch.load_average > cpu_count:
-        reasons.append(("load", f"load average {epoch.load_average:.2f} exceeds the {cpu_count} usable CPUs"))
+    share = CONTENDED_UTILISATION_SHARE
+    if utilisation is not None and median is not None and median > 0 and utilisation < share * median:
+        reasons.append(("utilisation", f"CPU utilisation {utilisation:.2f} is below {share:g} of the cell's median {median:.2f}"))
+    if device_type == "cpu":
+        if utilisation is not None and epoch.threads:
+            usable = min(epoch.threads, cpu_count) if cpu_count else epoch.threads
+            if utilisation < share * usable:
+                reasons.append(("threads", f"CPU utilisation {utilisation:.2f} is below {share:g} of the {usable} thread(s) it ran"))
+    elif epoch.load_average is not None and cpu_count is not None and epoch.load_average >= cpu_count + LOAD_MARGIN:
+        reasons.append(("load", f"load average {epoch.load_average:.2f} is at least {LOAD_MARGIN:g} above the {cpu_count} usable CPUs"))
     return reasons

@@ -149,6 +149,7 @@ def epoch_times(cell: CellRecord) -> tuple[list[EpochTime], str | None]:
     for index, (wall, cpu) in enumerate(zip(walls, cpus)):
         event = by_epoch.get(index, {})
         load = event.get("load_average")
+        threads = event.get("threads")
         epochs.append(
             EpochTime(
                 index=index,
@@ -156,6 +157,7 @@ def epoch_times(cell: CellRecord) -> tuple[list[EpochTime], str | None]:
                 cpu_seconds=None if cpu is None else float(cpu),
                 load_average=None if load is None else float(load),
                 mflops=_mean_mflops(event.get("subnets")),
+                threads=int(threads) if isinstance(threads, int) else None,
             )
         )
     return epochs, problem
@@ -167,7 +169,7 @@ def _cell(cell: CellRecord) -> dict[str, Any]:
     epochs = len(result.get("epoch_seconds") or []) or cell.epochs
     cpu = result.get("train_cpu_seconds")
     times, problem = epoch_times(cell)
-    checked = contention(times, result.get("cpu_count"))
+    checked = contention(times, result.get("cpu_count"), (result.get("provenance") or {}).get("device_type"))
     checked["problem"] = problem
     return {
         "id": cell.id,

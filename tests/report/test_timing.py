@@ -40,7 +40,7 @@ def test_a_contaminated_wall_ratio_is_reported_with_the_clean_cpu_ratio(contamin
     assert contended["cells"][0]["contended_share"] == pytest.approx(20 / 22)
     cell = find(timing["cells"], run="rss-short", seed=0)
     [epoch] = cell["contention"]["contended"]
-    assert epoch["epoch"] == 1 and epoch["rules"] == ["utilisation", "load"] and epoch["load_average"] == 5.0
+    assert epoch["epoch"] == 1 and epoch["rules"] == ["utilisation", "threads"] and epoch["load_average"] == 5.0
     assert claim_ratio(ratio)["basis"] == "cpu" and claim_ratio(ratio)["faster"] is True
 
     findings = data["findings"]
