@@ -75,9 +75,14 @@ def load_trained_weights(cell: Cell, directory: CellDirectory) -> str:
     """
     result = directory.read_json(RESULT_FILE)
     latest = directory.latest_checkpoint()
-    if result is None or latest is None:
-        missing = RESULT_FILE if result is None else "checkpoint"
-        raise EvaluationError(f"{directory.path}: not trained yet (no {missing}); train it with `nasbench-rss run` first")
+    if result is None:
+        raise EvaluationError(f"{directory.path}: not trained yet (no {RESULT_FILE}); train it with `nasbench-rss run` first")
+    if latest is None:
+        raise EvaluationError(
+            f"{directory.path}: trained ({RESULT_FILE} is there) but its checkpoint is gone (a copied or committed run "
+            f"directory leaves checkpoints behind), so its subnets cannot be measured; delete {RESULT_FILE} and rerun "
+            "`nasbench-rss run` to train the cell again"
+        )
     checkpoint = load_checkpoint(latest[1], cell.device)
     cell.model.load_state_dict(checkpoint["model"])
     digest = weights_digest(checkpoint["model"])

@@ -212,6 +212,15 @@ def test_an_untrained_cell_or_too_few_training_images_is_an_error(trained_cell, 
         evaluate_cell(cell, directory, too_many, "c", quiet)
 
 
+def test_a_trained_cell_whose_checkpoint_is_gone_says_so(trained_cell, tmp_path):
+    """A committed run directory keeps result.json but not its checkpoints: "not trained" would be false."""
+    cell, directory = copy_of(trained_cell, tmp_path, "committed")
+    for checkpoint in directory.glob("checkpoint-*.pt"):
+        checkpoint.unlink()
+    with pytest.raises(EvaluationError, match="trained \\(result.json is there\\) but its checkpoint is gone"):
+        evaluate_cell(cell, directory, EVALUATION, "c", quiet)
+
+
 def retrain_with_other_weights(directory) -> str:
     """What retraining a cell whose result and checkpoint were deleted can do: other weights, same settings."""
     path = latest_checkpoint(directory)
