@@ -38,7 +38,10 @@ from nasbench_rss.plugins import (
 )
 
 BUILTIN_ARCHITECTURES = ["mobilenet-v3", "proxylessnas"]
-BUILTIN_SAMPLERS = ["alternating", "max-then-min", "min-then-max", "per-batch", "progressive-shrinking", "rss", "single"]
+BUILTIN_SAMPLERS = [
+    "alternating", "attentive", "bucket-balanced", "compound", "max-then-min", "min-then-max", "per-batch",
+    "progressive-shrinking", "rss", "sandwich", "single", "strict-fair",
+]  # fmt: skip
 
 
 # ---------------------------------------------------------------------- helpers
@@ -158,7 +161,7 @@ def test_every_hookspec_is_a_kind():
         if inspect.isfunction(obj) and hasattr(obj, "nasbench_rss_spec")
     }
     assert specs == set(hookspecs.HOOKS_BY_KIND.values())
-    assert set(hookspecs.HOOKS_BY_KIND) == {"architecture", "sampler", "dataset", "reporter", "executor", "observer"}
+    assert set(hookspecs.HOOKS_BY_KIND) == {"architecture", "sampler", "dataset", "reporter", "executor", "observer", "claim"}
 
 
 # ---------------------------------------------------------------------- throwaway plugins
@@ -517,8 +520,10 @@ def test_plugins_json_lists_builtins_plugins_and_failures(monkeypatch):
     assert reporters == ["html", "json", "md"]
     builtin_kinds = (
         "nasbench_rss.samplers.plugin", "nasbench_rss.data.plugin", "nasbench_rss.report.plugin",
-        "nasbench_rss.run.executors.plugin", "nasbench_rss.train.observers.plugin",
+        "nasbench_rss.run.executors.plugin", "nasbench_rss.train.observers.plugin", "nasbench_rss.claims.plugin",
     )  # fmt: skip
+    claims = [p["name"] for p in listing["plugins"] if p["kind"] == "claim"]
+    assert claims == sorted(["better", "not-worse", "lower-variance", "faster", "peak-at", "bias-follows-exposure", "ordering", "interaction"])
     assert [p for p in listing["plugins"] if p["plugin"] not in builtin_kinds] == [
         {
             "kind": "architecture",
