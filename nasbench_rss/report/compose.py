@@ -9,7 +9,7 @@ this one document) show the JSON's numbers the same way.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from nasbench_rss.report import format as fmt
 from nasbench_rss.report.document import Document
@@ -108,6 +108,14 @@ def _figure(doc: Document, figure: FigureFile | None) -> None:
 
 def _groups(analysis: dict[str, Any]) -> list[tuple[str, str]]:
     return [(g["arch"], g["dataset"]) for g in analysis["suite"]["groups"]]
+
+
+def _by_group(analysis: dict[str, Any], entries: list[dict[str, Any]]) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+    """Each (architecture, dataset) group of the suite, in suite order, with its entries; groups without entries are skipped."""
+    for arch, dataset in _groups(analysis):
+        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
+        if mine:
+            yield arch, dataset, mine
 
 
 def _group_title(arch: str, dataset: str) -> str:
@@ -222,10 +230,7 @@ def _comparison_section(doc: Document, analysis: dict[str, Any]) -> None:
         "with tie correction, for larger samples)."
     )
     results = section["results"]
-    for arch, dataset in _groups(analysis):
-        mine = [r for r in results if (r["arch"], r["dataset"]) == (arch, dataset)]
-        if not mine:
-            continue
+    for arch, dataset, mine in _by_group(analysis, results):
         doc.heading(_group_title(arch, dataset), 3)
         doc.table(
             ["bucket", "run", "against", "pairs", "Δ mean", "Wilcoxon p", "Holm", "Wilcoxon method", "Welch p", "Holm", "Mann-Whitney p", "Holm", "Cohen's d", "P(improvement)", "95% CI"],
@@ -423,10 +428,7 @@ def _exposure_section(doc: Document, analysis: dict[str, Any], figure: FigureFil
         "a step that trains k subnets counts once for each. 'outside' is every subnet in no bucket."
     )
     _figure(doc, figure)
-    for arch, dataset in _groups(analysis):
-        mine = [e for e in analysis["exposure"] if (e["arch"], e["dataset"]) == (arch, dataset)]
-        if not mine:
-            continue
+    for arch, dataset, mine in _by_group(analysis, analysis["exposure"]):
         labels = list(dict.fromkeys(label for e in mine for label in e["shares"]))
         doc.table(
             ["run", "seeds", *labels],
@@ -454,10 +456,7 @@ def _spread_section(doc: Document, analysis: dict[str, Any]) -> None:
         "a 95% bootstrap CI over seeds ('one seed': none). Std, best-k and worst-k means (the k most and least accurate "
         "subnets) and the range (best minus worst) in % or pp, variance in pp²."
     )
-    for arch, dataset in _groups(analysis):
-        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
-        if not mine:
-            continue
+    for arch, dataset, mine in _by_group(analysis, entries):
         rows = []
         for e in mine:
             a, seeds = e["across_seeds"], e["seeds"]
@@ -506,10 +505,7 @@ def _profile_section(doc: Document, analysis: dict[str, Any]) -> None:
         "(largest mean) overall and per seed, to show where a run's population is best and whether the seeds agree. "
         "The intervals over seeds are in report.json (accuracy_profile) and equal the accuracy table's mean of seed means."
     )
-    for arch, dataset in _groups(analysis):
-        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
-        if not mine:
-            continue
+    for arch, dataset, mine in _by_group(analysis, entries):
         targets = {label: target for e in mine for label, target in zip(e["buckets"], e["targets"])}
         labels = sorted(targets, key=lambda label: (targets[label] is None, targets[label] or 0.0))
         doc.table(
@@ -548,10 +544,7 @@ def _exposure_range_section(doc: Document, analysis: dict[str, Any], figure: Fig
         "normalised over the targets, so exposure falls with distance from where a run trained."
     )
     _figure(doc, figure)
-    for arch, dataset in _groups(analysis):
-        mine = [e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)]
-        if not mine:
-            continue
+    for arch, dataset, mine in _by_group(analysis, entries):
         first = mine[0]
         doc.paragraph(
             f"{_group_title(arch, dataset)}: bins {fmt.number(first['low'])} to {fmt.number(first['high'])} MFLOPs, "
