@@ -108,7 +108,7 @@ def test_an_unknown_name_is_an_error_naming_the_close_match_and_every_name(capsy
     assert (code, text) == (EXIT_INVALID, "")
     err = capsys.readouterr().err
     assert err.startswith("nasbench-rss plugins: error: unknown plugin 'rsss' (did you mean 'rss'?); available: ")
-    assert "sampler: alternating, max-then-min" in err and "dataset: cifar10" in err and "reporter: html, json, md" in err
+    assert "sampler: alternating, attentive, bucket-balanced, compound, max-then-min" in err and "dataset: cifar10" in err and "reporter: html, json, md" in err
     assert err.count("\n") == 1
 
 

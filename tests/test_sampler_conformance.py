@@ -31,8 +31,13 @@ OPTIONS = {
     "min-then-max": [{"switch_epoch": 3}],
     "max-then-min": [{}],
     "progressive-shrinking": [{"subnets_per_step": [2, 1, 3, 1, 2], "kd_ratio": 0.5}],
+    "sandwich": [{"k": 1, "distribution": "uniform"}],
+    "strict-fair": [{"depth": "permuted"}],
+    "compound": [{"kernel": "elastic", "kd_ratio": 0}],
+    "attentive": [{"target": "uniform", "candidates": 2}],
+    "bucket-balanced": [{"distribution": "uniform"}],
 }
-RANDOM = {"rss", "per-batch", "progressive-shrinking"}
+RANDOM = {"rss", "per-batch", "progressive-shrinking", "sandwich", "strict-fair", "compound", "attentive", "bucket-balanced"}
 
 
 # ---------------------------------------------------------------------- built-ins

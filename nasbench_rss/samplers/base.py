@@ -89,6 +89,10 @@ class Phase:
     ``reorganize_expand_stage`` is OFA's ``expand_ratio_stage``: when set, hidden channels
     are sorted by importance before the phase starts.  ``fresh_optimizer`` false keeps the
     previous phase's optimizer (its momentum) instead of starting a new one.
+    ``inplace_distillation`` (BigNAS, AttentiveNAS's ``inplace_distill``): the first subnet
+    of each step learns from the labels and every other subnet of the step only from its
+    (detached) outputs on the same batch, by soft cross-entropy
+    (AttentiveNAS ``train_attentive_nas.py:262-307``).
     """
 
     name: str
@@ -105,8 +109,14 @@ class Phase:
     cosine_epochs: int | None = None
     teacher: Literal["snapshot", "untrained"] = "snapshot"
     fresh_optimizer: bool = True
+    inplace_distillation: bool = False
 
     def __post_init__(self) -> None:
+        if self.inplace_distillation and (self.kd_ratio > 0 or self.subnets_per_step < 2):
+            raise SamplerError(
+                f"phase {self.name!r}: inplace_distillation needs subnets_per_step >= 2 and kd_ratio 0 (the step's first "
+                f"subnet is the teacher of the others); got subnets_per_step {self.subnets_per_step}, kd_ratio {self.kd_ratio}"
+            )
         if not 0 <= self.warmup_epochs < self.epochs:
             raise SamplerError(
                 f"phase {self.name!r}: warmup_epochs {self.warmup_epochs} not allowed; allowed: 0 to {self.epochs - 1} "
@@ -133,6 +143,7 @@ class Phase:
             "cosine_epochs": self.cosine_epochs,
             "teacher": self.teacher,
             "fresh_optimizer": self.fresh_optimizer,
+            "inplace_distillation": self.inplace_distillation,
             "kernel_choices": list(self.space.kernel_choices),
             "expand_choices": list(self.space.expand_choices),
             "depth_choices": list(self.space.depth_choices),
@@ -166,6 +177,25 @@ class Sampler(abc.ABC):
     @abc.abstractmethod
     def subnets(self, epoch: int, step: int) -> list[Subnet]:
         """Subnets trained at ``step`` (0-based, within the epoch) of ``epoch`` (0-based)."""
+
+    def candidates(self, epoch: int, step: int) -> list[Subnet]:
+        """Subnets whose losses on this step's batch the sampler needs before it picks; none by default.
+
+        The feedback seam for samplers that choose by loss (AttentiveNAS's best-up and
+        worst-up).  The trainer calls it once per step, just before ``subnets(epoch, step)``;
+        when it returns subnets, the trainer measures each one's loss on the step's batch
+        (no gradient, dropout off, batch-norm on the batch's statistics) and hands them to
+        :meth:`feedback` before calling ``subnets``.  Those forward passes cost time, which
+        the cell's timing counts as training.
+        """
+        return []
+
+    def feedback(self, epoch: int, step: int, candidates: list[Subnet], losses: list[float]) -> None:
+        """The losses of what :meth:`candidates` asked for at this step, in its order.
+
+        Only called after a non-empty :meth:`candidates`; a sampler that asks must accept it.
+        """
+        raise SamplerError(f"{type(self).__name__} asked for no candidates' losses, yet feedback() was called at epoch {epoch} step {step}")
 
     def check_position(self, epoch: int, step: int) -> None:
         """Raise SamplerError unless ``epoch`` is one of the run's and ``step`` is >= 0."""

@@ -1,13 +1,18 @@
-"""The built-in samplers: every training method of the paper, by registered name."""
+"""The built-in samplers: every training method of the paper, and the field's, by registered name."""
 
 from __future__ import annotations
 
 from nasbench_rss.samplers.alternating import AlternatingSampler
+from nasbench_rss.samplers.attentive import AttentiveSampler
 from nasbench_rss.samplers.base import Sampler
+from nasbench_rss.samplers.bucket_balanced import BucketBalancedRSS
+from nasbench_rss.samplers.compound import CompoundSampler
 from nasbench_rss.samplers.per_batch import PerBatchSampler
 from nasbench_rss.samplers.progressive_shrinking import ProgressiveShrinking
 from nasbench_rss.samplers.rss import RandomSubnetSampling
+from nasbench_rss.samplers.sandwich import SandwichSampler
 from nasbench_rss.samplers.single import SingleSubnetSampler
+from nasbench_rss.samplers.strict_fair import StrictFairSampler
 from nasbench_rss.samplers.switch import MaxThenMin, MinThenMax
 
 BUILTIN_SAMPLERS: dict[str, tuple[str, type[Sampler]]] = {
@@ -21,5 +26,10 @@ BUILTIN_SAMPLERS: dict[str, tuple[str, type[Sampler]]] = {
         "OFA's Progressive Shrinking: supernet, then kernel, depth and expand phases with distillation",
         ProgressiveShrinking,
     ),
+    "sandwich": ("BigNAS / AttentiveNAS sandwich rule: largest, k random and smallest per step, in-place distillation", SandwichSampler),
+    "strict-fair": ("FairNAS strict fairness: every (kernel, expand) choice of every layer once per step", StrictFairSampler),
+    "compound": ("CompOFA: depth and expand coupled, fixed kernels, a supernet then two compound phases", CompoundSampler),
+    "attentive": ("AttentiveNAS best-up / worst-up: sandwich with picks by loss among candidates of a FLOPs bin", AttentiveSampler),
+    "bucket-balanced": ("RSS with each epoch's FLOPs bin drawn uniformly first, then a subnet in it exactly", BucketBalancedRSS),
 }
 """Registered name -> (one-line description, sampler class); the class's ``Config`` is its options."""

@@ -108,6 +108,7 @@ def record(sampler: Sampler, positions: Sequence[Position], fail: Fail) -> Recor
     recorded = []
     space = sampler.space
     for epoch, step in positions:
+        ask_and_answer(sampler, epoch, step, fail)
         try:
             subnets = sampler.subnets(epoch, step)
         except Exception as error:
@@ -124,6 +125,30 @@ def record(sampler: Sampler, positions: Sequence[Position], fail: Fail) -> Recor
             check_subnet(subnet, space, phase, where, fail)
         recorded.append([subnet.encode() for subnet in subnets])
     return recorded
+
+
+def stand_in_loss(subnet: Subnet) -> float:
+    """A loss the checks give a sampler that asks for its candidates' losses: fixed per subnet, unrelated to its quality."""
+    return float(subnet.space.rank(subnet) % 1009)
+
+
+def ask_and_answer(sampler: Sampler, epoch: int, step: int, fail: Fail) -> None:
+    """What the trainer does before ``subnets``: ``candidates``, then their losses to ``feedback`` (stand-ins here)."""
+    where = f"candidates(epoch={epoch}, step={step})"
+    try:
+        asked = list(sampler.candidates(epoch, step))
+    except Exception as error:
+        raise fail("candidates", f"{where} raised {type(error).__name__}: {error}") from error
+    if not asked:
+        return
+    for subnet in asked:
+        if not isinstance(subnet, Subnet):
+            raise fail("candidates", f"{where} returned {subnet!r:.100}, a {type(subnet).__name__}; expected Subnets")
+    try:
+        sampler.feedback(epoch, step, asked, [stand_in_loss(subnet) for subnet in asked])
+    except Exception as error:
+        raise fail("candidates", f"feedback(epoch={epoch}, step={step}) with the losses of what {where} asked for raised "
+                   f"{type(error).__name__}: {error}") from error
 
 
 def check_subnet(subnet: Any, space: SearchSpace, phase: Phase, where: str, fail: Fail) -> None:

@@ -13,6 +13,9 @@ and asserts, in this order (each failure names its check):
 ``factory``      the factory builds, and returns a ``Sampler``.
 ``phases``       the phases cover exactly the run's epochs, each >= 1 epoch and >= 1
                  subnet per step, each space a sub-space of the architecture's.
+``candidates``   a sampler that asks for candidates' losses (``candidates``) takes them in
+                 ``feedback``, as the trainer gives them before ``subnets`` (the checks
+                 give fixed stand-in losses, one per subnet).
 ``subnets``      every step returns ``subnets_per_step`` subnets, each valid in the space
                  and in its phase's space, surviving encode/decode and rank/unrank.
 ``rng``          the global RNGs (``random``, ``numpy.random``, ``torch``) are untouched

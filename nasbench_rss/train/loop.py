@@ -269,6 +269,9 @@ class Trainer:
         first_step = (epoch - phase_start) * steps
         lr_start = lr = self._phase_learning_rate(index, phase, first_step, steps)
         for step, (inputs, labels) in enumerate(loader):
+            asked = self.sampler.candidates(epoch, step)
+            if asked:
+                self.sampler.feedback(epoch, step, list(asked), candidate_losses(model, asked, inputs, labels, autocast, train.label_smoothing))
             subnets = self.sampler.subnets(epoch, step)
             lr = self._phase_learning_rate(index, phase, first_step + step, steps)
             set_learning_rate(optimizer, lr)
@@ -278,7 +281,7 @@ class Trainer:
                 with torch.no_grad(), autocast:
                     teacher_logits = self.teacher(inputs)
             losses, step_correct = accumulate_gradients(
-                model, subnets, inputs, labels, autocast, train.label_smoothing, teacher_logits, phase.kd_ratio
+                model, subnets, inputs, labels, autocast, train.label_smoothing, teacher_logits, phase.kd_ratio, phase.inplace_distillation
             )
             optimizer.step()
             correct += step_correct
@@ -368,24 +371,64 @@ def accumulate_gradients(
     label_smoothing: float = 0.0,
     teacher_logits: torch.Tensor | None = None,
     kd_ratio: float = 0.0,
+    inplace_distillation: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Forward and backward each subnet on the batch; their gradients add up in ``.grad``.
 
     Summing (not averaging) is what OFA and the paper do when a step trains several
-    subnets.  Returns each subnet's loss (a tensor, one per subnet) and the number of
-    correct predictions, on the device (no synchronisation).
+    subnets.  With ``inplace_distillation`` the first subnet learns from the labels and the
+    others only from its detached outputs (soft cross-entropy), as AttentiveNAS's sandwich
+    step (``train_attentive_nas.py:262-307``).  Returns each subnet's loss (a tensor, one
+    per subnet) and the number of correct predictions, on the device (no synchronisation).
     """
     losses = []
     correct = torch.zeros((), device=inputs.device, dtype=torch.int64)
+    inplace_targets: torch.Tensor | None = None
     for subnet in subnets:
         if model.active is not subnet:
             model.set_active(subnet)
         with autocast:
             logits = model(inputs)
-        loss = F.cross_entropy(logits.float(), labels, label_smoothing=label_smoothing)
+        if inplace_targets is not None:
+            loss = soft_cross_entropy(logits, inplace_targets)
+        else:
+            loss = F.cross_entropy(logits.float(), labels, label_smoothing=label_smoothing)
+            if inplace_distillation:
+                inplace_targets = logits.detach()
         if teacher_logits is not None and kd_ratio > 0:
             loss = loss + kd_ratio * soft_cross_entropy(logits, teacher_logits)
         loss.backward()
         losses.append(loss.detach())
         correct += (logits.detach().argmax(1) == labels).sum()
     return torch.stack(losses), correct
+
+
+def candidate_losses(
+    model: nn.Module,
+    candidates: Sequence[Subnet],
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    autocast: contextlib.AbstractContextManager = contextlib.nullcontext(),
+    label_smoothing: float = 0.0,
+) -> list[float]:
+    """Each candidate's loss on the batch, for a sampler that picks by loss (``Sampler.candidates``).
+
+    As AttentiveNAS measures them (``train_attentive_nas.py:283-287``): no gradient, the
+    network in train mode (batch-norm on the batch's statistics) and without dropout (its
+    loop sets dropout to 0 for every subnet but the largest).
+    """
+    dropouts = [m for m in model.modules() if isinstance(m, nn.Dropout) and m.training]
+    for module in dropouts:
+        module.eval()
+    try:
+        losses = []
+        with torch.no_grad():
+            for subnet in candidates:
+                model.set_active(subnet)
+                with autocast:
+                    logits = model(inputs)
+                losses.append(F.cross_entropy(logits.float(), labels, label_smoothing=label_smoothing))
+    finally:
+        for module in dropouts:
+            module.train()
+    return [float(loss) for loss in torch.stack(losses).tolist()]

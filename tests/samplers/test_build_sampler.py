@@ -13,10 +13,13 @@ from nasbench_rss.samplers.progressive_shrinking import ProgressiveShrinking
 from nasbench_rss.samplers.registry import build_sampler, option_help
 from nasbench_rss.samplers.rss import RandomSubnetSampling
 
-NAMES = ["alternating", "max-then-min", "min-then-max", "per-batch", "progressive-shrinking", "rss", "single"]
+NAMES = [
+    "alternating", "attentive", "bucket-balanced", "compound", "max-then-min", "min-then-max", "per-batch",
+    "progressive-shrinking", "rss", "sandwich", "single", "strict-fair",
+]  # fmt: skip
 
 
-def test_all_seven_are_registered_by_the_builtin_plugin():
+def test_every_builtin_is_registered_by_the_builtin_plugin():
     registry = PluginRegistry.load(entry_points=False)
     assert registry.names("sampler") == NAMES == sorted(BUILTIN_SAMPLERS)
     for name in NAMES:

@@ -17,7 +17,8 @@ from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.train import loop as loop_module
 from nasbench_rss.train.build import build_cell
 from nasbench_rss.train.config import CellConfig
-from nasbench_rss.train.loop import CellMismatch, TrainingDiverged, accumulate_gradients
+from nasbench_rss.train.distill import soft_cross_entropy
+from nasbench_rss.train.loop import CellMismatch, TrainingDiverged, accumulate_gradients, candidate_losses
 
 SYNTHETIC = {"train_size": 128, "test_size": 32, "num_classes": 4, "channels": 1, "image_size": 16}
 
@@ -348,6 +349,72 @@ def test_summed_gradients_equal_the_sum_of_single_subnet_gradients():
         expected = sum(g[name] for g in single if name in g)
         torch.testing.assert_close(grad, expected, atol=1e-12, rtol=1e-9)
     assert set(summed) == set().union(*single)
+
+
+def test_inplace_distillation_trains_the_first_subnet_on_labels_and_the_others_on_its_outputs():
+    space = MOBILENET_V3_ARCH.space()
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = MOBILENET_V3_ARCH.build(Shape(1, 4, 16), space, dropout=0.0).double()
+        inputs = torch.randn(8, 1, 16, 16, dtype=torch.float64)
+    labels = torch.arange(8) % 4
+    largest, smallest = space.largest(), space.smallest()
+    model.zero_grad(set_to_none=True)
+    losses, _ = accumulate_gradients(model, [largest, smallest], inputs, labels, inplace_distillation=True)
+    summed = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+    model.zero_grad(set_to_none=True)
+    model.set_active(largest)
+    teacher = model(inputs)
+    expected_first = torch.nn.functional.cross_entropy(teacher.float(), labels)  # as the loop: the loss in float32
+    expected_first.backward()
+    model.set_active(smallest)
+    expected_second = soft_cross_entropy(model(inputs), teacher.detach())
+    expected_second.backward()
+    torch.testing.assert_close(losses, torch.stack([expected_first, expected_second]).detach())
+    for name, param in model.named_parameters():
+        if param.grad is not None:
+            torch.testing.assert_close(summed[name], param.grad, atol=1e-10, rtol=1e-7)  # no gradient through the targets
+
+
+def test_candidate_losses_change_nothing_and_run_without_dropout():
+    space = MOBILENET_V3_ARCH.space()
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = MOBILENET_V3_ARCH.build(Shape(1, 4, 16), space, dropout=0.5)
+        inputs = torch.randn(8, 1, 16, 16)
+    labels = torch.arange(8) % 4
+    model.train()
+    candidates = [space.smallest(), space.unrank(space.size // 2)]
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    rng_before = torch.get_rng_state()
+    first = candidate_losses(model, candidates, inputs, labels)
+    assert candidate_losses(model, candidates, inputs, labels) == first  # no dropout noise
+    assert torch.equal(torch.get_rng_state(), rng_before)
+    assert all(torch.equal(p, before[n]) for n, p in model.named_parameters()) and all(p.grad is None for p in model.parameters())
+    assert all(m.training for m in model.modules())
+    model.eval()
+    model.set_active(candidates[1])
+    with torch.no_grad():
+        # Batch statistics in train mode differ from eval's running statistics, so compare in train mode by hand.
+        model.train()
+        for m in model.modules():
+            if isinstance(m, torch.nn.Dropout):
+                m.eval()
+        direct = torch.nn.functional.cross_entropy(model(inputs), labels)
+    assert first[1] == pytest.approx(float(direct), rel=1e-6)
+
+
+@pytest.mark.parametrize(("sampler", "options"), [("sandwich", {"k": 1}), ("attentive", {"k": 1, "candidates": 2}), ("strict-fair", {})])
+def test_the_fields_samplers_train_a_cell_and_resume_exactly(tmp_path, sampler, options):
+    config = cell_config(sampler=sampler, sampler_options=options, epochs=2)
+    whole = train_cell(config, tmp_path / "whole", device="cpu", events=quiet)
+    out = tmp_path / "pieces"
+    assert train_cell(config, out, device="cpu", events=quiet, epoch_limit=1) is None
+    train_cell(config, out, device="cpu", events=quiet)
+    assert_same_weights(weights(tmp_path / "whole"), weights(out))
+    per_step = {"sandwich": 3, "attentive": 3, "strict-fair": 9}[sampler]
+    assert whole["exposure"]["total_subnet_steps"] == 2 * 4 * per_step
 
 
 def test_nan_loss_stops_the_cell_naming_epoch_and_step_and_keeps_earlier_files(tmp_path, monkeypatch):
