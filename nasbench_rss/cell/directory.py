@@ -13,6 +13,7 @@
     worker.log         the worker's log, appended per attempt
     cell.lock          held by the process working on the cell
     tensorboard/       per-epoch scalars, when the TensorBoard observer is on
+    interference.jsonl one line per probed step, when the interference probe is on
 
 Reading is tolerant where a crash can leave damage and strict where it cannot: a JSON
 Lines file's torn last line (a process killed while appending) is dropped and said;
@@ -42,6 +43,7 @@ RESULT_FILE = "result.json"
 FAILURE_FILE = "failure.json"
 EVALUATION_FILE = "evaluation.json"
 SUBNET_RECORDS_FILE = "evaluation.jsonl"
+INTERFERENCE_FILE = "interference.jsonl"
 WORKER_LOG = "worker.log"
 LOCK_FILE = "cell.lock"
 TENSORBOARD_DIR = "tensorboard"

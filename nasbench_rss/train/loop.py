@@ -26,7 +26,7 @@ from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.train.build import Cell
 from nasbench_rss.train.checkpoint import load_checkpoint, save_checkpoint, weights_digest
 from nasbench_rss.train.distill import soft_cross_entropy
-from nasbench_rss.train.observers.base import StepInfo, TrainingRun, TrainObserver
+from nasbench_rss.train.observers.base import StepInfo, TrainingRun, TrainObserver, UpdateInfo
 from nasbench_rss.train.observers.exposure import ExposureObserver
 from nasbench_rss.train.observers.progress import ProgressObserver
 from nasbench_rss.train.observers.timing import TimingObserver
@@ -64,6 +64,8 @@ class Trainer:
         self.timing = TimingObserver()
         # Timing last: it starts each epoch last and ends it first (observers nest).
         self.observers: list[TrainObserver] = [*observers, self.exposure, ProgressObserver(log), self.timing]
+        # Only observers that override on_before_update see it: building its batch view costs nothing then.
+        self._watch_updates = [o for o in self.observers if type(o).on_before_update is not TrainObserver.on_before_update]
         self.model = cell.model
         self.sampler = cell.sampler
         # Every parameter holds a (zero) gradient from the start and ``zero_grad`` keeps it
@@ -283,6 +285,10 @@ class Trainer:
             losses, step_correct = accumulate_gradients(
                 model, subnets, inputs, labels, autocast, train.label_smoothing, teacher_logits, phase.kd_ratio, phase.inplace_distillation
             )
+            if self._watch_updates:
+                update = UpdateInfo(epoch, step, steps, tuple(subnets), inputs, labels)
+                for observer in self._watch_updates:
+                    observer.on_before_update(update)
             optimizer.step()
             correct += step_correct
             seen += labels.shape[0] * len(subnets)

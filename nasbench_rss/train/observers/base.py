@@ -2,8 +2,9 @@
 
 The loop itself only trains; what is *measured* about training (exposure, time, progress,
 logs, TensorBoard scalars, and later measures such as an interference probe) is an
-observer.  Observers see the run start, every optimizer step (with the subnets trained and
-their losses), the end of every epoch (and may add fields to that epoch's record, which
+observer.  Observers see the run start, every optimizer step just before its update (with the
+batch, for observers that measure the update) and just after it (with the subnets trained
+and their losses), the end of every epoch (and may add fields to that epoch's record, which
 becomes its line in ``events.jsonl``) and the end of training (and may add fields to the
 result).  An observer with state returns it from :meth:`state_dict`; it is saved in every
 checkpoint under :attr:`state_key` and handed back on resume, so a resumed run measures
@@ -60,6 +61,24 @@ class StepInfo:
     lr: float
 
 
+@dataclass(frozen=True)
+class UpdateInfo:
+    """One optimizer step just before the update: the step's gradients are summed in ``.grad``.
+
+    For observers that measure the update itself (the interference probe): they may run
+    the model, but must leave its weights, gradients, buffers and every random generator
+    as they found them.
+    """
+
+    epoch: int
+    step: int
+    steps: int
+    subnets: tuple[Subnet, ...]
+    inputs: torch.Tensor
+    """The step's (augmented) training batch."""
+    labels: torch.Tensor
+
+
 class TrainObserver:
     """Base class with no-op hooks: override the ones you need."""
 
@@ -71,6 +90,9 @@ class TrainObserver:
 
     def on_epoch_start(self, epoch: int, phase: Phase) -> None:
         """Epoch ``epoch`` (0-based) of ``phase`` begins."""
+
+    def on_before_update(self, update: UpdateInfo) -> None:
+        """The step's gradients are computed and the optimizer is about to apply them."""
 
     def on_step(self, step: StepInfo) -> None:
         """An optimizer step was taken.  Raising ``KeyboardInterrupt`` stops the cell here."""
