@@ -54,7 +54,9 @@ class Evidence:
     ``populations``: run -> seed -> bucket label -> evaluated subnets (index order);
     ``buckets``: the evaluation's buckets in order, each ``{label, target, status}``;
     ``trained``: run -> seed -> ``(mflops, optimizer steps)`` of every subnet it trained;
-    ``times``: run -> seed -> :class:`CellTime`.
+    ``times``: run -> seed -> :class:`CellTime`;
+    ``interference``: run -> seed -> what the interference probe saw in that cell (the
+    per-seed summary of :mod:`nasbench_rss.report.interference`), for probed cells only.
     """
 
     arch: str
@@ -63,6 +65,7 @@ class Evidence:
     buckets: list[dict[str, Any]]
     trained: dict[str, dict[int, list[tuple[float, int]]]] = field(default_factory=dict)
     times: dict[str, dict[int, CellTime]] = field(default_factory=dict)
+    interference: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
 
     def evaluated_labels(self) -> list[str]:
         """Labels of the evaluated buckets, in the evaluation's order."""

@@ -550,3 +550,54 @@ def _spearman_exact(x: np.ndarray, y: np.ndarray) -> OneSided:
     greater = scipy.stats.permutation_test((x,), rho, permutation_type="pairings", alternative="greater", n_resamples=math.inf)
     less = scipy.stats.permutation_test((x,), rho, permutation_type="pairings", alternative="less", n_resamples=math.inf)
     return OneSided(float(greater.pvalue), float(less.pvalue), f"exact permutation test of Spearman's rho ({x.size} buckets, seed means)")
+
+
+MEASURE_KEYS = {"hurt-share": "hurt_share", "cosine": "mean_cosine", "pairwise-cosine": "pairwise_cosine"}
+MEASURE_WORDS = {
+    "hurt-share": "its probe updates hurt other subnets {more} often",
+    "cosine": "its updates point {more} along the probes' descent directions",
+    "pairwise-cosine": "the gradients of the subnets a step sums agree {more}",
+}
+
+
+class InterferenceClaim(Claim):
+    """What the interference probe measured, run against run: per-seed differences, seeds the replicates."""
+
+    options: o.InterferenceOptions
+
+    def describe(self) -> str:
+        op = self.options
+        more = "more" if op.direction == "higher" else "less"
+        return f"{op.run}: {MEASURE_WORDS[op.measure].format(more=more)} than {op.than}'s (interference probe)"
+
+    def evaluate(self, evidence: Evidence) -> ClaimTest:
+        op = self.options
+        key = MEASURE_KEYS[op.measure]
+        run, than = evidence.interference.get(op.run, {}), evidence.interference.get(op.than, {})
+        missing = [name for name, probed in ((op.run, run), (op.than, than)) if not probed]
+        if missing:
+            return untestable(f"no cell of {', '.join(missing)} ran the interference probe (observers: [interference])")
+        seeds = [s for s in sorted(set(run) & set(than)) if run[s].get(key) is not None and than[s].get(key) is not None]
+        if not seeds:
+            return untestable(f"no seed at which both {op.run} and {op.than} have a {op.measure} (pairwise needs several subnets per step)")
+        differences = {s: float(run[s][key]) - float(than[s][key]) for s in seeds}
+        direction: Direction = "greater" if op.direction == "higher" else "less"
+        estimate = float(np.mean(list(differences.values())))
+        scale = 100.0 if op.measure == "hurt-share" else 1.0
+        unit = " pp" if op.measure == "hurt-share" else ""
+        if len(seeds) >= 2:
+            test = seed_test(differences, 0.0, direction)
+            basis = seed_basis(len(seeds))
+        else:
+            test = OneSided(math.nan, math.nan, "one seed: the probe's records within a cell are not independent replicates")
+            basis = "one seed: no test (a probe measure has one value per cell)"
+        return ClaimTest(
+            statistic=f"{op.measure} {op.run} - {op.than} {scale * estimate:+.3g}{unit} (mean over seeds)",
+            estimate=estimate,
+            p_for=test.p_for,
+            p_against=test.p_against,
+            basis=basis,
+            seeds=seeds,
+            per_seed=differences,
+            subnet_level={"test": test.test, op.run: {str(s): run[s][key] for s in seeds}, op.than: {str(s): than[s][key] for s in seeds}},
+        )

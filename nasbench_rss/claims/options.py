@@ -162,3 +162,20 @@ class InteractionOptions(ClaimOptions):
         if self.expect == "same" and self.margin <= 0:
             raise ValueError("expect 'same' needs a margin > 0 (the largest difference of effects still called the same), e.g. 0.01")
         return self
+
+
+InterferenceMeasure = Literal["hurt-share", "cosine", "pairwise-cosine"]
+
+
+class InterferenceOptions(ClaimOptions):
+    """``run`` shows more (or less) interference than ``than`` in what the interference probe measured."""
+
+    run: RunName = Field(description="the run the claim is about")
+    than: RunName = Field(description="the reference run")
+    measure: InterferenceMeasure = Field(
+        "hurt-share",
+        description="hurt-share: share of probe updates that raised an untrained probe's loss; cosine: mean cosine between "
+        "the update and a probe's descent direction; pairwise-cosine: mean cosine between the gradients of the subnets one "
+        "step sums (both runs must train several subnets per step)",
+    )
+    direction: Literal["higher", "lower"] = Field("higher", description="whether run's measure is claimed higher or lower than than's")

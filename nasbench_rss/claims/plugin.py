@@ -21,6 +21,11 @@ BUILTIN_CLAIMS: dict[str, tuple[str, type[o.ClaimOptions], str]] = {
     ),
     "ordering": ("runs are ordered by accuracy, each better than the next", o.OrderingOptions, "Ordering"),
     "interaction": ("a change moves two methods alike (or one more than the other)", o.InteractionOptions, "Interaction"),
+    "interference": (
+        "a run's probe updates hurt other subnets more (or less) often, or its gradients agree less, than another's",
+        o.InterferenceOptions,
+        "InterferenceClaim",
+    ),
 }
 """name -> (description, options model, class in nasbench_rss.claims.kinds)."""
 

@@ -17,6 +17,7 @@ report shows a number that the JSON does not hold.  Its top-level keys:
     exposure                                           share of optimizer steps per bucket, per run and seed
     spread                                             per (arch, dataset, run): whole-population variance, best/worst k, range
     exposure_range                                     per (arch, dataset, run): step shares in 1-MFLOP bins over the whole range
+    interference                                       per (arch, dataset, run) with probed cells: share of probe updates that hurt, cosines
     accuracy_profile                                   per (arch, dataset, run): mean accuracy per bucket and its peak bucket
     method                                             FLOPs definition, seeds, evaluation, statistics, code, versions, device
     findings                                           the plain-sentence findings
@@ -36,6 +37,7 @@ from nasbench_rss.report.claims import claims_section
 from nasbench_rss.report.comparisons import comparison_pairs, comparisons
 from nasbench_rss.report.exposure import exposure
 from nasbench_rss.report.exposure_range import exposure_range
+from nasbench_rss.report.interference import interference
 from nasbench_rss.report.findings import findings
 from nasbench_rss.report.method import method
 from nasbench_rss.report.populations import Bootstrap, bucket_facts, populations, unique
@@ -103,6 +105,7 @@ def analyse(
         "exposure": exposure(cells, groups, runs),
         "spread": population_spread(pops, groups, runs, bootstrap),
         "exposure_range": exposure_range(cells, groups, runs, facts),
+        "interference": interference(cells, groups, runs, bootstrap),
         "accuracy_profile": accuracy_profile(pops, groups, runs, facts, bootstrap),
         "method": method(run, cells, groups, bootstrap),
     }

@@ -2,7 +2,7 @@
 
     RUN_DIR/report/            (or --out DIR)
       report.md  report.json  report.html
-      accuracy_per_bucket.png  training_time.png  exposure.png  exposure_range.png
+      accuracy_per_bucket.png  training_time.png  exposure.png  exposure_range.png  interference.png (probed runs)
 
 The analysis is computed once; the figures are drawn from it, the document is composed
 from it, and each requested reporter (a plugin: ``md``, ``json``, ``html`` or a third

@@ -25,6 +25,7 @@ from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import PluginRegistry, UnknownName, get_registry
 from nasbench_rss.report import format as fmt
 from nasbench_rss.report.findings import ALPHA
+from nasbench_rss.report.interference import probe_summaries
 from nasbench_rss.report.populations import Group, Population, buckets_of
 from nasbench_rss.run.results import CellRecord, RunDirectory
 from nasbench_rss.stats import holm
@@ -49,7 +50,8 @@ def claims_section(
         return section
     registry = registry or get_registry()
     times = claim_times(cells) if times is None else times
-    evidence = [_evidence(arch, dataset, cells, pops, facts, times) for arch, dataset in groups]
+    probed = probe_summaries(cells)
+    evidence = [_evidence(arch, dataset, cells, pops, facts, times, probed) for arch, dataset in groups]
     results = [_test(index, claim, evidence, registry) for index, claim in enumerate(declared)]
     for side in ("p_for", "p_against"):
         adjusted = holm([r[side] for r in results])
@@ -83,12 +85,21 @@ def claim_times(cells: list[CellRecord]) -> dict[str, CellTime]:
 
 
 def _evidence(
-    arch: str, dataset: str, cells: list[CellRecord], pops: dict[tuple[str, str, str], Population], facts: list[dict[str, Any]], times: dict[str, CellTime]
+    arch: str,
+    dataset: str,
+    cells: list[CellRecord],
+    pops: dict[tuple[str, str, str], Population],
+    facts: list[dict[str, Any]],
+    times: dict[str, CellTime],
+    probed: dict[str, dict[str, Any]],
 ) -> Evidence:
     group_cells = [c for c in cells if (c.arch, c.dataset) == (arch, dataset)]
     trained: dict[str, dict[int, list[tuple[float, int]]]] = {}
     cell_time: dict[str, dict[int, CellTime]] = {}
+    interference: dict[str, dict[int, dict[str, Any]]] = {}
     for cell in group_cells:
+        if cell.id in probed:
+            interference.setdefault(cell.run, {})[cell.seed] = probed[cell.id]
         exposure = (cell.result or {}).get("exposure") or {}
         if exposure.get("subnets"):
             trained.setdefault(cell.run, {})[cell.seed] = [(float(s["mflops"]), int(s["steps"])) for s in exposure["subnets"]]
@@ -101,6 +112,7 @@ def _evidence(
         buckets=buckets_of(facts, arch, dataset),
         trained=trained,
         times=cell_time,
+        interference=interference,
     )
 
 

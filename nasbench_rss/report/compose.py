@@ -38,6 +38,7 @@ def compose(analysis: dict[str, Any], figures: list[FigureFile]) -> Document:
     _time_section(doc, analysis, figure.get("training_time"))
     _exposure_section(doc, analysis, figure.get("exposure"))
     _exposure_range_section(doc, analysis, figure.get("exposure_range"))
+    _interference_section(doc, analysis, figure.get("interference"))
     _method_section(doc, analysis)
     return doc
 
@@ -576,6 +577,47 @@ def _exposure_range_section(doc: Document, analysis: dict[str, Any], figure: Fig
             ["run", "seeds", *targets],
             [[e["run"], fmt.seeds(e["seeds"]), *(fmt.share(e["smoothed"]["shares"].get(label)) for label in targets)] for e in mine],
             f"{_group_title(arch, dataset)}: smoothed exposure at the buckets (bandwidth {fmt.number(first['smoothed']['bandwidth'])} MFLOPs)",
+        )
+
+
+def _interference_section(doc: Document, analysis: dict[str, Any], figure: FigureFile | None) -> None:
+    entries = analysis.get("interference") or []
+    if not entries:
+        return
+    doc.heading("Interference measured while training")
+    doc.paragraph(
+        "What the interference probe saw: a fixed panel of probe subnets and a fixed batch of training images, measured "
+        "before and after the updates of every N-th step. Hurt: the share of probe updates, on steps that trained other "
+        "subnets than the probe, after which the probe's loss on the probe batch rose; that is interference made "
+        "visible, a step on some subnets making another worse. Cosine: between the update and the probe's descent "
+        "direction on its weights (> 0 the step helped it to first order, < 0 pushed it uphill). Pairwise: the cosine "
+        "between the gradients of the subnets one step summed (runs training one subnet per step have none). Mean over "
+        "seeds with a 95% bootstrap CI over seeds; changes are in loss units (nats)."
+    )
+    _figure(doc, figure)
+    for arch, dataset, mine in _by_group(analysis, entries):
+        rows = []
+        for e in mine:
+            a, seeds = e["across_seeds"], e["seeds"]
+            rows.append(
+                [
+                    e["run"], fmt.seeds(seeds), str(sum(s["probed_steps"] for s in e["per_seed"])),
+                    fmt.share(a["hurt_share"]["estimate"]), _over_seeds(a["hurt_share"], fmt.share, seeds),
+                    fmt.number(a["mean_cosine"]["estimate"]), _over_seeds(a["mean_cosine"], fmt.number, seeds),
+                    fmt.number(a["mean_measured_change"]["estimate"], 4), fmt.number(a["mean_predicted_change"]["estimate"], 4),
+                    fmt.number(a["pairwise_cosine"]["estimate"]), _over_seeds(a["pairwise_cosine"], fmt.number, seeds),
+                ]
+            )  # fmt: skip
+        doc.table(
+            ["run", "seeds", "probed steps", "hurt", "95% CI", "cosine", "95% CI", "measured change", "predicted change", "pairwise cosine", "95% CI"],
+            rows,
+            f"{_group_title(arch, dataset)}: probe updates",
+        )
+        labels = list(dict.fromkeys(label for e in mine for label in e["by_probe"]))
+        doc.table(
+            ["run", *(f"hurt {label}" for label in labels)],
+            [[e["run"], *(fmt.share((e["by_probe"].get(label) or {}).get("hurt_share")) for label in labels)] for e in mine],
+            f"{_group_title(arch, dataset)}: share of updates that hurt each probe (mean over seeds)",
         )
 
 

@@ -33,6 +33,7 @@ ACCURACY_FIGURE = "accuracy_per_bucket.png"
 TIME_FIGURE = "training_time.png"
 EXPOSURE_FIGURE = "exposure.png"
 EXPOSURE_RANGE_FIGURE = "exposure_range.png"
+INTERFERENCE_FIGURE = "interference.png"
 DPI = 120
 
 
@@ -48,10 +49,11 @@ class FigureFile:
 
 
 def make_figures(analysis: dict[str, Any], out_dir: Path) -> list[FigureFile]:
-    """Draw every figure into ``out_dir``; figures with nothing to draw are skipped with a reason."""
+    """Draw every figure into ``out_dir``; figures with nothing to draw are skipped with a reason, and figures
+    of a measure the run did not take (the interference probe) are left out."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    drawers: list[tuple[str, str, str, Callable[[dict[str, Any]], Figure | str]]] = [
+    drawers: list[tuple[str, str, str, Callable[[dict[str, Any]], Figure | str | None]]] = [
         (
             "accuracy",
             ACCURACY_FIGURE,
@@ -77,10 +79,19 @@ def make_figures(analysis: dict[str, Any], out_dir: Path) -> list[FigureFile]:
             "(mean over seeds); dotted lines mark the evaluation's buckets.",
             exposure_range_figure,
         ),
+        (
+            "interference",
+            INTERFERENCE_FIGURE,
+            "Interference over training: per epoch, the share of probe updates that raised a probe's loss (left) and the "
+            "mean cosine between the update and the probes' descent directions (right), mean over seeds, one line per run.",
+            interference_figure,
+        ),
     ]
     out = []
     for key, filename, caption, draw in drawers:
         figure = draw(analysis)
+        if figure is None:  # not applicable to this run directory (no section either)
+            continue
         if isinstance(figure, str):
             out.append(FigureFile(key, filename, caption, None, figure))
             continue
@@ -270,5 +281,32 @@ def exposure_range_figure(analysis: dict[str, Any]) -> Figure | str:
         ax.set_title(_title(arch, dataset, analysis))
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def interference_figure(analysis: dict[str, Any]) -> Figure | None:
+    """Hurt share and update cosine per epoch, one line per run and one row of panels per group; None without a probe."""
+    entries = analysis.get("interference") or []
+    if not entries:
+        return None
+    colours = _colours(analysis["suite"]["runs"])
+    groups = _groups(entries)
+    figure = Figure(figsize=(12, 3.5 * len(groups)))
+    axes = figure.subplots(len(groups), 2, squeeze=False)
+    for row, (arch, dataset) in zip(axes, groups):
+        for e in (e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)):
+            epochs = [n + 1 for n in e["by_epoch"]["epochs"]]
+            for ax, stat, scale in ((row[0], "hurt_share", 100), (row[1], "mean_cosine", 1)):
+                values = [math.nan if v is None else scale * v for v in e["by_epoch"][stat]]
+                ax.plot(epochs, values, marker="o", markersize=3, color=colours.get(e["run"]), label=e["run"])
+        row[0].set_ylabel("probe updates that hurt (%)")
+        row[1].set_ylabel("update . descent cosine")
+        row[1].axhline(0, color="grey", linewidth=0.8)
+        for ax in row:
+            ax.set_xlabel("epoch")
+            ax.set_title(_title(arch, dataset, analysis))
+            ax.grid(alpha=0.3)
+        row[0].legend(fontsize="small")
     figure.tight_layout()
     return figure

@@ -12,7 +12,9 @@ pairing, same interval), and each cell's epochs are checked for contention
 epochs* when a cell on either side has any.  :func:`claim_ratio` says which ratio a
 "faster" claim may state: the wall-clock one, unless it rests on contended epochs and CPU
 time was recorded.  Run directories written before CPU time was recorded are analysed as
-before, with their CPU fields and contention "not recorded".
+before, with their CPU fields and contention "not recorded".  A cell that ran the
+interference probe has the probe's own wall and CPU time (its result's ``interference``)
+taken out of its training time; its row says how much (``probe_seconds``).
 """
 
 from __future__ import annotations
@@ -165,9 +167,14 @@ def epoch_times(cell: CellRecord) -> tuple[list[EpochTime], str | None]:
 
 def _cell(cell: CellRecord) -> dict[str, Any]:
     result = cell.result or {}
-    seconds = float(result["train_seconds"])
+    # The interference probe's own time is not training: a probed cell's times are without it.
+    probe = result.get("interference") or {}
+    probe_seconds = float(probe.get("seconds", 0.0))
+    seconds = float(result["train_seconds"]) - probe_seconds
     epochs = len(result.get("epoch_seconds") or []) or cell.epochs
     cpu = result.get("train_cpu_seconds")
+    if cpu is not None:
+        cpu = float(cpu) - float(probe.get("cpu_seconds", 0.0))
     times, problem = epoch_times(cell)
     checked = contention(times, result.get("cpu_count"), (result.get("provenance") or {}).get("device_type"))
     checked["problem"] = problem
@@ -184,6 +191,7 @@ def _cell(cell: CellRecord) -> dict[str, Any]:
         "cpu_seconds_per_epoch": None if cpu is None else float(cpu) / epochs,
         "cpu_count": result.get("cpu_count"),
         "contention": checked,
+        "probe_seconds": probe_seconds,
         "images_per_second": result.get("images_per_second"),
         "device": (result.get("provenance") or {}).get("device_name"),
     }

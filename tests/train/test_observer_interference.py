@@ -125,6 +125,9 @@ def test_the_probe_never_changes_training_and_writes_one_line_per_probed_step(tm
     assert probed["interference"]["unreachable_buckets"] == ["10", "12", "14"]
     events = [json.loads(line) for line in (tmp_path / "probed" / "events.jsonl").read_text().splitlines()]
     assert all(e["probe_seconds"] > 0 and e["probe_cpu_seconds"] > 0 for e in events)
+    assert probed["interference"]["seconds"] == pytest.approx(sum(e["probe_seconds"] for e in events))
+    assert probed["interference"]["cpu_seconds"] == pytest.approx(sum(e["probe_cpu_seconds"] for e in events))
+    assert probed["interference"]["seconds"] < probed["train_seconds"]
 
 
 def test_probe_records_survive_a_resume_exactly(tmp_path):

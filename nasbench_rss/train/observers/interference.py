@@ -40,7 +40,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nasbench_rss.cell.directory import CELL_FILE, INTERFERENCE_FILE, CellDirectory
+from nasbench_rss.cell.directory import CELL_FILE, EVENTS_FILE, INTERFERENCE_FILE, CellDirectory
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.evaluate.config import EvaluationConfig
 from nasbench_rss.samplers.base import resolve_subnet
@@ -252,7 +252,11 @@ class InterferenceObserver(TrainObserver):
         record["probe_cpu_seconds"] = self._cpu_seconds
 
     def on_train_end(self, result: dict[str, Any]) -> None:
+        epochs = [e for e in self.directory.read_jsonl(EVENTS_FILE).records if e.get("event") == "epoch"]
         result["interference"] = {
+            # The probe's share of the training time (all epochs, resumed ones included): timing subtracts it.
+            "seconds": sum(float(e.get("probe_seconds", 0.0)) for e in epochs),
+            "cpu_seconds": sum(float(e.get("probe_cpu_seconds", 0.0)) for e in epochs),
             "file": INTERFERENCE_FILE,
             "every": self.options.every,
             "probe_images": self.options.probe_images,
