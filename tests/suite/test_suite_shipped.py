@@ -19,6 +19,7 @@ def test_the_suites_are_there():
     names = {path.stem for path in SUITE_FILES}
     assert names >= {
         "smoke", "quick", "paper", "paper-fmnist", "ablation-subnets-per-step", "ablation-selection", "ablation-hparams", "proxylessnas",
+        "samplers",
     }
 
 
@@ -34,7 +35,9 @@ def test_every_shipped_suite_validates(path):
 
 
 def test_the_claims_suites_are_there():
-    assert {path.stem for path in CLAIMS_SUITE_FILES} == {"main", "subnets-per-step", "selection", "hparams", "proxylessnas"}
+    assert {path.stem for path in CLAIMS_SUITE_FILES} == {
+        "main", "subnets-per-step", "selection", "hparams", "proxylessnas", "interference", "samplers",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("path", CLAIMS_SUITE_FILES, ids=lambda path: path.name)
@@ -45,7 +48,9 @@ def test_a_claims_suite_runs_real_fashion_mnist_at_three_seeds_and_declares_its_
     assert "Time:" in path.read_text()  # the header says how its time was measured
 
 
-@pytest.mark.parametrize("name", ["paper", "paper-fmnist", "ablation-subnets-per-step", "ablation-selection", "ablation-hparams", "proxylessnas"])
+@pytest.mark.parametrize(
+    "name", ["paper", "paper-fmnist", "ablation-subnets-per-step", "ablation-selection", "ablation-hparams", "proxylessnas", "samplers"]
+)
 def test_every_full_scale_suite_declares_the_papers_claims(name):
     suite = load_suite(SUITES_DIR / f"{name}.yaml")
     assert suite.claims and all(claim["source"] for claim in suite.claims)
@@ -135,3 +140,15 @@ def test_a_smoke_cell_config_trains_as_planned(tmp_path):
 
     recorded = json.loads((tmp_path / cell.directory / CONFIG_FILE).read_text())
     assert recorded == cell.config.model_dump(mode="json")
+
+
+def test_the_interference_suite_probes_every_cell_and_the_samplers_suite_has_every_builtin_of_the_field():
+    interference = load_suite(SUITES_DIR / "claims" / "interference.yaml")
+    for cell in interference.cells():
+        ((name, options),) = cell.observers
+        assert name == "interference" and options["every"] == 8
+    assert all(claim["kind"] == "interference" for claim in interference.claims)
+    field = {"sandwich", "strict-fair", "compound", "attentive", "bucket-balanced"}
+    for name in ("samplers.yaml", "claims/samplers.yaml"):
+        suite = load_suite(SUITES_DIR / name)
+        assert {cell.config.sampler for cell in suite.cells()} >= field | {"rss", "progressive-shrinking"}
