@@ -14,6 +14,7 @@ from nasbench_rss.arch.layout import Shape
 from nasbench_rss.cell.runner import train_cell
 from nasbench_rss.train.observers.interference import (
     InterferenceObserver,
+    flatten,
     gradient_cosine,
     loss_gradient,
     probing,
@@ -39,19 +40,21 @@ def test_cosine_and_predicted_change_equal_a_direct_float64_computation():
     probe, trained = space.smallest(), space.unrank(space.size // 3)
     with probing(model):
         loss, grad = loss_gradient(model, probe, images, labels, params)
-        # One plain SGD step on another subnet: the update is -lr times its gradient.
         _, step_grad = loss_gradient(model, trained, images, labels, params)
+        step_grads = torch.autograd.grad(subnet_loss(model, trained, images, labels), params, allow_unused=True)
+    before = flatten([p.detach() for p in params])
     lr = 1e-5  # small enough for the first order to hold to a few per cent
-    with torch.no_grad():
-        for p, g in zip(params, step_grad):
+    with torch.no_grad():  # one plain SGD step on another subnet: the update is -lr times its gradient
+        for p, g in zip(params, step_grads):
             if g is not None:
                 p -= lr * g
-    delta = [-lr * g if g is not None else torch.zeros_like(p) for p, g in zip(params, step_grad)]
+    delta = flatten([p.detach() for p in params]) - before
     cosine, predicted = update_measures(grad, delta)
 
-    g_all = np.concatenate([g.numpy().ravel() for g in grad if g is not None])
-    d_all = np.concatenate([d.numpy().ravel() for g, d in zip(grad, delta) if g is not None])
+    g_all, d_all, s_all = grad.numpy(), delta.numpy(), step_grad.numpy()
+    np.testing.assert_allclose(d_all, -lr * s_all, rtol=1e-6, atol=1e-15)  # w - lr g - w: rounding of w
     used = g_all != 0
+    assert 0 < used.sum() < used.size  # the smallest subnet uses part of the supernet
     expected_dot = float(g_all[used] @ d_all[used])
     expected_cos = -expected_dot / (np.linalg.norm(g_all[used]) * np.linalg.norm(d_all[used]))
     assert predicted == pytest.approx(expected_dot, rel=1e-9)
@@ -59,15 +62,8 @@ def test_cosine_and_predicted_change_equal_a_direct_float64_computation():
     with probing(model), torch.no_grad():
         measured = float(subnet_loss(model, probe, images, labels)) - loss
     assert measured == pytest.approx(predicted, rel=0.05)  # first order at a small step
-    b = [g for g in step_grad]
-    s_all = np.concatenate([g.numpy().ravel() for g in step_grad if g is not None])
-    both = np.concatenate(
-        [((x != 0) & (y != 0)).numpy().ravel() for x, y in zip(grad, b) if x is not None and y is not None]
-    )
-    shared_g = np.concatenate([x.numpy().ravel() for x, y in zip(grad, b) if x is not None and y is not None])
-    shared_s = np.concatenate([y.numpy().ravel() for x, y in zip(grad, b) if x is not None and y is not None])
-    assert len(s_all) >= len(shared_s)
-    expected_pair = float(shared_g[both] @ shared_s[both] / (np.linalg.norm(shared_g[both]) * np.linalg.norm(shared_s[both])))
+    both = (g_all != 0) & (s_all != 0)
+    expected_pair = float(g_all[both] @ s_all[both] / (np.linalg.norm(g_all[both]) * np.linalg.norm(s_all[both])))
     assert gradient_cosine(grad, step_grad) == pytest.approx(expected_pair, rel=1e-9)
 
 
@@ -96,7 +92,7 @@ def test_a_step_on_a_subnet_that_shares_no_weight_with_the_probe_records_no_chan
     optimizer.zero_grad()
     subnet_loss(model, "a", x, y).backward()
     optimizer.step()
-    delta = [p.detach() - w for p, w in zip(params, before)]
+    delta = flatten([p.detach() for p in params]) - flatten(before)
     cosine, predicted = update_measures(grad_b, delta)
     assert cosine is None and predicted == 0.0
     assert float(subnet_loss(model, "b", x, y).detach()) - loss_b == 0.0

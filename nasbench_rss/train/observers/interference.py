@@ -77,48 +77,44 @@ def subnet_loss(model: nn.Module, subnet: Subnet, images: torch.Tensor, labels: 
 
 
 def loss_gradient(
-    model: nn.Module, subnet: Subnet, images: torch.Tensor, labels: torch.Tensor, params: Sequence[nn.Parameter]
-) -> tuple[float, list[torch.Tensor | None]]:
-    """The subnet's loss and its gradient per parameter (None where it uses none of it); ``.grad`` is untouched."""
+    model: nn.Module, subnet: Any, images: torch.Tensor, labels: torch.Tensor, params: Sequence[nn.Parameter]
+) -> tuple[float, torch.Tensor]:
+    """The subnet's loss and its gradient over all ``params`` as one flat vector (zeros where it uses
+    nothing); ``.grad`` is untouched."""
     loss = subnet_loss(model, subnet, images, labels)
     grads = torch.autograd.grad(loss, list(params), allow_unused=True)
-    return float(loss.detach()), [None if g is None else g.detach() for g in grads]
+    return float(loss.detach()), flatten([torch.zeros_like(p) if g is None else g.detach() for p, g in zip(params, grads)])
 
 
-def update_measures(grad: Sequence[torch.Tensor | None], delta: Sequence[torch.Tensor]) -> tuple[float | None, float]:
+def flatten(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
+    """One vector of ``tensors`` (a gradient or an update over all parameters, in parameter order), in
+    their dtype: float32 for a cell's supernet (millions of weights, touched ~20 times per probed step),
+    float64 for a float64 model."""
+    return torch.cat([t.reshape(-1) for t in tensors])
+
+
+def update_measures(grad: torch.Tensor, delta: torch.Tensor) -> tuple[float | None, float]:
     """Cosine between ``delta`` and ``-grad`` over the elements the probe uses (``grad != 0``), and ``grad . delta``.
 
-    The cosine is None when the update leaves every one of those elements unchanged (then
-    the predicted change is 0): the probe shares nothing the step trained.
+    Both are flat vectors (:func:`flatten`).  The cosine is None when the update leaves
+    every one of those elements unchanged (then the predicted change is 0): the probe
+    shares nothing the step trained.
     """
-    dot = norm_g = norm_d = 0.0
-    for g, d in zip(grad, delta):
-        if g is None:
-            continue
-        used = g != 0
-        g64, d64 = g[used].double(), d[used].double()
-        dot += float((g64 * d64).sum())
-        norm_g += float((g64 * g64).sum())
-        norm_d += float((d64 * d64).sum())
+    dot = float(grad @ delta)  # elements the probe does not use have grad 0 and add nothing
+    norm_g, norm_d = float(grad.norm()), float(torch.where(grad != 0, delta, 0.0).norm())
     if norm_d == 0.0 or norm_g == 0.0:
         return None, dot
-    return -dot / (norm_g**0.5 * norm_d**0.5), dot
+    return -dot / (norm_g * norm_d), dot
 
 
-def gradient_cosine(a: Sequence[torch.Tensor | None], b: Sequence[torch.Tensor | None]) -> float | None:
-    """Cosine between two gradients over the elements both use (non-zero in both); None when they share none."""
-    dot = norm_a = norm_b = 0.0
-    for x, y in zip(a, b):
-        if x is None or y is None:
-            continue
-        both = (x != 0) & (y != 0)
-        x64, y64 = x[both].double(), y[both].double()
-        dot += float((x64 * y64).sum())
-        norm_a += float((x64 * x64).sum())
-        norm_b += float((y64 * y64).sum())
-    if norm_a == 0.0 or norm_b == 0.0:
+def gradient_cosine(a: torch.Tensor, b: torch.Tensor) -> float | None:
+    """Cosine between two flat gradients over the elements both use (non-zero in both); None when they share none."""
+    both = (a != 0) & (b != 0)
+    x, y = torch.where(both, a, 0.0), torch.where(both, b, 0.0)
+    norm_x, norm_y = float(x.norm()), float(y.norm())
+    if norm_x == 0.0 or norm_y == 0.0:
         return None
-    return dot / (norm_a**0.5 * norm_b**0.5)
+    return float(x @ y) / (norm_x * norm_y)
 
 
 # --------------------------------------------------------------------- observer
@@ -196,7 +192,7 @@ class InterferenceObserver(TrainObserver):
         self._pending = {
             "epoch": update.epoch,
             "step": update.step,
-            "weights": [p.detach().clone() for p in self.params],
+            "weights": flatten([p.detach() for p in self.params]),
             "before": before,
             "trained": [s.encode() for s in update.subnets],
             "pairwise": pairwise,
@@ -208,7 +204,7 @@ class InterferenceObserver(TrainObserver):
         if pending is None or (pending["epoch"], pending["step"]) != (step.epoch, step.step):
             return
         wall, cpu = time.perf_counter(), time.process_time()
-        delta = [p.detach() - w for p, w in zip(self.params, pending["weights"])]
+        delta = flatten([p.detach() for p in self.params]) - pending["weights"]
         probes = []
         with probing(self.model), torch.no_grad():
             for (label, subnet), (loss_before, grad) in zip(self.panel, pending["before"]):
