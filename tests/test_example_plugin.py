@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 PLUGIN_SOURCE = Path(__file__).resolve().parents[1] / "plugins" / "nasbench-rss-example-sampler"
 DISTRIBUTION = "nasbench-rss-example-sampler"
-SAMPLER = "sandwich"
+SAMPLER = "mini-sandwich"
 TIMEOUT = 600
 ARCH_OPTIONS = {"kernel": [3, 5], "expand": [3, 4], "depth": [2, 3]}
 """A small space, so that training the largest subnet stays quick on 2 CPU cores."""
@@ -148,7 +148,7 @@ def test_train_with_the_plugins_sampler(plugin_env, tmp_path):
 def test_train_refuses_a_bad_plugin_option(plugin_env, tmp_path):
     refused = cli(plugin_env, *train_args(tmp_path / "cell", "random_subnets=-1"))
     assert refused.returncode == 4, describe(refused)
-    assert "sampler 'sandwich': random_subnets: -1 not allowed; allowed: greater than or equal to 0" in refused.stderr
+    assert "sampler 'mini-sandwich': random_subnets: -1 not allowed; allowed: greater than or equal to 0" in refused.stderr
     assert not (tmp_path / "cell" / "result.json").exists()
 
 

@@ -1,7 +1,7 @@
 """An example nasbench-rss sampler plugin: the sandwich rule.
 
-Installing this distribution makes the sampler ``sandwich`` available to ``nasbench-rss
-train --sampler sandwich`` and to suites (``sampler: sandwich``), through the entry point
+Installing this distribution makes the sampler ``mini-sandwich`` available to ``nasbench-rss
+train --sampler mini-sandwich`` and to suites (``sampler: mini-sandwich``), through the entry point
 ``example-sampler`` of the group ``nasbench_rss`` (see ``pyproject.toml``).
 """
 

@@ -17,7 +17,7 @@ def register_samplers(register) -> None:
 
     register(
         Registration(
-            name="sandwich",
+            name="mini-sandwich",
             description="The sandwich rule: largest, smallest and k random subnets every step, gradients summed (BigNAS)",
             factory=SandwichSampler,
             options_model=SandwichSampler.Config,

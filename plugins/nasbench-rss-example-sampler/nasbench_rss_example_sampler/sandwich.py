@@ -26,12 +26,12 @@ from nasbench_rss.space.subnet import Subnet
 
 
 class SandwichSampler(StreamSampler):
-    """``sandwich``: ``[largest, smallest, *random]`` at every step, in one phase."""
+    """``mini-sandwich``: ``[largest, smallest, *random]`` at every step, in one phase."""
 
     class Config(SamplerConfig):
         """The options; ``SamplerConfig`` forbids unknown keys, so a misspelt option is an error."""
 
-        name: Literal["sandwich"] = pydantic.Field("sandwich", description="the sampler: the sandwich rule")
+        name: Literal["mini-sandwich"] = pydantic.Field("mini-sandwich", description="the sampler: the sandwich rule")
         random_subnets: int = pydantic.Field(
             2, ge=0, le=16, description="random subnets per step besides the largest and the smallest (BigNAS: 2)"
         )

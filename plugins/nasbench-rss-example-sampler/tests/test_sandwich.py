@@ -26,19 +26,19 @@ DISTRIBUTION = "nasbench-rss-example-sampler"
 )
 @pytest.mark.parametrize("arch", ["mobilenet-v3", "proxylessnas"])
 def test_conforms(options, arch):
-    report = check_sampler("sandwich", options, registry=REGISTRY, arch=arch)
+    report = check_sampler("mini-sandwich", options, registry=REGISTRY, arch=arch)
     assert report.random == (options.get("random_subnets", 2) > 0)
 
 
 def test_conforms_on_a_restricted_space():
-    check_sampler("sandwich", registry=REGISTRY, arch_options={"kernel": [3], "depth": [2, 3]}, random=True)
+    check_sampler("mini-sandwich", registry=REGISTRY, arch_options={"kernel": [3], "depth": [2, 3]}, random=True)
 
 
 @settings(max_examples=25, deadline=None)
 @given(drawn=architecture_spaces(REGISTRY), k=st.integers(0, 3), seed=st.integers(0, 2**32 - 1))
 def test_every_step_is_largest_smallest_then_k_random(drawn, k, seed):
     context = sampler_context(drawn.name, epochs=2, seed=seed, arch_options=drawn.options, registry=REGISTRY)
-    sampler = build_sampler("sandwich", {"random_subnets": k}, context, registry=REGISTRY)
+    sampler = build_sampler("mini-sandwich", {"random_subnets": k}, context, registry=REGISTRY)
     for epoch, step in [(0, 0), (0, 1), (1, 0)]:
         subnets = sampler.subnets(epoch, step)
         assert subnets[:2] == [context.space.largest(), context.space.smallest()]
@@ -48,10 +48,10 @@ def test_every_step_is_largest_smallest_then_k_random(drawn, k, seed):
 
 def test_a_bad_option_names_the_field():
     context = sampler_context(epochs=2, seed=0)
-    with pytest.raises(OptionsError, match=r"^sampler 'sandwich': random_subnets: -1 not allowed; allowed: greater than or equal to 0"):
-        build_sampler("sandwich", {"random_subnets": -1}, context, registry=REGISTRY)
-    with pytest.raises(OptionsError, match=r"^sampler 'sandwich': random_subnet: unknown key 'random_subnet' \(did you mean 'random_subnets'\?\)"):
-        build_sampler("sandwich", {"random_subnet": 1}, context, registry=REGISTRY)
+    with pytest.raises(OptionsError, match=r"^sampler 'mini-sandwich': random_subnets: -1 not allowed; allowed: greater than or equal to 0"):
+        build_sampler("mini-sandwich", {"random_subnets": -1}, context, registry=REGISTRY)
+    with pytest.raises(OptionsError, match=r"^sampler 'mini-sandwich': random_subnet: unknown key 'random_subnet' \(did you mean 'random_subnets'\?\)"):
+        build_sampler("mini-sandwich", {"random_subnet": 1}, context, registry=REGISTRY)
 
 
 def test_the_installed_distribution_registers_it():
@@ -59,5 +59,5 @@ def test_the_installed_distribution_registers_it():
         version = importlib.metadata.version(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         pytest.skip(f"{DISTRIBUTION} is not installed (pip install -e .); the entry point cannot be checked")
-    entry = get_registry().get("sampler", "sandwich")
+    entry = get_registry().get("sampler", "mini-sandwich")
     assert (entry.distribution, entry.version, entry.plugin) == (DISTRIBUTION, version, "example-sampler")
