@@ -5,8 +5,10 @@ protocol project, batch 64), trained for a few epochs with no probe and with the
 ``every`` = 64 (its default) and at a denser setting; the runs alternate, seed for seed, so
 drift in machine load hits all alike.  Reported: training seconds per epoch (wall and CPU,
 the probe's own time included, as a user waits for it) and the overhead against no probe
-(the issue's target: at most 10% at the default on the CPU).  The probe's weights are
-checked to be those of the run without it.
+(the issue's target: at most 10% at the default on the CPU), and per probed step, in
+seconds and in training steps, with the steady-state overhead it implies (one probed step
+per ``every``; a short run over-weights the probe, whose first step is always probed).  The
+probe's weights are checked to be those of the run without it.
 
     python benchmarks/bench_probe_overhead.py                          # per-batch k=2, 4 epochs, 2 repeats
     python benchmarks/bench_probe_overhead.py --sampler rss --every 64 16 --repeats 3
@@ -70,25 +72,41 @@ def main() -> None:
                     events=RunnerEvents(quiet=True), observers=observers,
                 )  # fmt: skip
                 digests.add(result["weights"])
+                steps_per_run = sum(json.loads(line)["steps"] for line in (out / "events.jsonl").read_text().splitlines())
                 seconds[every].append(result["train_seconds"] / args.epochs)
                 cpu[every].append(result["train_cpu_seconds"] / args.epochs)
                 if every is not None:
                     probed_steps[every] = len((out / "interference.jsonl").read_text().splitlines())
             assert len(digests) == 1, "the probe changed training: the weights differ"
     base, base_cpu = statistics.mean(seconds[None]), statistics.mean(cpu[None])
-    rows = [
-        [
-            "none" if every is None else every, probed_steps.get(every, 0),
-            f"{statistics.mean(seconds[every]):.2f}", f"{statistics.mean(cpu[every]):.2f}",
-            f"{100 * (statistics.mean(seconds[every]) / base - 1):+.1f}%", f"{100 * (statistics.mean(cpu[every]) / base_cpu - 1):+.1f}%",
-        ]
-        for every in settings
-    ]  # fmt: skip
+    step = base * args.epochs / steps_per_run  # seconds of one training step without the probe
+    rows = []
+    for every in settings:
+        wall = statistics.mean(seconds[every])
+        if every is None:
+            per_probe = steady = "-"
+        else:
+            # The run's first step is always probed, so a short run over-weights the probe; the steady
+            # state is one probed step per `every` training steps.
+            cost = (wall - base) * args.epochs / probed_steps[every]
+            per_probe = f"{cost:.2f} s = {cost / step:.1f} steps"
+            steady = f"{100 * cost / (every * step):+.1f}%"
+        rows.append(
+            [
+                "none" if every is None else every, probed_steps.get(every, 0), f"{wall:.2f}", f"{statistics.mean(cpu[every]):.2f}",
+                f"{100 * (wall / base - 1):+.1f}%", f"{100 * (statistics.mean(cpu[every]) / base_cpu - 1):+.1f}%", per_probe, steady,
+            ]
+        )  # fmt: skip
     print(
         f"{args.sampler} {json.dumps(options)}, {args.train_subset} Fashion-MNIST images, batch 64, {args.epochs} epochs, "
         f"{args.repeats} repeats, torch {torch.__version__}, {torch.get_num_threads()} threads"
     )
-    print(tabulate(rows, ["probe every", "probed steps", "s/epoch", "CPU s/epoch", "overhead (wall)", "overhead (CPU)"]))
+    print(
+        tabulate(
+            rows,
+            ["probe every", "probed steps", "s/epoch", "CPU s/epoch", "overhead (wall)", "overhead (CPU)", "per probed step", "steady state"],
+        )
+    )
 
 
 if __name__ == "__main__":

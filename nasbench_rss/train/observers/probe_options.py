@@ -21,10 +21,11 @@ class ProbeOptions(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
 
     every: int = pydantic.Field(
-        128,
+        256,
         ge=1,
-        description="probe every N optimizer steps (the first step of the run is probed); a probed step costs about as much "
-        "as 5-10 training steps with the default panel, so 128 keeps the probe under 10% of training time on the CPU",
+        description="probe every N optimizer steps (the first step of the run is probed); with the default panel a probed "
+        "step costs about 6 training steps of per-batch k=2 and 14-20 of RSS on the CPU (benchmarks/bench_probe_overhead.py), "
+        "so 256 keeps the probe under 10% of training time",
     )
     probe_images: int = pydantic.Field(32, ge=1, le=4096, description="training images in the fixed probe batch")
     probes: list[str] | None = pydantic.Field(
