@@ -28,8 +28,8 @@ import pydantic
 
 from nasbench_rss.limits import MAX_SUBNETS_PER_STEP
 from nasbench_rss.samplers.base import Phase, SamplerConfig, SamplerContext, SamplerError
-from nasbench_rss.samplers.flops_bins import BinWeighting, FlopsBins
-from nasbench_rss.samplers.options import Distribution, comma_list
+from nasbench_rss.samplers.flops_bins import BinCentres, BinTolerance, BinWeighting, FlopsBins
+from nasbench_rss.samplers.options import Distribution
 from nasbench_rss.samplers.stream import StreamSampler
 from nasbench_rss.space.buckets import PAPER_TOLERANCE
 from nasbench_rss.space.subnet import Subnet
@@ -57,23 +57,17 @@ class AttentiveSampler(StreamSampler):
             description="how a pick's FLOPs bin is drawn: 'prior' as likely as a random subnet lands there (AttentiveNAS's "
             "default), 'uniform' each bin alike (its flops_uniform)",
         )
-        buckets: list[float] | None = pydantic.Field(
-            None, description="bin centres in MFLOPs (each +- tolerance); unset: every reachable 1-MFLOP bin of the space"
-        )
-        tolerance: float = pydantic.Field(PAPER_TOLERANCE, ge=0, description="half-width of each listed bucket in MFLOPs")
+        buckets: BinCentres = None
+        tolerance: BinTolerance = PAPER_TOLERANCE
         inplace_distillation: bool = pydantic.Field(
             True, description="every subnet but the largest learns only from the largest's outputs (AttentiveNAS inplace_distill)"
         )
         distribution: Distribution = "per-dimension"
 
-        _split = pydantic.field_validator("buckets", mode="before")(comma_list)
-
     config: Config
 
     def __init__(self, config: Config, context: SamplerContext) -> None:
         super().__init__(config, context)
-        if config.buckets is not None and not config.buckets:
-            raise SamplerError("buckets: an empty list; allowed: at least one MFLOPs target, or unset for every bin", option="buckets")
         self.bins = FlopsBins.build(context.flops, config.distribution, config.buckets, config.tolerance)
         self._largest, self._smallest = context.space.largest(), context.space.smallest()
         self._phases = (

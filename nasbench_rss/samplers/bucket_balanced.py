@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 import pydantic
 
-from nasbench_rss.samplers.base import Phase, SamplerConfig, SamplerContext, SamplerError
-from nasbench_rss.samplers.flops_bins import FlopsBins
-from nasbench_rss.samplers.options import Distribution, comma_list
+from nasbench_rss.samplers.base import Phase, SamplerConfig, SamplerContext
+from nasbench_rss.samplers.flops_bins import BinCentres, BinTolerance, FlopsBins
+from nasbench_rss.samplers.options import Distribution
 from nasbench_rss.samplers.per_epoch import PerEpochSampler
 from nasbench_rss.space.buckets import PAPER_TOLERANCE
 from nasbench_rss.space.subnet import Subnet
@@ -32,20 +32,14 @@ class BucketBalancedRSS(PerEpochSampler):
         name: Literal["bucket-balanced"] = pydantic.Field(
             "bucket-balanced", description="the sampler: RSS with the epoch's FLOPs bin drawn uniformly first"
         )
-        buckets: list[float] | None = pydantic.Field(
-            None, description="bin centres in MFLOPs (each +- tolerance); unset: every reachable 1-MFLOP bin of the space"
-        )
-        tolerance: float = pydantic.Field(PAPER_TOLERANCE, ge=0, description="half-width of each listed bucket in MFLOPs")
+        buckets: BinCentres = None
+        tolerance: BinTolerance = PAPER_TOLERANCE
         distribution: Distribution = "per-dimension"
-
-        _split = pydantic.field_validator("buckets", mode="before")(comma_list)
 
     config: Config
 
     def __init__(self, config: Config, context: SamplerContext) -> None:
         super().__init__(config, context)
-        if config.buckets is not None and not config.buckets:
-            raise SamplerError("buckets: an empty list; allowed: at least one MFLOPs target, or unset for every bin", option="buckets")
         self.bins = FlopsBins.build(context.flops, config.distribution, config.buckets, config.tolerance)
         self._phases = (Phase("train", context.epochs, context.space),)
 

@@ -32,6 +32,7 @@ from nasbench_rss.samplers.progressive_shrinking import (
     OFA_LR_DIVISORS,
     OFA_WARMUP_START,
     REFERENCE_SUPERNET_EPOCHS,
+    phase_spaces,
     round_half_up,
 )
 from nasbench_rss.samplers.stream import StreamSampler
@@ -73,7 +74,7 @@ class CompoundSampler(StreamSampler):
         self._expand_of_depth = coupling(space)
         self._kernels = fixed_kernels(space) if config.kernel == "fixed" else None
         supernet, first, second, warmup = compound_epochs(context.epochs, config.supernet_epochs)
-        largest = space.restrict(kernel=[max(space.kernel_choices)], expand=[max(space.expand_choices)], depth=[max(space.depth_choices)])
+        largest = phase_spaces(space)[0]  # progressive shrinking's supernet phase: the largest subnet only
         kd = config.kd_ratio
         common = dict(subnets_per_step=config.subnets_per_step, kd_ratio=kd, reorganize_expand_stage=0, warmup_start=OFA_WARMUP_START)
         self._phases = (

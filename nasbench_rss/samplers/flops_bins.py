@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Annotated, Literal, Sequence
 
 import numpy as np
+import pydantic
 
 from nasbench_rss.errors import SpaceError
 from nasbench_rss.samplers.base import SamplerError
+from nasbench_rss.samplers.options import comma_list
 from nasbench_rss.space.buckets import PAPER_TOLERANCE, Bucket, ExactBucketSampler
 from nasbench_rss.space.flops import FlopsTable
 from nasbench_rss.space.population import BaseDistribution
@@ -27,6 +29,15 @@ from nasbench_rss.space.subnet import Subnet
 
 BinWeighting = Literal["uniform", "prior"]
 BIN_WIDTH_MFLOPS = 1.0
+
+BinCentres = Annotated[
+    list[float] | None,
+    pydantic.BeforeValidator(comma_list),
+    pydantic.Field(description="bin centres in MFLOPs (each +- tolerance); unset: every reachable 1-MFLOP bin of the space"),
+]
+"""The ``buckets`` option of samplers that target FLOPs bins (a list, or comma-separated)."""
+BinTolerance = Annotated[float, pydantic.Field(ge=0, allow_inf_nan=False, description="half-width of each listed bucket in MFLOPs")]
+"""The ``tolerance`` option that goes with ``buckets``."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,8 @@ class FlopsBins:
         cls, flops: FlopsTable, distribution: BaseDistribution, targets: Sequence[float] | None = None, tolerance: float = PAPER_TOLERANCE
     ) -> "FlopsBins":
         """``targets`` (MFLOPs, each +- ``tolerance``) or, when None, every reachable 1-MFLOP bin of the space."""
+        if targets is not None and not targets:
+            raise SamplerError("buckets: an empty list; allowed: at least one MFLOPs target, or unset for every bin", option="buckets")
         sampler = ExactBucketSampler(flops, distribution)
         if targets is None:
             low, high = math.floor(flops.min_macs / 1e6), math.ceil(flops.max_macs / 1e6)
