@@ -65,7 +65,7 @@ def test_wrong_type_in_training():
 def test_unknown_sampler_lists_the_available_ones():
     (problem,) = problems(replace("sampler: rss", "sampler: rs"))
     assert problem.startswith("s.yaml:10:14: runs.rss.sampler: unknown sampler 'rs' (did you mean 'rss'?); allowed: alternating,")
-    assert "progressive-shrinking, rss, single" in problem
+    assert "progressive-shrinking, rss, sandwich, single, strict-fair" in problem
 
 
 def test_unknown_dataset_and_architecture():
@@ -239,8 +239,8 @@ def test_observers_are_plugins_checked_like_the_others_and_not_part_of_a_cells_i
     assert [c.directory for c in suite.cells()] == [c.directory for c in parse_suite(VALID).cells()]  # same cells
     assert parse_suite(suite.resolved_yaml()).resolved.observers == suite.resolved.observers
     assert problems(VALID + "observers: [tensorbord]\n") == [
-        "s.yaml:12:13: observers[0]: unknown observer 'tensorbord' (did you mean 'tensorboard'?); allowed: tensorboard "
-        "(`nasbench-rss plugins` lists them)"
+        "s.yaml:12:13: observers[0]: unknown observer 'tensorbord' (did you mean 'tensorboard'?); allowed: interference, "
+        "tensorboard (`nasbench-rss plugins` lists them)"
     ]
     (bad_option,) = problems(VALID + "observers: [{name: tensorboard, options: {exposure: maybe}}]\n")
     assert bad_option.startswith("s.yaml:12:53: observers[0].options.exposure: 'maybe' not allowed")
