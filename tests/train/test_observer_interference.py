@@ -9,8 +9,6 @@ import pytest
 import torch
 from torch import nn
 
-from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH
-from nasbench_rss.arch.layout import Shape
 from nasbench_rss.cell.runner import train_cell
 from nasbench_rss.train.observers.interference import (
     InterferenceObserver,
@@ -22,19 +20,11 @@ from nasbench_rss.train.observers.interference import (
     update_measures,
 )
 from nasbench_rss.train.observers.probe_options import ProbeOptions
-from tests.train.test_trainer import assert_same_weights, cell_config, quiet, weights
-
-
-def tiny_supernet():
-    torch.manual_seed(0)
-    model = MOBILENET_V3_ARCH.build(Shape(1, 4, 16), MOBILENET_V3_ARCH.space(), dropout=0.0).double()
-    images = torch.randn(8, 1, 16, 16, dtype=torch.float64)
-    return model, images, torch.arange(8) % 4
+from tests.train.test_trainer import assert_same_weights, cell_config, quiet, tiny_float64_supernet, weights
 
 
 def test_cosine_and_predicted_change_equal_a_direct_float64_computation():
-    with torch.random.fork_rng():
-        model, images, labels = tiny_supernet()
+    model, images, labels = tiny_float64_supernet()
     space = model.space
     params = [p for p in model.parameters() if p.requires_grad]
     probe, trained = space.smallest(), space.unrank(space.size // 3)

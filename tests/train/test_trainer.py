@@ -329,13 +329,19 @@ def test_an_untrained_teacher_is_a_fresh_network_with_torchs_default_init(tmp_pa
         assert conv.weight.abs().max() <= 1 / math.sqrt(conv.weight[0].numel()) + 1e-6
 
 
-def test_summed_gradients_equal_the_sum_of_single_subnet_gradients():
-    space = MOBILENET_V3_ARCH.space()
+def tiny_float64_supernet() -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
+    """A float64 MobileNetV3 supernet for 16x16 greyscale images, 8 random images and their labels (seeded; the
+    global RNG is left as it was)."""
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        model = MOBILENET_V3_ARCH.build(Shape(1, 4, 16), space, dropout=0.0).double()
+        model = MOBILENET_V3_ARCH.build(Shape(1, 4, 16), MOBILENET_V3_ARCH.space(), dropout=0.0).double()
         inputs = torch.randn(8, 1, 16, 16, dtype=torch.float64)
-    labels = torch.arange(8) % 4
+    return model, inputs, torch.arange(8) % 4
+
+
+def test_summed_gradients_equal_the_sum_of_single_subnet_gradients():
+    model, inputs, labels = tiny_float64_supernet()
+    space = model.space
     subnets = [space.smallest(), space.largest(), space.unrank(space.size // 3)]
 
     def grads(chosen):
@@ -352,12 +358,8 @@ def test_summed_gradients_equal_the_sum_of_single_subnet_gradients():
 
 
 def test_inplace_distillation_trains_the_first_subnet_on_labels_and_the_others_on_its_outputs():
-    space = MOBILENET_V3_ARCH.space()
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = MOBILENET_V3_ARCH.build(Shape(1, 4, 16), space, dropout=0.0).double()
-        inputs = torch.randn(8, 1, 16, 16, dtype=torch.float64)
-    labels = torch.arange(8) % 4
+    model, inputs, labels = tiny_float64_supernet()
+    space = model.space
     largest, smallest = space.largest(), space.smallest()
     model.zero_grad(set_to_none=True)
     losses, _ = accumulate_gradients(model, [largest, smallest], inputs, labels, inplace_distillation=True)
