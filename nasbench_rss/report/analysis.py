@@ -37,7 +37,7 @@ from nasbench_rss.report.claims import claims_section
 from nasbench_rss.report.comparisons import comparison_pairs, comparisons
 from nasbench_rss.report.exposure import exposure
 from nasbench_rss.report.exposure_range import exposure_range
-from nasbench_rss.report.interference import interference
+from nasbench_rss.report.interference import interference, probe_summaries
 from nasbench_rss.report.findings import findings
 from nasbench_rss.report.method import method
 from nasbench_rss.report.populations import Bootstrap, bucket_facts, populations, unique
@@ -71,6 +71,7 @@ def analyse(
     pops = populations(cells)
     facts = bucket_facts(cells, groups)
     pairs, interactions, no_pairs = comparison_pairs(suite, runs)
+    probed = probe_summaries(cells)  # read once: the interference section and the claims use them
 
     rows = [_cell_row(cell) for cell in cells]
     missing = [row for row in rows if not row["trained"]]
@@ -101,11 +102,11 @@ def analyse(
         "accuracy": accuracy_summaries(pops, groups, runs, facts, bootstrap),
         "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap, pairs, interactions, no_pairs),
         "training_time": training_time(cells, groups, runs, pairs, bootstrap),
-        "claims": claims_section(suite.get("claims") or [], cells, pops, groups, facts, registry=registry),
+        "claims": claims_section(suite.get("claims") or [], cells, pops, groups, facts, registry=registry, probed=probed),
         "exposure": exposure(cells, groups, runs),
         "spread": population_spread(pops, groups, runs, bootstrap),
         "exposure_range": exposure_range(cells, groups, runs, facts),
-        "interference": interference(cells, groups, runs, bootstrap),
+        "interference": interference(cells, groups, runs, bootstrap, probed),
         "accuracy_profile": accuracy_profile(pops, groups, runs, facts, bootstrap),
         "method": method(run, cells, groups, bootstrap),
     }

@@ -42,15 +42,17 @@ def claims_section(
     facts: list[dict[str, Any]],
     times: dict[str, CellTime] | None = None,
     registry: PluginRegistry | None = None,
+    probed: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The ``claims`` section of the analysis (``declared``: the manifest's ``suite.claims``)."""
+    """The ``claims`` section of the analysis (``declared``: the manifest's ``suite.claims``; ``times`` and
+    ``probed``, the cells' training times and probe summaries, are read from the cells when not given)."""
     section: dict[str, Any] = {"alpha": ALPHA, "holm_family": HOLM_FAMILY, "results": [], "available": bool(declared)}
     if not declared:
         section["reason"] = "the suite declares no claims (add `claims:` to the suite to have them tested)"
         return section
     registry = registry or get_registry()
     times = claim_times(cells) if times is None else times
-    probed = probe_summaries(cells)
+    probed = probe_summaries(cells) if probed is None else probed
     evidence = [_evidence(arch, dataset, cells, pops, facts, times, probed) for arch, dataset in groups]
     results = [_test(index, claim, evidence, registry) for index, claim in enumerate(declared)]
     for side in ("p_for", "p_against"):

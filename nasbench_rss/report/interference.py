@@ -33,12 +33,14 @@ from nasbench_rss.stats import mean_ci
 STATISTICS = ("hurt_share", "mean_cosine", "mean_measured_change", "mean_predicted_change", "pairwise_cosine")
 
 
-def interference(cells: list[CellRecord], groups: list[Group], runs: list[str], bootstrap: Bootstrap) -> list[dict[str, Any]]:
+def interference(
+    cells: list[CellRecord], groups: list[Group], runs: list[str], bootstrap: Bootstrap, probed: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """One entry per (arch, dataset, run) with probed cells: ``arch, dataset, run, seeds, per_seed, across_seeds,
     by_probe`` (label -> mean over seeds of ``hurt_share`` and ``mean_cosine``), ``by_epoch`` (``epochs``,
-    ``hurt_share``, ``mean_cosine``, ``pairwise_cosine``: means over seeds, None where no seed has one)."""
+    ``hurt_share``, ``mean_cosine``, ``pairwise_cosine``: means over seeds, None where no seed has one).
+    ``probed`` is :func:`probe_summaries` of ``cells``."""
     out = []
-    probed = probe_summaries(cells)
     for arch, dataset in groups:
         for run in runs:
             mine = [c for c in cells if (c.arch, c.dataset, c.run) == (arch, dataset, run) and c.id in probed]

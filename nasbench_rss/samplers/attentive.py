@@ -81,10 +81,7 @@ class AttentiveSampler(StreamSampler):
         return self._phases
 
     def candidates(self, epoch: int, step: int) -> list[Subnet]:
-        self.check_position(epoch, step)
-        position = (int(epoch), int(step))
-        if self._position is not None and position <= self._position:
-            raise SamplerError(f"candidates(epoch={epoch}, step={step}) called after step (epoch={self._position[0]}, step={self._position[1]})")
+        position = self.next_position(epoch, step, "candidates")
         asked = []
         for _ in range(self.config.k):
             asked += self.bins.draw(self.bins.pick(self.rng, self.config.target), self.config.candidates, self.rng)

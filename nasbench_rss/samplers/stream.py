@@ -23,15 +23,19 @@ class StreamSampler(Sampler):
         self._position: tuple[int, int] | None = None
 
     def subnets(self, epoch: int, step: int) -> list[Subnet]:
+        self._position = self.next_position(epoch, step, "subnets")
+        return self.draw(*self._position)
+
+    def next_position(self, epoch: int, step: int, call: str) -> tuple[int, int]:
+        """``(epoch, step)`` as ints, when it is a valid position after the last step answered; else SamplerError."""
         self.check_position(epoch, step)
         position = (int(epoch), int(step))
         if self._position is not None and position <= self._position:
             raise SamplerError(
-                f"subnets(epoch={position[0]}, step={position[1]}) called after (epoch={self._position[0]}, "
+                f"{call}(epoch={position[0]}, step={position[1]}) called after (epoch={self._position[0]}, "
                 f"step={self._position[1]}); a random sampler is called once per step, in training order"
             )
-        self._position = position
-        return self.draw(*position)
+        return position
 
     @abc.abstractmethod
     def draw(self, epoch: int, step: int) -> list[Subnet]:

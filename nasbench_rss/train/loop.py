@@ -26,6 +26,7 @@ from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.train.build import Cell
 from nasbench_rss.train.checkpoint import load_checkpoint, save_checkpoint, weights_digest
 from nasbench_rss.train.distill import soft_cross_entropy
+from nasbench_rss.train.dropout import dropout_off
 from nasbench_rss.train.observers.base import StepInfo, TrainingRun, TrainObserver, UpdateInfo
 from nasbench_rss.train.observers.exposure import ExposureObserver
 from nasbench_rss.train.observers.progress import ProgressObserver
@@ -423,18 +424,11 @@ def candidate_losses(
     network in train mode (batch-norm on the batch's statistics) and without dropout (its
     loop sets dropout to 0 for every subnet but the largest).
     """
-    dropouts = [m for m in model.modules() if isinstance(m, nn.Dropout) and m.training]
-    for module in dropouts:
-        module.eval()
-    try:
-        losses = []
-        with torch.no_grad():
-            for subnet in candidates:
-                model.set_active(subnet)
-                with autocast:
-                    logits = model(inputs)
-                losses.append(F.cross_entropy(logits.float(), labels, label_smoothing=label_smoothing))
-    finally:
-        for module in dropouts:
-            module.train()
+    losses = []
+    with dropout_off(model), torch.no_grad():
+        for subnet in candidates:
+            model.set_active(subnet)
+            with autocast:
+                logits = model(inputs)
+            losses.append(F.cross_entropy(logits.float(), labels, label_smoothing=label_smoothing))
     return [float(loss) for loss in torch.stack(losses).tolist()]

@@ -47,6 +47,7 @@ from nasbench_rss.samplers.base import resolve_subnet
 from nasbench_rss.seeding import numpy_rng
 from nasbench_rss.space.buckets import Bucket, ExactBucketSampler
 from nasbench_rss.space.subnet import Subnet
+from nasbench_rss.train.dropout import dropout_off
 from nasbench_rss.train.observers.base import StepInfo, TrainingRun, TrainObserver, UpdateInfo
 from nasbench_rss.train.observers.probe_options import ProbeOptions
 
@@ -54,16 +55,12 @@ from nasbench_rss.train.observers.probe_options import ProbeOptions
 @contextlib.contextmanager
 def probing(model: nn.Module) -> Iterator[None]:
     """Run ``model`` without changing it: dropout off, batch-norm buffers and the active subnet restored."""
-    dropouts = [m for m in model.modules() if isinstance(m, nn.Dropout) and m.training]
     buffers = {name: buffer.clone() for name, buffer in model.named_buffers()}
     active = getattr(model, "active", None)
-    for module in dropouts:
-        module.eval()
     try:
-        yield
+        with dropout_off(model):
+            yield
     finally:
-        for module in dropouts:
-            module.train()
         with torch.no_grad():
             for name, buffer in model.named_buffers():
                 buffer.copy_(buffers[name])
