@@ -116,9 +116,11 @@ def gradient_cosine(a: torch.Tensor, b: torch.Tensor) -> float | None:
 
 # --------------------------------------------------------------------- observer
 class InterferenceObserver(TrainObserver):
-    """Writes one ``interference.jsonl`` line per probed step; see the module docstring."""
+    """Writes one ``interference.jsonl`` line per probed step; see the module docstring.
 
-    state_key = "interference"
+    It keeps no checkpoint state: the panel, the probe batch and the schedule follow from the
+    options and the cell, and a resume reconciles the file with the checkpoint's epoch.
+    """
 
     def __init__(self, options: ProbeOptions | None = None) -> None:
         self.options = options or ProbeOptions()
@@ -257,9 +259,6 @@ class InterferenceObserver(TrainObserver):
             "unreachable_buckets": self.unreachable,
         }
 
-    def state_dict(self) -> dict[str, Any]:
-        # The panel, the batch and the schedule are functions of the options and the cell; the file is reconciled on resume.
-        return {"every": self.options.every, "probes": [s.encode() for _, s in getattr(self, "panel", [])]}
 
 
 def _evaluation_of(directory: CellDirectory) -> EvaluationConfig:
