@@ -9,10 +9,13 @@ exported without this package's elastic code.
 
 from __future__ import annotations
 
-from typing import Iterable
+import copy
+from pathlib import Path
+from typing import Any, Iterable
 
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from nasbench_rss.arch.layout import Activation, se_channels
 
@@ -53,6 +56,10 @@ class ConvBNAct(nn.Sequential):
         bn_eps: float = 1e-5,
     ) -> None:
         super().__init__()
+        self.spec = dict(
+            in_channels=in_channels, out_channels=out_channels, kernel=kernel, stride=stride, groups=groups,
+            activation=activation, bn=bn, bn_momentum=bn_momentum, bn_eps=bn_eps,
+        )  # fmt: skip
         self.conv = nn.Conv2d(in_channels, out_channels, kernel, stride, kernel // 2, groups=groups, bias=False)
         if bn:
             self.bn = nn.BatchNorm2d(out_channels, eps=bn_eps, momentum=bn_momentum)
@@ -93,6 +100,10 @@ class MBConv(nn.Module):
         bn_eps: float = 1e-5,
     ) -> None:
         super().__init__()
+        self.spec = dict(
+            in_channels=in_channels, out_channels=out_channels, mid=mid, kernel=kernel, stride=stride,
+            activation=activation, se=se, expand=expand, bn_momentum=bn_momentum, bn_eps=bn_eps,
+        )  # fmt: skip
         bn = dict(bn_momentum=bn_momentum, bn_eps=bn_eps)
         if not expand and mid != in_channels:
             raise ValueError(f"without an expand conv the hidden width must be {in_channels}, got {mid}")
@@ -132,6 +143,11 @@ class Tail(nn.Module):
         bn_eps: float = 1e-5,
     ) -> None:
         super().__init__()
+        self.spec = dict(
+            in_channels=in_channels, final_expand_width=final_expand_width, feature_mix_width=feature_mix_width,
+            feature_mix_after_pool=feature_mix_after_pool, activation=activation, num_classes=num_classes,
+            dropout=dropout, bn_momentum=bn_momentum, bn_eps=bn_eps,
+        )  # fmt: skip
         bn = dict(bn_momentum=bn_momentum, bn_eps=bn_eps)
         width = in_channels
         self.final_expand = None
@@ -165,6 +181,104 @@ class StaticMBNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.tail(self.blocks(self.first_conv(x)))
+
+    def architecture(self) -> dict[str, Any]:
+        """The constructor arguments of every part (JSON data): with a state dict, the whole network."""
+        parts = [self.first_conv, *self.blocks, self.tail]
+        if not all(isinstance(getattr(part, "spec", None), dict) for part in parts):
+            raise ValueError("StaticMBNet.architecture: every part must be a ConvBNAct, MBConv or Tail of this module")
+        return {"first_conv": dict(self.first_conv.spec), "blocks": [dict(b.spec) for b in self.blocks], "tail": dict(self.tail.spec)}
+
+    @classmethod
+    def from_architecture(cls, record: dict[str, Any]) -> "StaticMBNet":
+        """The network ``architecture()`` describes, randomly initialised (load a state dict into it)."""
+        try:
+            return cls(ConvBNAct(**record["first_conv"]), [MBConv(**spec) for spec in record["blocks"]], Tail(**record["tail"]))
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"not a StaticMBNet architecture record ({type(error).__name__}: {error}); expected keys first_conv, blocks, tail") from None
+
+
+EXPORT_FORMAT = "nasbench-rss-static-network/1"
+"""The ``format`` of a file ``save_network`` writes."""
+
+
+def save_network(net: StaticMBNet, path: str | Path, **metadata: Any) -> None:
+    """``net`` as its architecture record plus state dict (CPU tensors), with JSON ``metadata``.
+
+    No pickled classes: :func:`load_network` reads it with ``torch.load(weights_only=True)``.
+    """
+    state = {key: value.detach().cpu().contiguous() for key, value in net.state_dict().items()}
+    torch.save({"format": EXPORT_FORMAT, "architecture": net.architecture(), "state_dict": state, "metadata": metadata}, path)
+
+
+def load_network(path: str | Path, map_location: str | torch.device = "cpu") -> StaticMBNet:
+    """The network in a file written by ``nasbench-rss export`` (or :func:`save_network`), in eval mode.
+
+    Needs torch and this module only (plain torch modules; nothing of the supernet or
+    the training code).  ``load_metadata`` reads what was recorded with it.
+    """
+    data = _read_export(path, map_location)
+    net = StaticMBNet.from_architecture(data["architecture"])
+    net.load_state_dict(data["state_dict"])
+    return net.to(map_location).eval()
+
+
+def load_metadata(path: str | Path) -> dict[str, Any]:
+    """What an exported file records besides the weights: subnet, cell, accuracy, recalibration."""
+    data = _read_export(path, "cpu")
+    return {"architecture": data["architecture"], **data["metadata"]}
+
+
+def _read_export(path: str | Path, map_location: str | torch.device) -> dict[str, Any]:
+    data = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise ValueError(f"{path}: not a network exported by nasbench-rss (format {found!r}; expected {EXPORT_FORMAT!r})")
+    return data
+
+
+class PooledPointwise(nn.Module):
+    """A 1x1 conv applied to a pooled (N, C, 1, 1) map, computed as a matrix product.
+
+    The same numbers as the conv; oneDNN's 1x1 convolution of a 1x1 map was measured
+    about 3x slower than the GEMM (500 x 960 -> 1280, 2 threads), and the tail's
+    feature mix is the largest single layer of a small-image MobileNetV3.
+    """
+
+    def __init__(self, conv: nn.Conv2d) -> None:
+        super().__init__()
+        if conv.kernel_size != (1, 1) or conv.groups != 1:
+            raise ValueError(f"PooledPointwise: needs a 1x1 dense conv, got kernel {conv.kernel_size}, groups {conv.groups}")
+        self.weight = nn.Parameter(conv.weight.detach().flatten(1).contiguous(), requires_grad=False)
+        self.bias = None if conv.bias is None else nn.Parameter(conv.bias.detach().clone(), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[2:] != (1, 1):
+            raise ValueError(f"PooledPointwise: expects a pooled (N, C, 1, 1) map, got {tuple(x.shape)}")
+        return nn.functional.linear(x.flatten(1), self.weight, self.bias)[:, :, None, None]
+
+
+@torch.no_grad()
+def inference_copy(net: nn.Module) -> nn.Module:
+    """A copy of ``net`` in eval mode that computes the same function faster: what a test pass runs.
+
+    Every conv -> BN pair of a ConvBNAct is folded into one conv (the BN's running
+    statistics and affine become the conv's weight and bias: one pass less over each
+    feature map), and the 1x1 convs that only ever see pooled maps (squeeze-and-excite,
+    MobileNetV3's feature mix after the pool) become matrix products
+    (:class:`PooledPointwise`).  Eval mode only: the copy has no BN to train.
+    """
+    fast = copy.deepcopy(net).eval()
+    for module in fast.modules():
+        if isinstance(module, ConvBNAct) and hasattr(module, "bn"):
+            module.conv = fuse_conv_bn_eval(module.conv, module.bn)
+            del module.bn
+    for module in list(fast.modules()):
+        if isinstance(module, SqueezeExcite):
+            module.reduce, module.expand = PooledPointwise(module.reduce), PooledPointwise(module.expand)
+        elif isinstance(module, Tail) and module.feature_mix_after_pool:
+            module.feature_mix.conv = PooledPointwise(module.feature_mix.conv)
+    return fast
 
 
 @torch.no_grad()

@@ -1,5 +1,12 @@
 """One subnet's score: BN recalibrated on fixed training images, then a test pass.
 
+The subnet is first extracted from the supernet as a plain network (``extract``: fixed
+shapes, copies of its weights), so the supernet itself is never changed; its BN
+statistics are recalibrated there exactly as OFA's ``set_running_statistics`` computes
+them (see ``recalibrate``), and the test pass runs on a copy made for inference
+(``inference_copy``: every BN folded into the conv before it, the 1x1 convs of pooled maps
+as matrix products; the same function in eval mode).  Both cut the time a subnet takes (``benchmarks/bench_evaluate.py``).
+
 The calibration and test images are normalised once per cell (not once per subnet, as a
 data loader would), laid out as the model wants them (channels_last), and kept on the
 device; a subnet's evaluation is then only forward passes.  Accuracy and loss are
@@ -16,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from nasbench_rss.arch.static import inference_copy
 from nasbench_rss.evaluate.recalibrate import recalibrate_bn
 from nasbench_rss.space.subnet import Subnet
 
@@ -65,26 +73,32 @@ class SubnetEvaluator:
             torch.cuda.synchronize(self.device)
 
     @torch.inference_mode()
-    def test_pass(self) -> tuple[float, float]:
-        """(accuracy, mean loss) of the model as it is, on the test images, in eval mode."""
-        self.model.eval()
+    def test_pass(self, network: nn.Module | None = None) -> tuple[float, float]:
+        """(accuracy, mean loss) of ``network`` (default: the model) as it is, on the test images, in eval mode."""
+        network = self.model if network is None else network
+        network.eval()
         correct = torch.zeros((), dtype=torch.int64, device=self.device)
         loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
         with self._autocast():
             for images, labels in zip(self.test_images.split(self.batch_size), self.test_labels.split(self.batch_size)):
-                logits = self.model(images).float()
+                logits = network(images).float()
                 loss_sum += F.cross_entropy(logits, labels, reduction="sum").double()
                 correct += (logits.argmax(1) == labels).sum()
         n = len(self.test_labels)
         return int(correct) / n, float(loss_sum) / n
 
+    def calibrated(self, subnet: Subnet) -> nn.Module:
+        """``subnet`` as a plain network with its own BN statistics (OFA's), in eval mode; the model is left as it was."""
+        with torch.inference_mode():
+            network = self.model.extract(subnet)
+            with self._autocast():
+                recalibrate_bn(network, self.calibration)
+        return network
+
     def score(self, subnet: Subnet) -> SubnetScore:
-        """Activate ``subnet``, recalibrate its BN statistics, and test it."""
+        """Extract ``subnet``, recalibrate its BN statistics, test its inference copy."""
         self._synchronize()
         started = time.perf_counter()
-        self.model.set_active(subnet)
-        with torch.inference_mode(), self._autocast():
-            recalibrate_bn(self.model, self.calibration)
-        accuracy, loss = self.test_pass()
+        accuracy, loss = self.test_pass(inference_copy(self.calibrated(subnet)))
         self._synchronize()
         return SubnetScore(accuracy, loss, time.perf_counter() - started)
