@@ -40,7 +40,7 @@ from nasbench_rss.plugins import (
 BUILTIN_ARCHITECTURES = ["mobilenet-v3", "proxylessnas"]
 BUILTIN_SAMPLERS = [
     "alternating", "attentive", "bucket-balanced", "compound", "max-then-min", "min-then-max", "per-batch",
-    "progressive-shrinking", "rss", "sandwich", "single", "strict-fair",
+    "progressive-shrinking", "rss", "sandwich", "single", "stand-alone", "strict-fair",
 ]  # fmt: skip
 
 
@@ -523,7 +523,7 @@ def test_plugins_json_lists_builtins_plugins_and_failures(monkeypatch):
         "nasbench_rss.run.executors.plugin", "nasbench_rss.train.observers.plugin", "nasbench_rss.claims.plugin",
     )  # fmt: skip
     claims = [p["name"] for p in listing["plugins"] if p["kind"] == "claim"]
-    assert claims == sorted(["better", "not-worse", "lower-variance", "faster", "peak-at", "bias-follows-exposure", "ordering", "interaction", "interference"])
+    assert claims == sorted(["better", "not-worse", "lower-variance", "faster", "peak-at", "bias-follows-exposure", "ordering", "interaction", "interference", "ranking"])
     assert [p for p in listing["plugins"] if p["plugin"] not in builtin_kinds] == [
         {
             "kind": "architecture",

@@ -27,6 +27,7 @@ OPTIONS = {
     "rss": [{}, {"distribution": "uniform"}],
     "per-batch": [{"k": 2}],
     "single": [{"subnet": "middle"}],
+    "stand-alone": [{"subnet": "smallest", "compile": "off"}],
     "alternating": [{"subnets": ["smallest", "middle", "largest"]}],
     "min-then-max": [{"switch_epoch": 3}],
     "max-then-min": [{}],

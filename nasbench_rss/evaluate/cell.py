@@ -1,5 +1,8 @@
 """A trained cell's population evaluation: every listed subnet recalibrated and tested.
 
+A stand-alone cell (one subnet trained as its own network) measures that subnet only,
+under the buckets that hold it, and records it as ``stand_alone``.
+
 Loads the cell's last checkpoint (checking it holds the weights ``result.json`` was made
 from), draws the subnet list (see ``subnets``), reuses every subnet already measured
 under the same *measurement key* (the cell's ``evaluation.jsonl``), measures the rest
@@ -20,6 +23,7 @@ for every subnet, as OFA's ``build_sub_train_loader`` caches its augmented subse
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Callable
 
@@ -65,6 +69,19 @@ def calibration_images(cell: Cell, config: EvaluationConfig) -> torch.Tensor:
     if config.calibration_transform == "train":
         return cell.augmenter(images, torch_generator(config.seed, "evaluation/calibration-augmentation", cell.device))
     return cell.augmenter.evaluate(images)
+
+
+def cell_evaluator(cell: Cell, config: EvaluationConfig) -> SubnetEvaluator:
+    """The evaluator of ``cell``'s subnets: its calibration images (see ``calibration_images``) and its test set."""
+    return SubnetEvaluator(
+        cell.model,
+        calibration_images(cell, config),
+        cell.augmenter.evaluate(cell.dataset.test_images),
+        cell.dataset.test_labels,
+        config.recalibration_batch_size,
+        config.batch_size,
+        cell.numerics.autocast_dtype,
+    )
 
 
 def load_trained_weights(cell: Cell, directory: CellDirectory) -> str:
@@ -128,11 +145,15 @@ def evaluate_cell(
     key = measurement_key(config, weights, environment)
     table = cell.sampler.context.flops
     draws = draw_population(table, config)
+    stand_alone = cell.sampler.subnet if cell.sampler.trains_stand_alone else None
+    if stand_alone is not None:
+        draws = stand_alone_draws(draws, stand_alone, table.mflops(stand_alone))
     if directory.drop_torn_line(SUBNET_RECORDS_FILE):
         log(f"{directory.file(SUBNET_RECORDS_FILE)}: dropped a torn last line (a process was killed while writing it); that subnet is measured again")
     known = read_subnet_records(directory, key)
+    measured = [subnet for draw in draws for subnet in draw.subnets] + ([stand_alone] if stand_alone is not None else [])
     total = sum(len(draw.subnets) for draw in draws)
-    todo = sum(1 for draw in draws for subnet in draw.subnets if subnet.encode() not in known)
+    todo = len({subnet.encode() for subnet in measured} - set(known))
     for draw in draws:
         if not draw.reachable:
             log(f"evaluation: bucket {draw.label} skipped: {draw.reason}")
@@ -141,43 +162,60 @@ def evaluate_cell(
     started = time.perf_counter()
     evaluator = None
     if todo:
-        evaluator = SubnetEvaluator(
-            cell.model,
-            calibration_images(cell, config),
-            cell.augmenter.evaluate(cell.dataset.test_images),
-            cell.dataset.test_labels,
-            config.recalibration_batch_size,
-            config.batch_size,
-            cell.numerics.autocast_dtype,
-        )
+        evaluator = cell_evaluator(cell, config)
     done = measured_now = 0
+
+    def measure(subnet: Any) -> None:
+        nonlocal measured_now
+        encoding = subnet.encode()
+        if encoding in known:
+            return
+        score = evaluator.score(subnet)
+        record = {
+            "key": key,
+            "encoding": encoding,
+            "mflops": table.mflops(subnet),
+            "accuracy": score.accuracy,
+            "loss": score.loss,
+            "seconds": score.seconds,
+            "time": timestamp(),
+        }
+        directory.append_jsonl(SUBNET_RECORDS_FILE, record)
+        known[encoding] = record
+        measured_now += 1
+
     for draw in draws:
         for subnet in draw.subnets:
-            encoding = subnet.encode()
-            if encoding not in known:
-                score = evaluator.score(subnet)
-                record = {
-                    "key": key,
-                    "encoding": encoding,
-                    "mflops": table.mflops(subnet),
-                    "accuracy": score.accuracy,
-                    "loss": score.loss,
-                    "seconds": score.seconds,
-                    "time": timestamp(),
-                }
-                directory.append_jsonl(SUBNET_RECORDS_FILE, record)
-                known[encoding] = record
-                measured_now += 1
+            measure(subnet)
             done += 1
             if on_subnet is not None:
                 on_subnet(draw.label, done, total)
         if draw.subnets:
             accuracies = [known[s.encode()]["accuracy"] for s in draw.subnets]
             log(f"evaluation: bucket {draw.label}: {len(accuracies)} subnets, mean accuracy {sum(accuracies) / len(accuracies):.4f}")
+    if stand_alone is not None:
+        measure(stand_alone)  # also when no bucket holds it (a hand-written stand-alone run)
     evaluation = _evaluation_document(cell, config, cell_id, draws, known, measured_now, time.perf_counter() - started)
+    if stand_alone is not None:
+        record = known[stand_alone.encode()]
+        evaluation["stand_alone"] = {"encoding": stand_alone.encode(), **{k: record[k] for k in ("mflops", "accuracy", "loss", "seconds")}}
     evaluation.update(weights=weights, key=key, environment={**environment, "finished": timestamp()})
     directory.write_json(EVALUATION_FILE, evaluation)
     return evaluation
+
+
+def stand_alone_draws(draws: list[BucketDraw], subnet: Any, mflops: float) -> list[BucketDraw]:
+    """The evaluation's buckets, each holding only ``subnet`` (when its FLOPs lie in the bucket) or nothing.
+
+    A stand-alone cell trained one subnet: measuring the population on its weights would
+    measure networks it never trained.  The bucket entries keep the population's shape
+    so that reports place the subnet where the supernets' evaluations place it.
+    """
+    kept = []
+    for draw in draws:
+        inside = draw.reachable and abs(mflops - draw.bucket.target) <= draw.bucket.tolerance
+        kept.append(dataclasses.replace(draw, subnets=(subnet,) if inside else ()))
+    return kept
 
 
 def _bucket_entry(draw: BucketDraw, known: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -154,6 +154,8 @@ class Sampler(abc.ABC):
     """Base class of samplers.  Subclasses set ``Config`` and implement ``phases`` and ``subnets``."""
 
     Config: ClassVar[type[SamplerConfig]]
+    trains_stand_alone: ClassVar[bool] = False
+    """True: the cell trains the sampler's one subnet as its own network (``stand-alone``), not a supernet."""
 
     def __init__(self, config: SamplerConfig, context: SamplerContext) -> None:
         if context.epochs < 1:

@@ -12,6 +12,7 @@ from nasbench_rss.samplers.progressive_shrinking import ProgressiveShrinking
 from nasbench_rss.samplers.rss import RandomSubnetSampling
 from nasbench_rss.samplers.sandwich import SandwichSampler
 from nasbench_rss.samplers.single import SingleSubnetSampler
+from nasbench_rss.samplers.stand_alone import StandAloneSampler
 from nasbench_rss.samplers.strict_fair import StrictFairSampler
 from nasbench_rss.samplers.switch import MaxThenMin, MinThenMax
 
@@ -19,6 +20,7 @@ BUILTIN_SAMPLERS: dict[str, tuple[str, type[Sampler]]] = {
     "rss": ("Random Subnet Sampling: one random subnet per epoch (the paper's Algorithm 1)", RandomSubnetSampling),
     "per-batch": ("k fresh random subnets per step, gradients summed (the paper's Fig. 5 ablation)", PerBatchSampler),
     "single": ("One fixed subnet: smallest, middle, largest or an encoding (the paper's Fig. 6)", SingleSubnetSampler),
+    "stand-alone": ("One subnet as its own network, trained alone from scratch (the stand-alone references of a suite)", StandAloneSampler),
     "alternating": ("A fixed cycle of subnets, one per epoch; smallest/largest by default (Fig. 7)", AlternatingSampler),
     "min-then-max": ("The smallest subnet, then the largest from switch_epoch on (the paper's Fig. 7)", MinThenMax),
     "max-then-min": ("The largest subnet, then the smallest from switch_epoch on (the paper's Fig. 7)", MaxThenMin),

@@ -21,6 +21,7 @@ from nasbench_rss import DISTRIBUTION_NAME
 from nasbench_rss.arch.layout import Shape
 from nasbench_rss.arch.init import initialize_weights
 from nasbench_rss.arch.options import architecture_space
+from nasbench_rss.arch.static import StaticMBNet
 from nasbench_rss.cell.provenance import source_digest
 from nasbench_rss.clock import timestamp
 from nasbench_rss.data.augment import BatchAugmenter, prepare
@@ -75,9 +76,12 @@ def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistr
     sampler = build_sampler(config.sampler, config.sampler_options, context, registry=registry)
 
     numerics = Numerics.choose(train, device)
-    with forked_global_rng(config.seed, "init", device):
-        model = arch.build(shape, space, dropout=train.dropout)
-        initialize_weights(model, train.init)
+    if sampler.trains_stand_alone:
+        model = stand_alone_network(arch, shape, space, sampler, train, config.seed, device)
+    else:
+        with forked_global_rng(config.seed, "init", device):
+            model = arch.build(shape, space, dropout=train.dropout)
+            initialize_weights(model, train.init)
     model = model.to(device, memory_format=numerics.memory_format)
     augmenter = BatchAugmenter(train.augmentation, dataset, channels_last=numerics.channels_last)
     loader = BatchLoader(
@@ -100,6 +104,23 @@ def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistr
     resolved["arch_options"] = arch_options
     entries = (arch_entry, registry.get("dataset", config.dataset), registry.get("sampler", config.sampler))
     return Cell(config, resolved, device, dataset, shape, model, sampler, augmenter, loader, numerics, entries, arch)
+
+
+def stand_alone_network(arch: Any, shape: Shape, space: Any, sampler: Sampler, train: Any, seed: int, device: torch.device) -> nn.Module:
+    """The sampler's subnet as its own network, initialised from scratch as a network of that shape is.
+
+    Its architecture is what the supernet would extract; its weights are drawn anew on
+    the plain modules (``he_fout`` sees each conv's own kernel and width, not the
+    supernet's largest), from the cell's ``init`` stream.
+    """
+    from nasbench_rss.arch.stand_alone import StandAloneNetwork
+    from nasbench_rss.samplers.stand_alone import compile_wanted
+
+    with forked_global_rng(seed, "init", device):
+        record = arch.build(shape, space, dropout=train.dropout).extract(sampler.subnet).architecture()
+        net = StaticMBNet.from_architecture(record)
+        initialize_weights(net, train.init)
+    return StandAloneNetwork(net, sampler.subnet, compile=compile_wanted(sampler.config, device.type))
 
 
 def provenance(cell: Cell, registry: PluginRegistry) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from nasbench_rss.samplers.rss import RandomSubnetSampling
 
 NAMES = [
     "alternating", "attentive", "bucket-balanced", "compound", "max-then-min", "min-then-max", "per-batch",
-    "progressive-shrinking", "rss", "sandwich", "single", "strict-fair",
+    "progressive-shrinking", "rss", "sandwich", "single", "stand-alone", "strict-fair",
 ]  # fmt: skip
 
 

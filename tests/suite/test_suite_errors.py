@@ -65,7 +65,7 @@ def test_wrong_type_in_training():
 def test_unknown_sampler_lists_the_available_ones():
     (problem,) = problems(replace("sampler: rss", "sampler: rs"))
     assert problem.startswith("s.yaml:10:14: runs.rss.sampler: unknown sampler 'rs' (did you mean 'rss'?); allowed: alternating,")
-    assert "progressive-shrinking, rss, sandwich, single, strict-fair" in problem
+    assert "progressive-shrinking, rss, sandwich, single, stand-alone, strict-fair" in problem
 
 
 def test_unknown_dataset_and_architecture():
