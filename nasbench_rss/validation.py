@@ -113,7 +113,9 @@ def describe(item: dict[str, Any], model: Any, loc: tuple[Any, ...], pattern_hel
     kind, value, ctx = item["type"], item.get("input"), item.get("ctx") or {}
     message = str(item["msg"])
     if kind == "extra_forbidden":
-        allowed = field_names(strip(type_at(model, loc[:-1])))
+        owner = type_at(model, loc[:-1])
+        members = union_members(owner) if owner is not None else []
+        allowed = field_names(members[0] if len(members) == 1 else strip(owner))  # Optional[Model]: the model's keys
         return f"unknown key {loc[-1]!r}{did_you_mean(loc[-1], allowed)}; allowed: {', '.join(allowed) or 'no keys'}"
     if kind == "missing":
         field = model_field(type_at(model, loc[:-1]), loc[-1])

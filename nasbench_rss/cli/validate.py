@@ -73,9 +73,15 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         )
         return EXIT_OK
     axes = suite.resolved
+    references = [cell for cell in cells if cell.kind == "reference"]
+    grid = f"{len(axes.architectures)} architecture(s) x {len(axes.datasets)} dataset(s) x {len(axes.runs)} run(s) x {len(suite.seeds)} seed(s)"
+    if axes.references is not None:
+        grid += (
+            f" + {len(references)} stand-alone reference(s) ({len({c.subnet for c in references})} subnets, up to "
+            f"{axes.references.per_bucket} per bucket, x {len(axes.references.seeds)} seed(s))"
+        )
     out.write(
-        f"suite {suite.name}: {len(cells)} cells = {len(axes.architectures)} architecture(s) x {len(axes.datasets)} "
-        f"dataset(s) x {len(axes.runs)} run(s) x {len(suite.seeds)} seed(s); device {suite.device}"
+        f"suite {suite.name}: {len(cells)} cells = {grid}; device {suite.device}"
         + (f"; baseline {suite.baseline}" if suite.baseline else "")
         + "\n"
     )

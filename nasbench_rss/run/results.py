@@ -38,6 +38,12 @@ class CellRecord:
     evaluation settings and weights; None until the population is evaluated."""
     problem: str | None = None
     """For a ``damaged`` cell: which file cannot be read and how to recover."""
+    kind: str = "run"
+    """``run`` (a cell of one of the suite's runs) or ``reference`` (a stand-alone reference)."""
+    subnet: str | None = None
+    """A reference's subnet (encoding); None for a run's cell."""
+    buckets: tuple[str, ...] = ()
+    """The buckets a reference was drawn for."""
 
     @property
     def trained(self) -> bool:
@@ -90,9 +96,20 @@ class RunDirectory:
                     failure=state.failure,
                     population=state.evaluation,
                     problem=state.problem,
+                    kind=planned.get("kind", "run"),
+                    subnet=planned.get("subnet"),
+                    buckets=tuple(planned.get("buckets", ())),
                 )
             )
         return records
+
+    def run_cells(self) -> list[CellRecord]:
+        """The cells of the suite's runs (supernets and whatever else a run trains), without the references."""
+        return [cell for cell in self.cells() if cell.kind == "run"]
+
+    def references(self) -> list[CellRecord]:
+        """The stand-alone reference cells (the suite's ``references:``), in suite order."""
+        return [cell for cell in self.cells() if cell.kind == "reference"]
 
     def missing(self) -> list[CellRecord]:
         """Cells without a result (pending, interrupted, failed in training, damaged)."""

@@ -251,6 +251,25 @@ def claims_union(registry: PluginRegistry) -> Any:
     ]
 
 
+class References(pydantic.BaseModel):
+    """Stand-alone references: subnets of the evaluation list, each trained alone from scratch."""
+
+    model_config = STRICT
+    per_bucket: PositiveInt = Field(
+        description="subnets per evaluation bucket, the first of the bucket's evaluation list (at most evaluation.per_bucket)"
+    )
+    epochs: Epochs = Field(description="epochs each reference trains: " + EPOCHS_HELP)
+    seeds: Optional[Annotated[list[StrictSeed], Field(min_length=1)]] = Field(
+        None, description="training seeds of each reference (default: the suite's first seed)"
+    )
+    training: TrainConfig = Field(
+        default_factory=TrainConfig, description="training settings merged key by key over defaults.training (default: the suite's)"
+    )
+    compile: Literal["auto", "on", "off"] = Field(
+        "auto", description="train the static networks through torch.compile: on, off, or auto (on CUDA only)"
+    )
+
+
 class PairComparison(pydantic.BaseModel):
     """``run`` compared with ``against`` (one run or several), bucket by bucket, paired by subnet."""
 
@@ -394,6 +413,15 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
         runs=(
             Annotated[dict[SuiteName, Run], Field(min_length=1)],
             Field(description="named runs: a sampler with its options, epochs and training overrides"),
+        ),
+        references=(
+            Optional[References],
+            Field(
+                None,
+                description="stand-alone references: per_bucket subnets of each bucket's evaluation list, each trained alone "
+                "from scratch for epochs (cells like any other, shared by every run), against which the report ranks each "
+                "run's inherited accuracies",
+            ),
         ),
         observers=(
             list[NamedObserver],

@@ -91,12 +91,7 @@ class ResolvedRun:
 
     def valid_size_for(self, dataset: GridEntry) -> tuple[int, SettingSource]:
         """Training images the run holds out of ``dataset``, and where that number came from."""
-        if dataset.valid_size is not None:
-            return dataset.valid_size, SettingSource("suite", dataset.valid_size_path or ())
-        protocol = get_protocol(self.protocol)
-        if "valid_size" in protocol.dataset:
-            return protocol.dataset["valid_size"].value, SettingSource("protocol", protocol=self.protocol)
-        return 0, DEFAULT_SOURCE
+        return valid_size_for(dataset, self.protocol)
 
     def to_document(self) -> dict[str, Any]:
         return {
@@ -106,6 +101,47 @@ class ResolvedRun:
             "options": self.options,
             "epochs": self.epochs,
             "training": self.training.model_dump(mode="json"),
+        }
+
+
+def valid_size_for(dataset: GridEntry, protocol_name: str) -> tuple[int, SettingSource]:
+    """Training images held out of ``dataset`` under ``protocol_name`` (the suite's value wins), and where it came from."""
+    if dataset.valid_size is not None:
+        return dataset.valid_size, SettingSource("suite", dataset.valid_size_path or ())
+    protocol = get_protocol(protocol_name)
+    if "valid_size" in protocol.dataset:
+        return protocol.dataset["valid_size"].value, SettingSource("protocol", protocol=protocol_name)
+    return 0, DEFAULT_SOURCE
+
+
+REFERENCES_RUN = "references"
+"""The ``run`` of every stand-alone reference cell (cell ids ``arch/dataset/references/ENCODING/seedN``)."""
+
+
+@dataclass(frozen=True)
+class ResolvedReferences:
+    """The suite's ``references:`` with its training merged over the defaults and the protocol."""
+
+    per_bucket: int
+    epochs: int | dict[str, int]
+    seeds: tuple[int, ...]
+    training: TrainConfig
+    compile: str
+    protocol: str
+    path: tuple[Any, ...] = ("references",)
+    sources: dict[str, SettingSource] = field(default_factory=dict, compare=False, repr=False)
+    """``training.lr``, ``per_bucket``, ...: where each resolved value came from."""
+
+    def epochs_for(self, dataset: str) -> int:
+        return self.epochs if isinstance(self.epochs, int) else self.epochs[dataset]
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "per_bucket": self.per_bucket,
+            "epochs": self.epochs,
+            "seeds": list(self.seeds),
+            "training": self.training.model_dump(mode="json"),
+            "compile": self.compile,
         }
 
 
@@ -131,6 +167,8 @@ class ResolvedSuite:
     protocol: str = DEFAULT_PROTOCOL
     """``defaults.protocol`` (what the evaluation's values come from; runs may name their own)."""
     evaluation_sources: dict[str, SettingSource] = field(default_factory=dict, compare=False, repr=False)
+    references: ResolvedReferences | None = None
+    """The stand-alone references (None: the suite has no ``references:``)."""
 
     def written_at(self, *candidates: tuple[Any, ...]) -> tuple[Any, ...] | None:
         """The first of ``candidates`` (paths into the document) that the document writes, else None."""
@@ -217,11 +255,58 @@ def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[Resolved
         )
     problems += _named_run_problems(document, evaluation or defaults.evaluation)
     observers = _observers(getattr(document, "observers", []), registry, problems)
+    references = _references(document, suite_protocol, evaluation or defaults.evaluation, dataset_names, problems)
     suite = ResolvedSuite(
         tuple(architectures), tuple(datasets), tuple(runs), defaults.training, evaluation or defaults.evaluation,
         default_arch, default_data, raw, observers, suite_protocol, {f"evaluation.{k}": v for k, v in evaluation_sources.items()},
+        references,
     )  # fmt: skip
     return suite, problems
+
+
+def _references(
+    document: Any, protocol_name: str, evaluation: EvaluationConfig, dataset_names: list[str], problems: list[Problem]
+) -> ResolvedReferences | None:
+    """``references:`` resolved: training over defaults.training and the suite's protocol, seeds defaulted, checked."""
+    block = getattr(document, "references", None)
+    if block is None:
+        return None
+    path = ("references",)
+    found = len(problems)
+    if REFERENCES_RUN in document.runs:
+        problems.append(
+            Problem(("runs", REFERENCES_RUN), f"run name {REFERENCES_RUN!r} is taken by the stand-alone references; rename the run")
+        )
+    if block.per_bucket > evaluation.per_bucket:
+        problems.append(
+            Problem(
+                (*path, "per_bucket"),
+                f"{block.per_bucket} references per bucket, but the evaluation draws {evaluation.per_bucket}; allowed: 1 to "
+                f"{evaluation.per_bucket} (references are drawn from the evaluation list, so every run is measured on them)",
+            )
+        )
+    seeds = tuple(block.seeds) if block.seeds is not None else (document.seeds[0],)
+    problems += [Problem((*path, "seeds", *p.path[1:]), p.message) for p in _seed_problems(list(seeds))]
+    if isinstance(block.epochs, dict) and dataset_names:
+        problems += _epochs_problems((*path,), block.epochs, dataset_names)
+    training, training_sources = _with_protocol(
+        TrainConfig,
+        get_protocol(protocol_name).settings("training"),
+        protocol_name,
+        [(("defaults", "training"), document.defaults.training), ((*path, "training"), block.training)],
+        (*path, "training"),
+        problems,
+    )
+    if len(problems) != found:
+        return None
+    written = block.model_fields_set
+    sources = {key: SettingSource("suite", (*path, key)) if key in written else DEFAULT_SOURCE for key in ("per_bucket", "epochs", "seeds", "compile")}
+    if "seeds" not in written:
+        sources["seeds"] = SettingSource("suite", ("seeds",))  # the suite's first seed
+    if getattr(document.defaults, "protocol", None):
+        sources["protocol"] = SettingSource("suite", ("defaults", "protocol"))
+    sources.update({f"training.{k}": v for k, v in training_sources.items()})
+    return ResolvedReferences(block.per_bucket, block.epochs, seeds, training, block.compile, protocol_name, path, sources)
 
 
 def _with_protocol(

@@ -70,6 +70,19 @@ def setting_rows(suite: Any) -> list[SettingRow]:
             size, source = run.valid_size_for(dataset)
             label = "dataset.valid_size" if len(resolved.datasets) == 1 else f"dataset.{dataset.name}.valid_size"
             rows.append(SettingRow(run.name, label, size, describe_source(source, locate, file)))
+    references = resolved.references
+    if references is not None:
+        values = {
+            "protocol": references.protocol,
+            "per_bucket": references.per_bucket,
+            "epochs": references.epochs,
+            "seeds": list(references.seeds),
+            "compile": references.compile,
+            **{f"training.{k}": v for k, v in references.training.model_dump(mode="json").items()},
+        }
+        for key, value in values.items():
+            source = references.sources.get(key, SettingSource("default"))
+            rows.append(SettingRow("references", key, value, describe_source(source, locate, file)))
     for key, value in resolved.evaluation.model_dump(mode="json").items():
         source = resolved.evaluation_sources.get(f"evaluation.{key}", SettingSource("default"))
         rows.append(SettingRow(None, f"evaluation.{key}", value, describe_source(source, locate, file)))

@@ -27,7 +27,7 @@ import yaml
 from nasbench_rss.data.source import DatasetInfo
 from nasbench_rss.evaluate.config import EvaluationConfig
 from nasbench_rss.plugins import PluginRegistry, get_registry
-from nasbench_rss.suite.cells import PlannedCell, expand
+from nasbench_rss.suite.cells import PlannedCell, expand, reference_cells
 from nasbench_rss.suite.data_check import data_problems, dataset_infos, fit_problems
 from nasbench_rss.suite.models import document_model
 from nasbench_rss.suite.problems import Problem, format_problems, raise_problems
@@ -60,6 +60,7 @@ class Suite:
         *,
         yaml_document: YamlDocument | None = None,
         infos: dict[str, DatasetInfo] | None = None,
+        registry: PluginRegistry | None = None,
     ) -> None:
         self.document = document
         self.resolved = resolved
@@ -86,7 +87,7 @@ class Suite:
             (entry.name, entry.options.model_dump(mode="json", exclude_unset=True)) if entry is not None else None
         )
         """The suite's ``executor:`` (name, the options it writes); None: the command line's (default local)."""
-        self._cells = expand(resolved, self.seeds)
+        self._cells = expand(resolved, self.seeds) + reference_cells(resolved, self._infos, registry or get_registry())
 
     @property
     def runs(self) -> list[str]:
@@ -155,6 +156,8 @@ class Suite:
             "runs": {run.name: run.to_document() for run in r.runs},
             "observers": [{"name": name, "options": options} for name, options in r.observers],
         }
+        if r.references is not None:
+            document["references"] = r.references.to_document()
         if self.comparisons is not None:
             document["comparisons"] = self.comparisons
         if self.claims:
@@ -215,7 +218,7 @@ def _build(document: YamlDocument, registry: PluginRegistry | None, path: Path |
     problems += [_positioned(p, document) for p in later if outside(p, parts)]
     if problems:
         raise_problems(document.source, problems)
-    return Suite(validated, resolved, path, yaml_document=document, infos=infos)
+    return Suite(validated, resolved, path, yaml_document=document, infos=infos, registry=registry)
 
 
 def _non_finite_problems(data: Any, path: tuple[Any, ...] = ()) -> Iterator[Problem]:
