@@ -56,7 +56,9 @@ class Evidence:
     ``trained``: run -> seed -> ``(mflops, optimizer steps)`` of every subnet it trained;
     ``times``: run -> seed -> :class:`CellTime`;
     ``interference``: run -> seed -> what the interference probe saw in that cell (the
-    per-seed summary of :mod:`nasbench_rss.report.interference`), for probed cells only.
+    per-seed summary of :mod:`nasbench_rss.report.interference`), for probed cells only;
+    ``ranking``: run -> seed -> scope (a bucket label or ``all``) -> ranking measure ->
+    value, against the suite's stand-alone references (:mod:`nasbench_rss.report.ranking`).
     """
 
     arch: str
@@ -66,6 +68,7 @@ class Evidence:
     trained: dict[str, dict[int, list[tuple[float, int]]]] = field(default_factory=dict)
     times: dict[str, dict[int, CellTime]] = field(default_factory=dict)
     interference: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    ranking: dict[str, dict[int, dict[str, dict[str, float]]]] = field(default_factory=dict)
 
     def evaluated_labels(self) -> list[str]:
         """Labels of the evaluated buckets, in the evaluation's order."""

@@ -552,6 +552,16 @@ def _spearman_exact(x: np.ndarray, y: np.ndarray) -> OneSided:
     return OneSided(float(greater.pvalue), float(less.pvalue), f"exact permutation test of Spearman's rho ({x.size} buckets, seed means)")
 
 
+def seed_level(values: dict[int, float], null: float, direction: Direction, what: str) -> tuple[OneSided, str]:
+    """The seed-level test of a measure with one value per cell (seed), and its basis; none with one seed.
+
+    Within a cell the measure has no independent replicates, so one seed gives no test.
+    """
+    if len(values) >= 2:
+        return seed_test(values, null, direction), seed_basis(len(values))
+    return OneSided(math.nan, math.nan, f"one seed: {what} has one value per cell"), f"one seed: no test ({what} has one value per cell)"
+
+
 MEASURE_KEYS = {"hurt-share": "hurt_share", "cosine": "mean_cosine", "pairwise-cosine": "pairwise_cosine"}
 MEASURE_WORDS = {
     "hurt-share": "its probe updates hurt other subnets {more} often",
@@ -585,12 +595,7 @@ class InterferenceClaim(Claim):
         estimate = float(np.mean(list(differences.values())))
         scale = 100.0 if op.measure == "hurt-share" else 1.0
         unit = " pp" if op.measure == "hurt-share" else ""
-        if len(seeds) >= 2:
-            test = seed_test(differences, 0.0, direction)
-            basis = seed_basis(len(seeds))
-        else:
-            test = OneSided(math.nan, math.nan, "one seed: the probe's records within a cell are not independent replicates")
-            basis = "one seed: no test (a probe measure has one value per cell)"
+        test, basis = seed_level(differences, 0.0, direction, "a probe measure")
         return ClaimTest(
             statistic=f"{op.measure} {op.run} - {op.than} {scale * estimate:+.3g}{unit} (mean over seeds)",
             estimate=estimate,
@@ -600,4 +605,63 @@ class InterferenceClaim(Claim):
             seeds=seeds,
             per_seed=differences,
             subnet_level={"test": test.test, op.run: {str(s): run[s][key] for s in seeds}, op.than: {str(s): than[s][key] for s in seeds}},
+        )
+
+
+RANKING_KEYS = {
+    "kendall-tau": "kendall_tau",
+    "spearman-rho": "spearman_rho",
+    "pearson-r": "pearson_r",
+    "precision-at-k": "precision_at_k",
+    "top-pick-rank": "top_pick_rank",
+}
+
+
+class RankingClaim(Claim):
+    """How well a run's inherited accuracies rank the stand-alone references: per-seed values, seeds the replicates."""
+
+    options: o.RankingOptions
+
+    def describe(self) -> str:
+        op = self.options
+        scope = "all references" if op.scope == "all" else f"the references of bucket {op.scope:g}"
+        better = "lower" if op.measure == "top-pick-rank" else "higher"
+        against = f"than {op.than}'s" if op.than is not None else f"than {op.value:g}"
+        return f"{op.run}: {op.measure} against stand-alone training over {scope} {better} {against}"
+
+    def evaluate(self, evidence: Evidence) -> ClaimTest:
+        op = self.options
+        key = RANKING_KEYS[op.measure]
+        scope = "all" if op.scope == "all" else evidence.label_of(float(op.scope))
+        if not evidence.ranking:
+            return untestable("the run directory has no evaluated stand-alone references (add references: to the suite)")
+
+        def values(run: str) -> dict[int, float]:
+            by_seed = evidence.ranking.get(run, {})
+            return {s: m[scope][key] for s, m in by_seed.items() if scope in m and math.isfinite(m[scope][key])}
+
+        mine = values(op.run)
+        other = values(op.than) if op.than is not None else None
+        if not mine or (other is not None and not other):
+            missing = op.run if not mine else op.than
+            return untestable(f"{missing} has no {op.measure} over {scope} (too few evaluated references, or a constant ranking)")
+        seeds = sorted(set(mine) & set(other)) if other is not None else sorted(mine)
+        if not seeds:
+            return untestable(f"no seed at which both {op.run} and {op.than} have a {op.measure}")
+        null = 0.0 if other is not None else float(op.value)
+        differences = {s: mine[s] - (other[s] if other is not None else 0.0) for s in seeds}
+        direction: Direction = "less" if op.measure == "top-pick-rank" else "greater"
+        estimate = float(np.mean(list(differences.values())))
+        test, basis = seed_level(differences, null, direction, "a ranking measure")
+        words = f"{op.run} - {op.than}" if other is not None else op.run
+        return ClaimTest(
+            statistic=f"{op.measure} over {scope}: {words} {estimate:+.3g} (mean over seeds)" if other is not None
+            else f"{op.measure} over {scope}: {op.run} {estimate:.3g} (mean over seeds; bound {null:g})",
+            estimate=estimate,
+            p_for=test.p_for,
+            p_against=test.p_against,
+            basis=basis,
+            seeds=seeds,
+            per_seed=differences,
+            subnet_level={"test": test.test, op.run: {str(s): mine[s] for s in seeds}, **({op.than: {str(s): other[s] for s in seeds}} if other is not None else {})},
         )

@@ -179,3 +179,36 @@ class InterferenceOptions(ClaimOptions):
         "step sums (both runs must train several subnets per step)",
     )
     direction: Literal["higher", "lower"] = Field("higher", description="whether run's measure is claimed higher or lower than than's")
+
+
+RankingMeasure = Literal["kendall-tau", "spearman-rho", "pearson-r", "precision-at-k", "top-pick-rank"]
+
+
+class RankingOptions(ClaimOptions):
+    """``run``'s inherited accuracies rank the stand-alone references better than ``than``'s do, or beyond ``value``."""
+
+    run: RunName = Field(description="the run the claim is about")
+    than: RunName | None = Field(None, description="the run whose ranking it is claimed better than (or give value)")
+    value: float | None = Field(
+        None, description="the bound the measure is claimed to beat: above it (below it for top-pick-rank); or give than"
+    )
+    measure: RankingMeasure = Field(
+        "kendall-tau",
+        description="kendall-tau, spearman-rho, pearson-r (inherited vs stand-alone accuracy), precision-at-k (share of the "
+        "supernet's top 20% that is in the stand-alone top 20%) or top-pick-rank (stand-alone rank of the supernet's best; "
+        "lower is better)",
+    )
+    scope: Union[Literal["all"], float] = Field(
+        "all", description="all: every reference together; a bucket target (MFLOPs): that bucket's references only"
+    )
+
+    @pydantic.model_validator(mode="after")
+    def _one_reference(self) -> "RankingOptions":
+        if (self.than is None) == (self.value is None):
+            raise ValueError("give exactly one of than (a run to compare with) and value (a bound on the measure)")
+        if self.than == self.run:
+            raise ValueError(f"run {self.run!r} is compared with itself; name another run in than")
+        return self
+
+    def bucket_fields(self) -> list[tuple[tuple[Any, ...], float]]:
+        return [] if self.scope == "all" else [(("scope",), float(self.scope))]

@@ -26,6 +26,11 @@ BUILTIN_CLAIMS: dict[str, tuple[str, type[o.ClaimOptions], str]] = {
         o.InterferenceOptions,
         "InterferenceClaim",
     ),
+    "ranking": (
+        "a run's inherited accuracies rank the stand-alone references better than another's (Kendall's tau, ...), or beyond a bound",
+        o.RankingOptions,
+        "RankingClaim",
+    ),
 }
 """name -> (description, options model, class in nasbench_rss.claims.kinds)."""
 

@@ -19,6 +19,8 @@ report shows a number that the JSON does not hold.  Its top-level keys:
     exposure_range                                     per (arch, dataset, run): step shares in 1-MFLOP bins over the whole range
     interference                                       per (arch, dataset, run) with probed cells: share of probe updates that hurt, cosines
     accuracy_profile                                   per (arch, dataset, run): mean accuracy per bucket and its peak bucket
+    ranking                                            the stand-alone references and, per run, how its inherited
+                                                       accuracies rank them (Kendall's tau, ...); every pair of runs' agreement
     method                                             FLOPs definition, seeds, evaluation, statistics, code, versions, device
     findings                                           the plain-sentence findings
 
@@ -42,6 +44,7 @@ from nasbench_rss.report.findings import findings
 from nasbench_rss.report.method import method
 from nasbench_rss.report.populations import Bootstrap, bucket_facts, populations, unique
 from nasbench_rss.report.profile import accuracy_profile
+from nasbench_rss.report.ranking import ranking
 from nasbench_rss.report.spread import population_spread
 from nasbench_rss.report.timing import training_time
 from nasbench_rss.run.results import CellRecord, RunDirectory
@@ -62,7 +65,9 @@ def analyse(
     number of bootstrap resamples and ``level`` the confidence level of every interval.
     """
     bootstrap = Bootstrap(seed=seed, resamples=resamples, level=level)
-    cells = run.cells()
+    every_cell = run.cells()
+    cells = [cell for cell in every_cell if cell.kind == "run"]  # the references are ranked against, not compared
+    references = [cell for cell in every_cell if cell.kind == "reference"]
     manifest = run.manifest
     suite = manifest.get("suite", {})
     baseline = suite.get("baseline")
@@ -72,8 +77,9 @@ def analyse(
     facts = bucket_facts(cells, groups)
     pairs, interactions, no_pairs = comparison_pairs(suite, runs)
     probed = probe_summaries(cells)  # read once: the interference section and the claims use them
+    ranked = ranking(references, pops, groups, runs, facts, bootstrap)  # the ranking section and the claims
 
-    rows = [_cell_row(cell) for cell in cells]
+    rows = [_cell_row(cell) for cell in every_cell]
     missing = [row for row in rows if not row["trained"]]
     unevaluated = [row for row in rows if row["trained"] and not row["evaluated"]]
     analysis: dict[str, Any] = {
@@ -91,8 +97,8 @@ def analyse(
         "run_directory": str(run.path),
         "complete": not missing and not unevaluated,
         "cells": {
-            "planned": len(cells),
-            "trained": len(cells) - len(missing),
+            "planned": len(rows),
+            "trained": len(rows) - len(missing),
             "evaluated": sum(1 for row in rows if row["evaluated"]),
             "missing": missing,
             "unevaluated": unevaluated,
@@ -102,12 +108,13 @@ def analyse(
         "accuracy": accuracy_summaries(pops, groups, runs, facts, bootstrap),
         "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap, pairs, interactions, no_pairs),
         "training_time": training_time(cells, groups, runs, pairs, bootstrap),
-        "claims": claims_section(suite.get("claims") or [], cells, pops, groups, facts, registry=registry, probed=probed),
+        "claims": claims_section(suite.get("claims") or [], cells, pops, groups, facts, registry=registry, probed=probed, ranked=ranked),
         "exposure": exposure(cells, groups, runs),
         "spread": population_spread(pops, groups, runs, bootstrap),
         "exposure_range": exposure_range(cells, groups, runs, facts),
         "interference": interference(cells, groups, runs, bootstrap, probed),
         "accuracy_profile": accuracy_profile(pops, groups, runs, facts, bootstrap),
+        "ranking": ranked,
         "method": method(run, cells, groups, bootstrap),
     }
     analysis["findings"] = findings(analysis)
@@ -117,6 +124,7 @@ def analyse(
 def _cell_row(cell: CellRecord) -> dict[str, Any]:
     return {
         "id": cell.id,
+        "kind": cell.kind,
         "arch": cell.arch,
         "dataset": cell.dataset,
         "run": cell.run,

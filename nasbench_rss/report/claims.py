@@ -27,6 +27,7 @@ from nasbench_rss.report import format as fmt
 from nasbench_rss.report.findings import ALPHA
 from nasbench_rss.report.interference import probe_summaries
 from nasbench_rss.report.populations import Group, Population, buckets_of
+from nasbench_rss.report.ranking import ranking_evidence
 from nasbench_rss.run.results import CellRecord, RunDirectory
 from nasbench_rss.stats import holm
 
@@ -43,9 +44,11 @@ def claims_section(
     times: dict[str, CellTime] | None = None,
     registry: PluginRegistry | None = None,
     probed: dict[str, dict[str, Any]] | None = None,
+    ranked: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``claims`` section of the analysis (``declared``: the manifest's ``suite.claims``; ``times`` and
-    ``probed``, the cells' training times and probe summaries, are read from the cells when not given)."""
+    ``probed``, the cells' training times and probe summaries, are read from the cells when not given;
+    ``ranked`` is the ranking section, none without references)."""
     section: dict[str, Any] = {"alpha": ALPHA, "holm_family": HOLM_FAMILY, "results": [], "available": bool(declared)}
     if not declared:
         section["reason"] = "the suite declares no claims (add `claims:` to the suite to have them tested)"
@@ -53,7 +56,7 @@ def claims_section(
     registry = registry or get_registry()
     times = claim_times(cells) if times is None else times
     probed = probe_summaries(cells) if probed is None else probed
-    evidence = [_evidence(arch, dataset, cells, pops, facts, times, probed) for arch, dataset in groups]
+    evidence = [_evidence(arch, dataset, cells, pops, facts, times, probed, ranked or {}) for arch, dataset in groups]
     results = [_test(index, claim, evidence, registry) for index, claim in enumerate(declared)]
     for side in ("p_for", "p_against"):
         adjusted = holm([r[side] for r in results])
@@ -68,12 +71,15 @@ def claims_section(
 
 def run_claims(run: RunDirectory, registry: PluginRegistry | None = None) -> dict[str, Any]:
     """The claims section of ``run`` alone (what ``nasbench-rss claims`` tabulates), without the rest of the analysis."""
-    from nasbench_rss.report.populations import bucket_facts, populations, unique
+    from nasbench_rss.report.populations import Bootstrap, bucket_facts, populations, unique
+    from nasbench_rss.report.ranking import ranking
 
-    cells = run.cells()
+    cells = run.run_cells()
     groups = unique((cell.arch, cell.dataset) for cell in cells)
     claims = (run.manifest.get("suite") or {}).get("claims") or []
-    return claims_section(claims, cells, populations(cells), groups, bucket_facts(cells, groups), registry=registry)
+    pops, facts = populations(cells), bucket_facts(cells, groups)
+    ranked = ranking(run.references(), pops, groups, unique(c.run for c in cells), facts, Bootstrap())
+    return claims_section(claims, cells, pops, groups, facts, registry=registry, ranked=ranked)
 
 
 def claim_times(cells: list[CellRecord]) -> dict[str, CellTime]:
@@ -94,6 +100,7 @@ def _evidence(
     facts: list[dict[str, Any]],
     times: dict[str, CellTime],
     probed: dict[str, dict[str, Any]],
+    ranked: dict[str, Any],
 ) -> Evidence:
     group_cells = [c for c in cells if (c.arch, c.dataset) == (arch, dataset)]
     trained: dict[str, dict[int, list[tuple[float, int]]]] = {}
@@ -115,6 +122,7 @@ def _evidence(
         trained=trained,
         times=cell_time,
         interference=interference,
+        ranking=ranking_evidence(ranked, arch, dataset),
     )
 
 

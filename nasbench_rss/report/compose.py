@@ -39,6 +39,7 @@ def compose(analysis: dict[str, Any], figures: list[FigureFile]) -> Document:
     _exposure_section(doc, analysis, figure.get("exposure"))
     _exposure_range_section(doc, analysis, figure.get("exposure_range"))
     _interference_section(doc, analysis, figure.get("interference"))
+    _ranking_section(doc, analysis, figure.get("ranking"))
     _method_section(doc, analysis)
     return doc
 
@@ -621,6 +622,73 @@ def _interference_section(doc: Document, analysis: dict[str, Any], figure: Figur
         )
 
 
+def _ranking_section(doc: Document, analysis: dict[str, Any], figure: FigureFile | None) -> None:
+    section = analysis.get("ranking") or {}
+    references, entries, agreement = section.get("references") or [], section.get("runs") or [], section.get("agreement") or []
+    if not references and not agreement:
+        return
+    doc.heading("Ranking")
+    if references:
+        doc.paragraph(
+            "How well the accuracy a subnet inherits from each supernet ranks subnets the way training each alone from scratch "
+            "does. The references are the first subnets of each bucket's evaluation list, every one trained alone as its own "
+            "network with the suite's training settings (references: in the suite); their stand-alone accuracy is the mean over "
+            "the references' seeds. Per scope (a bucket's references, or all of them) and training seed: Kendall's tau-b, "
+            "Spearman's rho and Pearson's r between inherited and stand-alone accuracy, precision at k (the share of the "
+            f"supernet's top {100 * section.get('top_share', 0.2):.0f}% that is in the stand-alone top {100 * section.get('top_share', 0.2):.0f}%, "
+            "ties at the boundary included) and the stand-alone rank of the subnet the supernet ranks first (1 = best). Shown: "
+            "the mean over seeds with a 95% bootstrap CI over seeds, and tau of the seed-mean inherited accuracy with a 95% "
+            "bootstrap CI over the scope's subnets. Over all buckets the order is mostly one of FLOPs; within a bucket it is "
+            "what the supernet adds beyond FLOPs."
+        )
+    for r in references:
+        doc.paragraph(
+            f"{_group_title(r['arch'], r['dataset'])}: {len(r['subnets'])} reference subnets evaluated "
+            f"({r['evaluated_cells']} of {r['planned_cells']} reference cells), trained {', '.join(map(str, r['epochs']))} epochs, "
+            f"seeds {fmt.seeds(r['seeds'])}."
+        )
+    _figure(doc, figure)
+    for arch, dataset, mine in _by_group(analysis, entries):
+        rows = []
+        for e in mine:
+            for scope in e["scopes"]:
+                a, seeds, mean = scope["across_seeds"], scope["seeds"], scope.get("seed_mean") or {}
+
+                def over(name: str) -> str:
+                    iv = a.get(name)
+                    return fmt.MISSING if iv is None else fmt.number(iv["estimate"])
+
+                rows.append(
+                    [
+                        e["run"], scope["scope"], str(scope["n"]), fmt.seeds(seeds),
+                        over("kendall_tau"), _over_seeds(a.get("kendall_tau"), fmt.number, seeds) if a.get("kendall_tau") else fmt.MISSING,
+                        fmt.number(mean.get("kendall_tau")), fmt.interval(mean.get("kendall_tau_ci")),
+                        over("spearman_rho"), over("pearson_r"),
+                        f"{over('precision_at_k')} (k {scope['k']})", over("top_pick_rank"),
+                    ]
+                )  # fmt: skip
+        doc.table(
+            ["run", "scope", "subnets", "seeds", "tau", "95% CI (seeds)", "tau of seed mean", "95% CI (subnets)", "rho", "r", "precision at k", "rank of top pick"],
+            rows,
+            f"{_group_title(arch, dataset)}: inherited against stand-alone accuracy (mean over seeds)",
+        )
+    for arch, dataset, mine in _by_group(analysis, agreement):
+        labels = list(dict.fromkeys(scope["scope"] for e in mine for scope in e["scopes"]))
+        rows = []
+        for e in mine:
+            by_scope = {scope["scope"]: scope for scope in e["scopes"]}
+            cells = []
+            for label in labels:
+                iv = (by_scope.get(label) or {}).get("across_seeds")
+                cells.append(fmt.MISSING if iv is None else fmt.number(iv["estimate"]))
+            rows.append([f"{e['runs'][0]} vs {e['runs'][1]}", fmt.seeds(e["seeds"]), *cells])
+        doc.table(
+            ["runs", "seeds", *(f"tau {label}" for label in labels)],
+            rows,
+            f"{_group_title(arch, dataset)}: agreement of two runs' inherited rankings on every subnet both evaluated (Kendall's tau, mean over seeds)",
+        )
+
+
 def _method_section(doc: Document, analysis: dict[str, Any]) -> None:
     method = analysis["method"]
     suite = analysis["suite"]
@@ -647,7 +715,7 @@ def _method_section(doc: Document, analysis: dict[str, Any]) -> None:
                 else "(drawn with the evaluation seed, with test-time preprocessing, no augmentation; "
             )
             + "the equal-weight average of "
-            "batch means and biased batch variances, as OFA's set_running_statistics), in place for each subnet."
+            "batch means and biased batch variances, as OFA's set_running_statistics) for each subnet."
         )
     for entry in method.get("protocols", []):
         items.append(

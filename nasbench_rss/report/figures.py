@@ -34,6 +34,7 @@ TIME_FIGURE = "training_time.png"
 EXPOSURE_FIGURE = "exposure.png"
 EXPOSURE_RANGE_FIGURE = "exposure_range.png"
 INTERFERENCE_FIGURE = "interference.png"
+RANKING_FIGURE = "ranking.png"
 DPI = 120
 
 
@@ -85,6 +86,13 @@ def make_figures(analysis: dict[str, Any], out_dir: Path) -> list[FigureFile]:
             "Interference over training: per epoch, the share of probe updates that raised a probe's loss (left) and the "
             "mean cosine between the update and the probes' descent directions (right), mean over seeds, one line per run.",
             interference_figure,
+        ),
+        (
+            "ranking",
+            RANKING_FIGURE,
+            "Inherited against stand-alone accuracy of every reference subnet, one panel per run (inherited: mean over "
+            "seeds; colour: bucket); tau in the title is Kendall's over all references, of the seed-mean inherited accuracy.",
+            ranking_figure,
         ),
     ]
     out = []
@@ -308,5 +316,36 @@ def interference_figure(analysis: dict[str, Any]) -> Figure | None:
             ax.set_title(_title(arch, dataset, analysis))
             ax.grid(alpha=0.3)
         row[0].legend(fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def ranking_figure(analysis: dict[str, Any]) -> Figure | None:
+    """Scatter of inherited (mean over seeds) against stand-alone accuracy, one panel per (group, run); None without references."""
+    entries = (analysis.get("ranking") or {}).get("runs") or []
+    if not entries:
+        return None
+    figure, axes = _panels(len(entries), width=4.5, height=4.0)
+    labels = list(dict.fromkeys(p["bucket"] for e in entries for p in e["points"]))
+    cmap = matplotlib.colormaps["viridis"]
+    colours = {label: cmap(i / max(1, len(labels) - 1)) for i, label in enumerate(labels)}
+    for ax, e in zip(axes, entries):
+        for label in labels:
+            points = [p for p in e["points"] if p["bucket"] == label]
+            if points:
+                ax.scatter(
+                    [100 * p["stand_alone"] for p in points], [100 * p["inherited"] for p in points],
+                    s=18, color=colours[label], label=f"{label} MFLOPs",
+                )  # fmt: skip
+        overall = next((s for s in e["scopes"] if s["scope"] == "all"), None)
+        tau = (overall or {}).get("seed_mean") or {}
+        title = f"{e['run']} ({e['dataset']})"
+        if isinstance(tau.get("kendall_tau"), float) and math.isfinite(tau["kendall_tau"]):
+            title += f": tau {tau['kendall_tau']:.2f}"
+        ax.set_title(title)
+        ax.set_xlabel("stand-alone accuracy (%)")
+        ax.set_ylabel("inherited accuracy (%)")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize="x-small")
     figure.tight_layout()
     return figure

@@ -25,6 +25,7 @@ def findings(analysis: dict[str, Any]) -> list[str]:
     sentences += variance_findings(analysis)
     sentences += time_findings(analysis)
     sentences += exposure_findings(analysis)
+    sentences += ranking_findings(analysis)
     sentences += skipped_bucket_findings(analysis)
     sentences.append(seed_caveat(analysis))
     shared = shared_stream_note(analysis)
@@ -207,6 +208,26 @@ def exposure_findings(analysis: dict[str, Any]) -> list[str]:
         groups.setdefault((entry["arch"], entry["dataset"]), []).append(f"{entry['run']} {fmt.share(shares[label])}% {where}")
     return [
         f"Largest share of optimizer steps on {dataset} ({arch}): " + "; ".join(parts) + "."
+        for (arch, dataset), parts in groups.items()
+    ]
+
+
+def ranking_findings(analysis: dict[str, Any]) -> list[str]:
+    """Per (arch, dataset) with stand-alone references: each run's Kendall's tau over all of them, and within buckets."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for entry in (analysis.get("ranking") or {}).get("runs") or []:
+        scopes = {s["scope"]: s for s in entry["scopes"]}
+        overall = (scopes.get("all") or {}).get("across_seeds", {}).get("kendall_tau")
+        if overall is None:
+            continue
+        within = [s["across_seeds"]["kendall_tau"]["estimate"] for name, s in scopes.items() if name != "all" and s["across_seeds"].get("kendall_tau")]
+        words = f"{entry['run']} {fmt.number(overall['estimate'], 2)}"
+        if within:
+            words += f" (within buckets {fmt.number(sum(within) / len(within), 2)} on average)"
+        groups.setdefault((entry["arch"], entry["dataset"]), []).append(words)
+    return [
+        f"Ranking against stand-alone training on {dataset} ({arch}), Kendall's tau over all references, mean over seeds: "
+        + "; ".join(parts) + "."
         for (arch, dataset), parts in groups.items()
     ]
 
