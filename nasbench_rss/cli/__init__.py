@@ -18,13 +18,13 @@ import threading
 from typing import Sequence, TextIO
 
 from nasbench_rss import __version__
-from nasbench_rss.cli import claims, evaluate, flops, plugins, protocols, report, run, sample, schema, space, train, validate
+from nasbench_rss.cli import claims, evaluate, export, flops, plugins, protocols, report, run, sample, schema, space, train, validate
 from nasbench_rss.cli.common import describe_exit_codes
 from nasbench_rss.cli.parser import ArgumentParser
 from nasbench_rss.errors import NasbenchError, StorageError
 from nasbench_rss.exit_codes import EXIT_CODES, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, EXIT_STORAGE
 
-COMMANDS = (space, sample, flops, plugins, protocols, train, validate, schema, run, evaluate, report, claims)
+COMMANDS = (space, sample, flops, plugins, protocols, train, validate, schema, run, evaluate, report, claims, export)
 """Command modules, in the order ``--help`` lists them."""
 
 __all__ = ["build_parser", "main"]

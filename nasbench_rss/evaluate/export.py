@@ -1,0 +1,138 @@
+"""One subnet out of a trained cell: its static network, BN recalibrated as the evaluation does, in a file.
+
+``nasbench-rss export CELL_DIR ENCODING`` (or ``--best-in-bucket B``) loads the cell's
+trained weights (checked against its ``result.json``), extracts the subnet as a plain
+network (:class:`~nasbench_rss.arch.static.StaticMBNet`), recalibrates its BN statistics
+on the evaluation's calibration images (the same images, batches and arithmetic as the
+population evaluation, so the exported network is the one the evaluation measured), tests
+it on the cell's test images, and writes it with
+:func:`~nasbench_rss.arch.static.save_network`: an architecture record plus a state dict,
+with what a user needs to feed it (input shape, normalisation) and where it came from.
+:func:`~nasbench_rss.arch.static.load_network` reads it back with torch alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from nasbench_rss.arch.static import inference_copy, save_network
+from nasbench_rss.cell.directory import CELL_FILE, RESULT_FILE, CellDirectory
+from nasbench_rss.cell.runner import CellSpec
+from nasbench_rss.errors import NasbenchError
+from nasbench_rss.evaluate.cell import cell_evaluator, load_trained_weights
+from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.samplers.base import resolve_subnet
+from nasbench_rss.space.buckets import bucket_key
+from nasbench_rss.train.build import build_cell
+from nasbench_rss.train.device import resolve_device
+
+
+class ExportError(NasbenchError):
+    """A subnet cannot be exported as asked (no such bucket, not evaluated, a bad recalibration size)."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What ``export_subnet`` wrote: the file and its metadata."""
+
+    path: Path
+    metadata: dict[str, Any]
+
+
+def best_in_bucket(directory: CellDirectory, evaluation: EvaluationConfig, target: float) -> str:
+    """The encoding of the most accurate evaluated subnet of bucket ``target`` (its first, on ties)."""
+    stored = directory.evaluation(evaluation.config_hash, directory.read_json(RESULT_FILE))
+    if stored is None:
+        raise ExportError(
+            f"{directory.path}: its population is not evaluated under its evaluation settings and current weights, so there "
+            "is no best subnet to pick; run `nasbench-rss evaluate RUN_DIR` first, or give an ENCODING"
+        )
+    buckets = {b["label"]: b for b in stored.get("buckets", [])}
+    label = bucket_key(target)
+    if label not in buckets:
+        raise ExportError(f"--best-in-bucket {target:g}: not a bucket of this cell's evaluation; allowed: {', '.join(buckets)}")
+    subnets = [s for s in buckets[label].get("subnets") or [] if isinstance(s.get("accuracy"), float) and math.isfinite(s["accuracy"])]
+    if not subnets:
+        raise ExportError(f"--best-in-bucket {target:g}: the bucket has no evaluated subnet ({buckets[label].get('reason') or 'none measured'})")
+    return max(subnets, key=lambda s: (s["accuracy"], -s["index"]))["encoding"]
+
+
+def calibration_settings(evaluation: EvaluationConfig, images: int | None) -> EvaluationConfig:
+    """The evaluation's calibration, with ``images`` calibration images (None: the evaluation's own number).
+
+    The batch size stays the evaluation's (the batches must be equal: ``images`` a multiple of it).
+    """
+    if images is None:
+        return evaluation
+    try:
+        return EvaluationConfig.model_validate({**evaluation.model_dump(), "recalibration_images": images})
+    except pydantic.ValidationError as error:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+        raise ExportError(f"--recalibrate {images}: {problems}") from None
+
+
+def export_subnet(
+    cell_dir: str | Path,
+    encoding: str | None = None,
+    *,
+    best_bucket: float | None = None,
+    out: str | Path | None = None,
+    recalibrate: int | None = None,
+    device: str = "cpu",
+) -> Exported:
+    """Write the static network of ``encoding`` (or of the best subnet of ``best_bucket``) of the cell at ``cell_dir``."""
+    if (encoding is None) == (best_bucket is None):
+        raise ExportError("give an ENCODING or --best-in-bucket B (one of them)")
+    directory = CellDirectory(Path(cell_dir))
+    if not directory.file(CELL_FILE).exists():
+        raise ExportError(
+            f"{cell_dir}: not a cell directory (no {CELL_FILE}); CELL_DIR is one of a run's cells/ARCH/DATASET/RUN/seedN-HASH "
+            "directories (`nasbench-rss report RUN_DIR` lists them)"
+        )
+    spec = CellSpec.read(directory)
+    evaluation = spec.evaluation or EvaluationConfig()
+    if best_bucket is not None:
+        encoding = best_in_bucket(directory, evaluation, best_bucket)
+    cell = build_cell(spec.config, resolve_device(device))
+    subnet = resolve_subnet(cell.model.space, encoding, "ENCODING")
+    weights = load_trained_weights(cell, directory)
+    settings = calibration_settings(evaluation, recalibrate)
+    evaluator = cell_evaluator(cell, settings)
+    network = evaluator.calibrated(subnet)
+    accuracy, loss = evaluator.test_pass(inference_copy(network))
+    mflops = cell.sampler.context.flops.mflops(subnet)
+    metadata = {
+        "subnet": subnet.encode(),
+        "ofa": subnet.to_ofa(),
+        "architecture_plugin": spec.config.arch,
+        "mflops": mflops,
+        "cell": spec.id,
+        "cell_directory": str(directory.path),
+        "weights": weights,
+        "input": {
+            "channels": cell.shape.in_channels,
+            "image_size": cell.shape.image_size,
+            "num_classes": cell.shape.num_classes,
+            "mean": [float(m) for m in cell.dataset.mean],
+            "std": [float(s) for s in cell.dataset.std],
+            "note": "normalise images as (x / 255 - mean) / std per channel, at image_size x image_size",
+        },
+        "recalibration": {
+            "images": settings.recalibration_images,
+            "batch_size": settings.recalibration_batch_size,
+            "seed": settings.seed,
+            "transform": settings.calibration_transform,
+        },
+        "test": {"images": int(cell.dataset.test_labels.numel()), "accuracy": accuracy, "loss": loss},
+    }
+    path = Path(out) if out is not None else Path(f"{spec.config.arch}-{subnet.encode()}.pt")
+    if path.parent and not path.parent.exists():
+        raise ExportError(f"--out {path}: directory {path.parent} does not exist")
+    save_network(network, path, **metadata)
+    return Exported(path, metadata)
+
