@@ -18,7 +18,9 @@ PYTHONPATH, given what is left of ``--budget-s``, default 450 s, so the whole st
 3. ``benchmarks/bench_train_throughput.py --device cuda`` (2 epochs of 2560 images, OFA's
    pipeline with 0 workers) and ``benchmarks/bench_evaluate.py --device cuda`` (2 random
    subnets besides the smallest and largest); both need Fashion-MNIST and OFA's ``ofa``
-   package and are skipped, with the reason, without them;
+   package and are skipped, with the reason, without them; and
+   ``benchmarks/bench_stand_alone.py --device cuda`` (a stand-alone reference eager against
+   ``torch.compile``, 4 epochs of 10000 images; Fashion-MNIST only);
 4. a quick CPU sanity subset (``tests/run/test_cells_per_gpu.py``, ``tests/run/test_run_units.py``).
 
 Without a CUDA device it says so, runs the CPU parts (the sanity tests; the gpu tests,
@@ -156,6 +158,14 @@ def parse_evaluate(output: str, record: dict[str, Any]) -> None:
         record["summary"] = f"ours {whole['ours_s']:.2f} s, OFA {whole['ofa_s']:.2f} s, ratio {whole['ratio']:.2f}x"
 
 
+def parse_stand_alone(output: str, record: dict[str, Any]) -> None:
+    ratios = dict(re.findall(r"^(\w+) / eager: later epochs ([\d.]+)x", output, re.MULTILINE))
+    wholes = dict(re.findall(r"^(\w+) / eager: .* whole run ([\d.]+)x", output, re.MULTILINE))
+    record["ratios"] = {name: {"later_epochs": float(ratios[name]), "whole_run": float(wholes.get(name, "nan"))} for name in ratios}
+    if "compiled" in ratios:
+        record["summary"] = f"compiled / eager: later epochs {ratios['compiled']}x, whole run {wholes.get('compiled')}x"
+
+
 def smoke_suite(directory: Path, seeds: int) -> Path:
     """suites/smoke.yaml with ``seeds`` seeds and no ``requires:`` (which needs the package installed)."""
     import yaml
@@ -287,10 +297,10 @@ def main() -> int:
     # 3. the benchmarks on CUDA
     if args.skip_benchmarks or not cuda:
         why = "--skip-benchmarks" if args.skip_benchmarks else "no CUDA device (the README's CPU figures come from full runs)"
-        for name in ("bench_train_throughput", "bench_evaluate"):
+        for name in ("bench_train_throughput", "bench_evaluate", "bench_stand_alone"):
             _note(steps, budget, {"name": name, "status": "skipped", "detail": why, "seconds": 0.0})
     else:
-        problem = fashion_mnist_ready(args.fashion_mnist, scratch, env)
+        data_problem = problem = fashion_mnist_ready(args.fashion_mnist, scratch, env)
         if problem is None and importlib.util.find_spec("ofa") is None:
             problem = "OFA's `ofa` package is not installed (carry its wheel, see benchmarks/device_wheels.txt)"
         if problem:
@@ -306,6 +316,14 @@ def main() -> int:
                 steps, budget, "bench_evaluate",
                 [python, "benchmarks/bench_evaluate.py", "--device", "cuda", "--subnets", "2", "--threads", "4"],
                 120, env, parse_evaluate, minimum=40,
+            )  # fmt: skip
+        if data_problem:
+            _note(steps, budget, {"name": "bench_stand_alone", "status": "skipped", "detail": data_problem, "seconds": 0.0})
+        else:
+            run_step(
+                steps, budget, "bench_stand_alone",
+                [python, "benchmarks/bench_stand_alone.py", "--device", "cuda", "--epochs", "4", "--train-images", "10000", "--threads", "4"],
+                150, env, parse_stand_alone, minimum=60,
             )  # fmt: skip
 
     # 4. CPU sanity
