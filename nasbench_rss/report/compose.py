@@ -638,8 +638,15 @@ def _ranking_section(doc: Document, analysis: dict[str, Any], figure: FigureFile
             f"supernet's top {100 * section.get('top_share', 0.2):.0f}% that is in the stand-alone top {100 * section.get('top_share', 0.2):.0f}%, "
             "ties at the boundary included) and the stand-alone rank of the subnet the supernet ranks first (1 = best). Shown: "
             "the mean over seeds with a 95% bootstrap CI over seeds, and tau of the seed-mean inherited accuracy with a 95% "
-            "bootstrap CI over the scope's subnets. Over all buckets the order is mostly one of FLOPs; within a bucket it is "
-            "what the supernet adds beyond FLOPs."
+            "bootstrap CI over the scope's subnets. Over all buckets the ranking includes that of FLOPs (whether bigger subnets "
+            "win depends on how long they train); within a bucket, among subnets of nearly equal FLOPs, it is what the "
+            "supernet says beyond FLOPs."
+        )
+    else:
+        doc.paragraph(
+            "The suite has no stand-alone references (references: in a suite trains subnets alone to rank the runs "
+            "against), so only the runs' agreement is shown: Kendall's tau between two runs' inherited accuracies on every "
+            "subnet both evaluated, per bucket and over all, mean over seeds."
         )
     for r in references:
         doc.paragraph(

@@ -16,9 +16,9 @@ of them together):
 - ``seed_mean``: the same measures for the inherited accuracy averaged over seeds (the
   supernet method's ranking, seeds pooled), tau and rho with intervals over subnets.
 
-Over ``all`` buckets the ranking is mostly one of FLOPs (bigger subnets are better for
-every method); within a bucket, subnets of nearly equal FLOPs, it is what the supernet
-adds beyond FLOPs.  ``agreement``: for every pair of runs, Kendall's tau between their
+Over ``all`` buckets the ranking includes that of FLOPs (at full scale bigger subnets
+win; after a few CPU-scale epochs the smaller ones train faster); within a bucket, among
+subnets of nearly equal FLOPs, it is what the supernet says beyond FLOPs.  ``agreement``: for every pair of runs, Kendall's tau between their
 inherited accuracies on every subnet both evaluated (the whole evaluation list, no
 reference needed), per seed, per bucket and over all, with the mean over seeds.
 """
