@@ -136,3 +136,12 @@ def test_bad_probe_options_are_clear_errors(tmp_path):
         train_cell(cell_config(epochs=1), tmp_path / "a", device="cpu", events=quiet, observers=(InterferenceObserver(ProbeOptions(probe_images=4096)),))
     with pytest.raises(Exception, match="probes: 'bogus' is not one of smallest, middle, largest"):
         train_cell(cell_config(epochs=1), tmp_path / "b", device="cpu", events=quiet, observers=(InterferenceObserver(ProbeOptions(probes=["bogus"])),))
+
+
+def test_the_probe_leaves_a_stand_alone_reference_alone(tmp_path):
+    """A suite's observers reach its references; a stand-alone network shares no weights, so nothing is probed."""
+    config = cell_config(sampler="stand-alone", sampler_options={"subnet": "smallest"}, epochs=1)
+    plain = train_cell(config, tmp_path / "plain", device="cpu", events=quiet)
+    probed = train_cell(config, tmp_path / "probed", device="cpu", events=quiet, observers=(InterferenceObserver(ProbeOptions(every=1)),))
+    assert probed["weights"] == plain["weights"] and "interference" not in probed
+    assert not (tmp_path / "probed" / "interference.jsonl").exists()

@@ -126,10 +126,16 @@ class InterferenceObserver(TrainObserver):
         self.options = options or ProbeOptions()
         self._pending: dict[str, Any] | None = None
         self._seconds = self._cpu_seconds = 0.0
+        self.idle = False
+        """True on a stand-alone cell: it probes nothing (no weights are shared)."""
 
     # -------------------------------------------------------------- set-up
     def on_train_start(self, run: TrainingRun) -> None:
         cell = run.cell
+        self.idle = bool(getattr(cell.sampler, "trains_stand_alone", False))
+        if self.idle:  # a suite's observers reach its stand-alone references too
+            run.log("observer interference: a stand-alone network shares no weights with other subnets; nothing to probe")
+            return
         self.model = cell.model
         self.directory: CellDirectory = run.directory
         self.params = [p for p in self.model.parameters() if p.requires_grad]
@@ -177,7 +183,7 @@ class InterferenceObserver(TrainObserver):
         return (epoch * steps + step) % self.options.every == 0
 
     def on_before_update(self, update: UpdateInfo) -> None:
-        if not self._due(update.epoch, update.step, update.steps):
+        if self.idle or not self._due(update.epoch, update.step, update.steps):
             return
         wall, cpu = time.perf_counter(), time.process_time()
         with probing(self.model):
@@ -247,6 +253,8 @@ class InterferenceObserver(TrainObserver):
         record["probe_cpu_seconds"] = self._cpu_seconds
 
     def on_train_end(self, result: dict[str, Any]) -> None:
+        if self.idle:
+            return
         epochs = [e for e in self.directory.read_jsonl(EVENTS_FILE).records if e.get("event") == "epoch"]
         result["interference"] = {
             # The probe's share of the training time (all epochs, resumed ones included): timing subtracts it.
