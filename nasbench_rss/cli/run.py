@@ -30,7 +30,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would run (and what is complete) and write nothing")
     p.add_argument(
         "--only", action="append", metavar="PATTERN",
-        help="only cells whose id arch/dataset/run/seedN matches this glob, e.g. '*/fashion-mnist/rss/*' (repeatable)",
+        help="only cells whose id arch/dataset/run/seedN matches this glob, e.g. '*/fashion-mnist/rss/*' or '*/references/*' (repeatable)",
     )
     add_execution_flags(p, "trained")
     p.add_argument(

@@ -113,7 +113,7 @@ def select_cells(cells: Sequence[PlannedCell], only: Sequence[str] | None) -> li
     unmatched = [pattern for pattern in only if not any(fnmatch.fnmatchcase(cell.id, pattern) for cell in cells)]
     if unmatched:
         ids = ", ".join(cell.id for cell in cells)
-        raise RunError(f"--only {', '.join(map(repr, unmatched))} matches no cell; cell ids are arch/dataset/run/seedN: {ids}")
+        raise RunError(f"--only {', '.join(map(repr, unmatched))} matches no cell; cell ids are arch/dataset/run/seedN (references: arch/dataset/references/ENCODING/seedN): {ids}")
     return [cell for cell in cells if any(fnmatch.fnmatchcase(cell.id, pattern) for pattern in only)]
 
 
