@@ -131,7 +131,7 @@ def export_subnet(
         "test": {"images": int(cell.dataset.test_labels.numel()), "accuracy": accuracy, "loss": loss},
     }
     path = Path(out) if out is not None else Path(f"{spec.config.arch}-{subnet.encode()}.pt")
-    if path.parent and not path.parent.exists():
+    if not path.parent.exists():
         raise ExportError(f"--out {path}: directory {path.parent} does not exist")
     save_network(network, path, **metadata)
     return Exported(path, metadata)

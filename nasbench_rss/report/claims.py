@@ -71,14 +71,15 @@ def claims_section(
 
 def run_claims(run: RunDirectory, registry: PluginRegistry | None = None) -> dict[str, Any]:
     """The claims section of ``run`` alone (what ``nasbench-rss claims`` tabulates), without the rest of the analysis."""
-    from nasbench_rss.report.populations import Bootstrap, bucket_facts, populations, unique
+    from nasbench_rss.report.populations import bucket_facts, populations, unique
     from nasbench_rss.report.ranking import ranking
 
-    cells = run.run_cells()
+    every_cell = run.cells()  # read once: the runs' cells and the references
+    cells = [cell for cell in every_cell if cell.kind == "run"]
     groups = unique((cell.arch, cell.dataset) for cell in cells)
     claims = (run.manifest.get("suite") or {}).get("claims") or []
     pops, facts = populations(cells), bucket_facts(cells, groups)
-    ranked = ranking(run.references(), pops, groups, unique(c.run for c in cells), facts, Bootstrap())
+    ranked = ranking([c for c in every_cell if c.kind == "reference"], pops, groups, unique(c.run for c in cells), facts, bootstrap=None)  # per-seed measures only
     return claims_section(claims, cells, pops, groups, facts, registry=registry, ranked=ranked)
 
 

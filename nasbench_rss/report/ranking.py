@@ -95,8 +95,10 @@ def seed_measures(predicted: list[float], truth: list[float]) -> dict[str, float
     }
 
 
-def _with_intervals(predicted: list[float], truth: list[float], bootstrap: Bootstrap) -> dict[str, Any]:
+def _with_intervals(predicted: list[float], truth: list[float], bootstrap: Bootstrap | None) -> dict[str, Any]:
     measures: dict[str, Any] = seed_measures(predicted, truth)
+    if bootstrap is None:
+        return measures
     for name, statistic in INTERVAL_MEASURES.items():
         if math.isfinite(measures[name]) and len(truth) >= 3:
             measures[f"{name}_ci"] = ranking_ci(predicted, truth, statistic, **bootstrap.kwargs()).to_dict()
@@ -122,12 +124,16 @@ def _scopes(references: dict[str, dict[str, Any]], labels: list[str]) -> list[tu
 
 
 def run_ranking(
-    references: dict[str, dict[str, Any]], population: Population, labels: list[str], bootstrap: Bootstrap
+    references: dict[str, dict[str, Any]], population: Population, labels: list[str], bootstrap: Bootstrap | None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(scopes, points) of one (arch, dataset, run): the measures per scope, and every reference's accuracies."""
+    """(scopes, points) of one (arch, dataset, run): the measures per scope, and every reference's accuracies.
+
+    Without ``bootstrap`` only the per-seed measures (what claims test), no intervals or summaries.
+    """
     by_seed = {seed: inherited(population[seed]) for seed in sorted(population)}
+    scopes = _scopes(references, labels)
     scopes_out = []
-    for scope, members in _scopes(references, labels):
+    for scope, members in scopes:
         per_seed = []
         for seed, accuracies in by_seed.items():
             present = [m for m in members if m in accuracies]
@@ -137,6 +143,9 @@ def run_ranking(
             truth = [references[encoding]["accuracy"] for _, encoding in present]
             per_seed.append({"seed": seed, "n": len(present), **_with_intervals(predicted, truth, bootstrap)})
         if not per_seed:
+            continue
+        if bootstrap is None:
+            scopes_out.append({"scope": scope, "n": len(members), "seeds": [e["seed"] for e in per_seed], "per_seed": per_seed})
             continue
         everywhere = [m for m in members if all(m in accuracies for accuracies in by_seed.values())]
         seed_mean = None
@@ -160,7 +169,7 @@ def run_ranking(
             }
         )
     points = []
-    for label, encoding in next((m for s, m in _scopes(references, labels) if s == SCOPE_ALL), []):
+    for label, encoding in next((m for s, m in scopes if s == SCOPE_ALL), []):
         values = {seed: accuracies[(label, encoding)] for seed, accuracies in by_seed.items() if (label, encoding) in accuracies}
         if values:
             ref = references[encoding]
@@ -183,10 +192,13 @@ def ranking(
     groups: list[Group],
     runs: list[str],
     facts: list[dict[str, Any]],
-    bootstrap: Bootstrap,
+    bootstrap: Bootstrap | None,
 ) -> dict[str, Any]:
     """The ranking section: ``top_share``, ``references`` and ``runs`` (per group with evaluated references) and
-    ``agreement`` (every pair of runs, with or without references).  Keys in the module docstring."""
+    ``agreement`` (every pair of runs, with or without references).  Keys in the module docstring.
+
+    ``bootstrap`` None: the per-seed measures only, no intervals, summaries or agreement (what
+    the claims need, ``report.claims.run_claims``)."""
     refs = reference_accuracies(reference_cells)
     labels_of = {(f["arch"], f["dataset"]): [b["label"] for b in f["buckets"] if b.get("status") == "evaluated"] for f in facts}
     section: dict[str, Any] = {"top_share": TOP_SHARE, "references": [], "runs": [], "agreement": []}
@@ -213,7 +225,8 @@ def ranking(
             scopes, points = run_ranking(group_refs, population, labels, bootstrap)
             if scopes:
                 section["runs"].append({"arch": arch, "dataset": dataset, "run": run, "scopes": scopes, "points": points})
-        section["agreement"] += _agreement(arch, dataset, runs, pops, labels, bootstrap)
+        if bootstrap is not None:
+            section["agreement"] += _agreement(arch, dataset, runs, pops, labels, bootstrap)
     return section
 
 

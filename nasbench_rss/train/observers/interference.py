@@ -132,7 +132,7 @@ class InterferenceObserver(TrainObserver):
     # -------------------------------------------------------------- set-up
     def on_train_start(self, run: TrainingRun) -> None:
         cell = run.cell
-        self.idle = bool(getattr(cell.sampler, "trains_stand_alone", False))
+        self.idle = cell.sampler.trains_stand_alone
         if self.idle:  # a suite's observers reach its stand-alone references too
             run.log("observer interference: a stand-alone network shares no weights with other subnets; nothing to probe")
             return
