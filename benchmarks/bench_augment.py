@@ -23,7 +23,7 @@ from tabulate import tabulate
 
 from nasbench_rss.data.augment import BatchAugmenter
 from nasbench_rss.data.dataset import ImageDataset
-from nasbench_rss.train.device import resolve_device, synchronize
+from nasbench_rss.runtime.device import resolve_device, synchronize
 
 
 def augmenter(policy: str, channels: int, size: int, device: torch.device) -> tuple[BatchAugmenter, torch.Tensor]:

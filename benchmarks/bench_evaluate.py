@@ -87,7 +87,7 @@ from nasbench_rss.data.registry import load_dataset
 from nasbench_rss.evaluate.measure import SubnetEvaluator
 from nasbench_rss.space.population import sample
 from nasbench_rss.space.subnet import Subnet
-from nasbench_rss.train.device import resolve_device, synchronize
+from nasbench_rss.runtime.device import resolve_device, synchronize
 
 ARCHS = {a.name: a for a in (MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH)}
 FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}

@@ -25,8 +25,8 @@ from pathlib import Path
 import torch
 from tabulate import tabulate
 
-from nasbench_rss.cell.runner import RunnerEvents, train_cell
-from nasbench_rss.train.config import CellConfig
+from nasbench_rss.run.runner import RunnerEvents, train_cell
+from nasbench_rss.config.training import CellConfig
 from nasbench_rss.train.observers.interference import InterferenceObserver
 from nasbench_rss.train.observers.probe_options import ProbeOptions
 

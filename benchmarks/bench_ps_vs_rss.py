@@ -19,11 +19,11 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from nasbench_rss.train.config import CellConfig
+from nasbench_rss.config.training import CellConfig
 from nasbench_rss.cell.directory import CellDirectory
 from nasbench_rss.plugins import get_registry
-from nasbench_rss.train.build import build_cell, provenance
-from nasbench_rss.train.device import resolve_device
+from nasbench_rss.runtime.build import build_cell, provenance
+from nasbench_rss.runtime.device import resolve_device
 from nasbench_rss.train.loop import Trainer
 
 

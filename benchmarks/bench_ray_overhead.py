@@ -46,7 +46,7 @@ def main() -> None:
     for executor in ("local", "ray"):
         out = root / executor
         started = time.perf_counter()
-        run_suite(suite, out, only=args.only, device=args.device, executor=executor, stream=io.StringIO(), interactive=False, report=False)
+        run_suite(suite, out, only=args.only, device=args.device, executor=executor, stream=io.StringIO(), interactive=False)
         walls[executor] = time.perf_counter() - started
         train = sum(c.result["train_seconds"] for c in open_run(out).cells() if c.result)
         rows.append([executor, f"{walls[executor]:.1f}", f"{walls[executor] / len(cells):.2f}", f"{train:.1f}"])

@@ -26,7 +26,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from nasbench_rss.cell.directory import CellDirectory
-from nasbench_rss.cell.runner import CellRunner, CellSpec, RunnerEvents
+from nasbench_rss.run.runner import CellRunner, RunnerEvents
 from nasbench_rss.run import open_run, run_suite
 from nasbench_rss.run.orchestrate import select_cells
 from nasbench_rss.suite import load_suite
@@ -48,14 +48,14 @@ def main() -> None:
     device = args.device or suite.device
 
     started = time.perf_counter()
-    run_suite(suite, root / "runner", only=args.only, device=args.device, stream=io.StringIO(), interactive=False, report=False)
+    run_suite(suite, root / "runner", only=args.only, device=args.device, stream=io.StringIO(), interactive=False)
     runner_wall = time.perf_counter() - started
     runner_train = {c.id: c.result["train_seconds"] for c in open_run(root / "runner").cells() if c.result}
 
     direct_train, started = {}, time.perf_counter()
     for cell in cells:
         directory = CellDirectory(root / "direct" / cell.id)
-        runner = CellRunner(directory, CellSpec(cell.id, cell.config, cell.evaluation), device=device, events=RunnerEvents(quiet=True))
+        runner = CellRunner(directory, cell, device=device, events=RunnerEvents(quiet=True))
         with directory.lock():
             runner.execute()
         direct_train[cell.id] = runner.result["train_seconds"]

@@ -34,9 +34,9 @@ import torch
 from tabulate import tabulate
 
 from nasbench_rss.cell.directory import EVENTS_FILE, CellDirectory
-from nasbench_rss.train.build import build_cell
-from nasbench_rss.train.config import CellConfig
-from nasbench_rss.train.device import resolve_device
+from nasbench_rss.runtime.build import build_cell
+from nasbench_rss.config.training import CellConfig
+from nasbench_rss.runtime.device import resolve_device
 from nasbench_rss.train.loop import Trainer
 
 VARIANTS = {

@@ -37,9 +37,9 @@ from nasbench_rss.data.subset import subset_indices
 from nasbench_rss.data.torchvision_data import resolve_root
 from nasbench_rss.seeding import numpy_rng
 from nasbench_rss.space.subnet import Subnet
-from nasbench_rss.train.build import build_cell
-from nasbench_rss.train.config import CellConfig
-from nasbench_rss.train.device import resolve_device, synchronize
+from nasbench_rss.runtime.build import build_cell
+from nasbench_rss.config.training import CellConfig
+from nasbench_rss.runtime.device import resolve_device, synchronize
 from nasbench_rss.train.loop import Trainer
 
 

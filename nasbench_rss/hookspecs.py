@@ -99,7 +99,7 @@ def register_executors(register: Register) -> None:
     ``Registration.factory(options, context)`` (``options`` an instance of ``options_model``
     or None; ``context`` a :class:`nasbench_rss.run.executors.base.ExecutorContext`) returns
     a :class:`nasbench_rss.run.executors.base.Executor`: ``run(jobs, progress)`` runs each
-    job's cell with :class:`nasbench_rss.cell.runner.CellRunner` and returns every job's outcome.
+    job's cell with :class:`nasbench_rss.run.runner.CellRunner` and returns every job's outcome.
     """
 
 

@@ -6,11 +6,11 @@ import pydantic
 import pytest
 
 from nasbench_rss.data.options import SyntheticOptions
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.limits import MAX_SEED, MAX_SUBNETS_PER_STEP
 from nasbench_rss.samplers.per_batch import PerBatchSampler
 from nasbench_rss.samplers.progressive_shrinking import ProgressiveShrinking
-from nasbench_rss.train.config import CellConfig, TrainConfig
+from nasbench_rss.config.training import CellConfig, TrainConfig
 
 HUGE = int("9" * 260)
 CELL = dict(arch="mobilenet-v3", dataset="synthetic", sampler="rss", epochs=1)

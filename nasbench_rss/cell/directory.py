@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any, Callable, IO, Literal
 
 from nasbench_rss import atomic
+from nasbench_rss.cell.planned import PlannedCell
+from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import StorageError
 from nasbench_rss.locks import DirectoryLock
 
@@ -143,6 +145,37 @@ class CellDirectory:
         except OSError as error:
             raise atomic.storage_error("remove", self.file(name), error) from None
 
+    # ------------------------------------------------------- typed records
+    def planned(self) -> PlannedCell:
+        """The planned cell in ``cell.json``; a CellFileError when it is missing or not one this version can run."""
+        record = self.read_json(CELL_FILE)
+        if record is None:
+            raise CellFileError(f"{self.file(CELL_FILE)}: missing; a cell directory is made by `nasbench-rss run SUITE`")
+        try:
+            return PlannedCell.from_record(record)
+        except Exception as error:  # pydantic's ValidationError, a missing key, a wrong type
+            raise CellFileError(
+                f"{self.file(CELL_FILE)}: not a planned cell this version can run ({type(error).__name__}: {error}); "
+                f"{_RECOVERY[CELL_FILE]}"
+            ) from None
+
+    def write_planned(self, cell: PlannedCell) -> None:
+        """Write ``cell.json`` (the one writer: the suite pipeline before it runs a cell, ``train`` for its cell)."""
+        self.write_json(CELL_FILE, cell.record())
+
+    def result(self) -> dict[str, Any] | None:
+        """``result.json`` (the cell is trained when it exists); None before."""
+        return self.read_json(RESULT_FILE)
+
+    def write_failure(self, error: str, kind: str, stage: str, traceback: str | None = None) -> None:
+        """Record the last attempt's failure in ``failure.json`` (the one writer: the runner, or an executor
+        whose worker died without a word); raises StorageError when it cannot be written."""
+        latest = self.latest_checkpoint()
+        record: dict[str, Any] = {"error": error, "kind": kind, "stage": stage, "epochs_done": latest[0] if latest else 0, "time": timestamp()}
+        if traceback is not None:
+            record["traceback"] = traceback
+        self.write_json(FAILURE_FILE, record)
+
     # ----------------------------------------------------------- JSON Lines
     def read_jsonl(self, name: str) -> JsonLines:
         """Every record of ``name`` (none when it does not exist); a torn last line is dropped."""
@@ -235,7 +268,7 @@ class CellDirectory:
     def state(self, evaluation_hash: str | None = None) -> CellState:
         """The cell's status; ``evaluation_hash`` (its evaluation settings) decides ``complete``."""
         try:
-            result = self.read_json(RESULT_FILE)
+            result = self.result()
             if result is not None and result.get("format") != RESULT_FORMAT:
                 raise CellFileError(
                     f"{self.file(RESULT_FILE)}: format {result.get('format', 1)!r}, made by an older nasbench-rss "

@@ -29,7 +29,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 import scipy.stats
 
-from nasbench_rss.report.populations import Population, Subnet, aligned
+from nasbench_rss.analysis.populations import Population, Subnet, aligned
 
 Direction = Literal["greater", "less"]
 

@@ -10,53 +10,21 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Union
 
 import pydantic
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import Field
 
+from nasbench_rss.config.claims import (
+    BUCKETS_HELP,
+    POOLED_HELP,
+    RUN_KEYS,
+    Bucket,
+    Buckets,
+    ClaimOptions,
+    Margin,
+    RunName,
+)
 from nasbench_rss.stats.exposure import SMOOTHING_BANDWIDTH
 
-RUN_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-RunName = Annotated[str, StringConstraints(pattern=RUN_PATTERN)]
-Bucket = Annotated[float, Field(strict=False, gt=0)]
-Buckets = Union[Literal["all"], Annotated[list[Bucket], Field(min_length=1)]]
-Margin = Annotated[float, Field(ge=0, le=1)]
-BUCKETS_HELP = "'all' (every evaluated bucket) or a list of bucket targets (MFLOPs), e.g. [4, 6]"
-POOLED_HELP = (
-    "false: the claim must hold in every named bucket (intersection-union: p is the largest bucket p); "
-    "true: one test on the named buckets' subnets together"
-)
-
-
-class ClaimOptions(pydantic.BaseModel):
-    """Base of every claim kind's options: strict, immutable."""
-
-    model_config = STRICT
-
-    def run_fields(self) -> list[tuple[tuple[Any, ...], str]]:
-        """(path inside the options, run name) for every run the claim names."""
-        out: list[tuple[tuple[Any, ...], str]] = []
-        for key in type(self).model_fields:
-            value = getattr(self, key)
-            if key in RUN_KEYS and isinstance(value, str):
-                out.append(((key,), value))
-            elif key in RUN_KEYS and isinstance(value, (list, tuple)):
-                out += [((key, i), name) for i, name in enumerate(value)]
-        return out
-
-    def bucket_fields(self) -> list[tuple[tuple[Any, ...], float]]:
-        """(path inside the options, bucket target) for every bucket the claim names."""
-        out: list[tuple[tuple[Any, ...], float]] = []
-        buckets = getattr(self, "buckets", "all")
-        if isinstance(buckets, (list, tuple)):
-            out += [(("buckets", i), float(b)) for i, b in enumerate(buckets)]
-        if isinstance(getattr(self, "bucket", None), (int, float)):
-            out.append((("bucket",), float(self.bucket)))  # type: ignore[attr-defined]
-        return out
-
-
-RUN_KEYS = frozenset({"run", "than", "runs", "change", "versus"})
-"""Option keys whose values are run names (checked against the suite's runs)."""
-
+__all__ = ["RUN_KEYS", "ClaimOptions"]  # the base every kind's options derive from (docs/writing-plugins.md)
 
 class BetterOptions(ClaimOptions):
     """``run``'s subnets are more accurate than ``than``'s (by more than ``margin``)."""
@@ -206,8 +174,6 @@ class RankingOptions(ClaimOptions):
     def _one_reference(self) -> "RankingOptions":
         if (self.than is None) == (self.value is None):
             raise ValueError("give exactly one of than (a run to compare with) and value (a bound on the measure)")
-        if self.than == self.run:
-            raise ValueError(f"run {self.run!r} is compared with itself; name another run in than")
         return self
 
     def bucket_fields(self) -> list[tuple[tuple[Any, ...], float]]:

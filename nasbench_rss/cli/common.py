@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
 from tabulate import tabulate
 
-from nasbench_rss.errors import NasbenchError
+from nasbench_rss.errors import NasbenchError, StorageError
 from nasbench_rss.exit_codes import EXIT_CODES
 
 if TYPE_CHECKING:
     from nasbench_rss.arch.architecture import Architecture
     from nasbench_rss.arch.layout import Shape
     from nasbench_rss.plugins import PluginRegistry
+    from nasbench_rss.run.orchestrate import RunSummary
 
 DEFAULT_SHAPE = {"in_channels": 3, "num_classes": 100, "image_size": 32}
 """The paper's shape for its headline figures (CIFAR-100): FLOPs depend on all three."""
@@ -137,3 +138,24 @@ def describe_exit_codes(*codes: int) -> str:
     rows = [(code, EXIT_CODES[code]) for code in (codes or EXIT_CODES)]
     table = tabulate(rows, tablefmt="plain")
     return "exit codes:\n" + "\n".join(f"  {line}" for line in table.splitlines())
+
+
+def write_run_report(summary: RunSummary, stream: TextIO) -> None:
+    """Write ``RUN_DIR/report`` after ``run`` or ``evaluate``, complete or partial, into ``summary.report``.
+
+    A failure here is only reported: the cells' results are safe on disk and
+    ``nasbench-rss report RUN_DIR`` can retry; a file that cannot be written is a storage
+    problem of the run (exit code 3).
+    """
+    from nasbench_rss.report import write_report
+
+    try:
+        summary.report = write_report(summary.run_dir)
+    except StorageError as error:
+        summary.storage_problems.append(str(error))
+    except Exception as error:
+        print(
+            f"warning: the report of {summary.run_dir} could not be written ({type(error).__name__}: {error}); "
+            f"retry with `nasbench-rss report {summary.run_dir}`",
+            file=stream,
+        )

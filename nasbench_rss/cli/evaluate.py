@@ -7,7 +7,7 @@ import shlex
 import sys
 from typing import Any, TextIO
 
-from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words, executor_options
+from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words, executor_options, write_run_report
 from nasbench_rss.exit_codes import EXIT_INTERRUPTED
 
 
@@ -42,5 +42,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     except KeyboardInterrupt:  # errors are the command line's: one line, the exit code of the table
         print(f"nasbench-rss evaluate: interrupted; rerun `{command}` to go on (measured subnets are kept)", file=sys.stderr)
         return EXIT_INTERRUPTED
+    write_run_report(summary, sys.stderr)
     out.write(describe_summary(summary, command) + "\n")
     return summary.exit_code

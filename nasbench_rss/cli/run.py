@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words, executor_options
+from nasbench_rss.cli.common import add_execution_flags, describe_exit_codes, execution_words, executor_options, write_run_report
 from nasbench_rss.errors import NasbenchError, StorageError
 from nasbench_rss.exit_codes import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK
 
@@ -83,5 +83,6 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     except KeyboardInterrupt:  # before or after the cells ran; the executor handles it during
         print(f"nasbench-rss run: interrupted; rerun `{resume_command(args, out_dir)}` to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    write_run_report(summary, sys.stderr)
     out.write(describe_summary(summary, resume_command(args, out_dir)) + "\n")
     return summary.exit_code

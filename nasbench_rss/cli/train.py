@@ -63,7 +63,7 @@ def _config(args: argparse.Namespace) -> Any:
     import pydantic
 
     from nasbench_rss.protocols import get_protocol
-    from nasbench_rss.train.config import CellConfig
+    from nasbench_rss.config.training import CellConfig
 
     protocol = get_protocol(args.protocol)
     valid_size = args.valid_size if args.valid_size is not None else protocol.values("dataset").get("valid_size", 0)
@@ -93,7 +93,7 @@ OPTION_FLAGS = {"train": "--train-option", "arch_options": "--arch-option", "dat
 
 def _describe(item: Any) -> str:
     """One pydantic error as ``FLAG [KEY]: message (got value)``: the flag the user typed, not the model's field."""
-    from nasbench_rss.train.config import TrainConfig
+    from nasbench_rss.config.training import TrainConfig
 
     head, *rest = [str(part) for part in item["loc"]] or ["arguments"]
     if head in OPTION_FLAGS:
@@ -106,7 +106,7 @@ def _describe(item: Any) -> str:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    from nasbench_rss.cell.runner import train_cell
+    from nasbench_rss.run.runner import train_cell
 
     result = train_cell(
         _config(args), args.out, device=args.device, observer_plugins=tuple((name, {}) for name in args.observer),

@@ -33,13 +33,13 @@ from nasbench_rss.cell.directory import EVALUATION_FILE, RESULT_FILE, RESULT_FOR
 from nasbench_rss.cell.provenance import identity
 from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.evaluate.measure import SubnetEvaluator
 from nasbench_rss.evaluate.subnets import BucketDraw, draw_population, population_hash
 from nasbench_rss.hashing import json_hash
 from nasbench_rss.seeding import numpy_rng, torch_generator
-from nasbench_rss.train.build import Cell
-from nasbench_rss.train.checkpoint import load_checkpoint, weights_digest
+from nasbench_rss.runtime.build import Cell
+from nasbench_rss.runtime.checkpoint import load_checkpoint, weights_digest
 
 FLOPS_DEFINITION = (
     "MFLOPs are millions of multiply-accumulates of the conv and linear layers (squeeze-and-excitation included; "
@@ -135,7 +135,7 @@ def evaluate_cell(
 ) -> dict[str, Any]:
     """Evaluate the trained cell in ``directory``; the ``evaluation.json`` content.
 
-    ``environment`` is this process's provenance (see ``train.build.provenance``).  Returns
+    ``environment`` is this process's provenance (see ``runtime.build.provenance``).  Returns
     at once when ``evaluation.json`` is already current for ``config`` and the weights.
     """
     current = directory.evaluation(config.config_hash, directory.read_json(RESULT_FILE))

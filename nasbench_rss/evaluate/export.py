@@ -22,14 +22,13 @@ import pydantic
 
 from nasbench_rss.arch.static import inference_copy, save_network
 from nasbench_rss.cell.directory import CELL_FILE, RESULT_FILE, CellDirectory
-from nasbench_rss.cell.runner import CellSpec
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.evaluate.cell import cell_evaluator, load_trained_weights
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.samplers.base import resolve_subnet
 from nasbench_rss.space.buckets import bucket_key
-from nasbench_rss.train.build import build_cell
-from nasbench_rss.train.device import resolve_device
+from nasbench_rss.runtime.build import build_cell
+from nasbench_rss.runtime.device import resolve_device
 
 
 class ExportError(NasbenchError):
@@ -94,7 +93,7 @@ def export_subnet(
             f"{cell_dir}: not a cell directory (no {CELL_FILE}); CELL_DIR is one of a run's cells/ARCH/DATASET/RUN/seedN-HASH "
             "directories (`nasbench-rss report RUN_DIR` lists them)"
         )
-    spec = CellSpec.read(directory)
+    spec = directory.planned()
     evaluation = spec.evaluation or EvaluationConfig()
     if best_bucket is not None:
         encoding = best_in_bucket(directory, evaluation, best_bucket)

@@ -7,8 +7,8 @@ suite can say ``protocol: ofa`` and get OFA's recipe, and ``validate`` can show 
 value came from the protocol and which from the suite.
 
 Sections are the parts of a cell a protocol reaches: ``training`` (a
-:class:`~nasbench_rss.train.config.TrainConfig` field), ``dataset`` (``valid_size``),
-``evaluation`` (an :class:`~nasbench_rss.evaluate.config.EvaluationConfig` field) and
+:class:`~nasbench_rss.config.training.TrainConfig` field), ``dataset`` (``valid_size``),
+``evaluation`` (an :class:`~nasbench_rss.config.evaluation.EvaluationConfig` field) and
 ``sampler_options`` (options of one sampler plugin, by sampler name: only the samplers a
 recipe defines, here ``progressive-shrinking``).  Anything a suite sets explicitly wins
 over the protocol; what neither sets keeps the field's default, which is the ``project``
@@ -19,14 +19,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal, Mapping, get_args
+from typing import Any, Mapping
 
+from nasbench_rss.config.training import DEFAULT_PROTOCOL, PROTOCOL_NAMES, ProtocolName
 from nasbench_rss.errors import NasbenchError
 
-ProtocolName = Literal["ofa", "paper-code", "project"]
-PROTOCOL_NAMES: tuple[str, ...] = get_args(ProtocolName)
-DEFAULT_PROTOCOL: ProtocolName = "project"
-"""The protocol of a suite or ``train`` that names none: the fields' own defaults."""
+__all__ = ["DEFAULT_PROTOCOL", "PROTOCOL_NAMES", "Protocol", "ProtocolError", "ProtocolName", "SECTIONS", "Setting", "get_protocol"]
 
 SECTIONS: tuple[str, ...] = ("training", "dataset", "evaluation")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nasbench_rss.report.populations import Bootstrap, Group, Population, buckets_of
+from nasbench_rss.analysis.populations import Bootstrap, Group, Population, buckets_of
 from nasbench_rss.stats import describe, mean_ci
 
 

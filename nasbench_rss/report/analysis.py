@@ -42,7 +42,7 @@ from nasbench_rss.report.exposure_range import exposure_range
 from nasbench_rss.report.interference import interference, probe_summaries
 from nasbench_rss.report.findings import findings
 from nasbench_rss.report.method import method
-from nasbench_rss.report.populations import Bootstrap, bucket_facts, populations, unique
+from nasbench_rss.analysis.populations import Bootstrap, bucket_facts, populations, unique
 from nasbench_rss.report.profile import accuracy_profile
 from nasbench_rss.report.ranking import ranking
 from nasbench_rss.report.spread import population_spread

@@ -26,7 +26,7 @@ from nasbench_rss.plugins import PluginRegistry, UnknownName, get_registry
 from nasbench_rss.report import format as fmt
 from nasbench_rss.report.findings import ALPHA
 from nasbench_rss.report.interference import probe_summaries
-from nasbench_rss.report.populations import Group, Population, buckets_of
+from nasbench_rss.analysis.populations import Group, Population, buckets_of
 from nasbench_rss.report.ranking import ranking_evidence
 from nasbench_rss.run.results import CellRecord, RunDirectory
 from nasbench_rss.stats import holm
@@ -71,7 +71,7 @@ def claims_section(
 
 def run_claims(run: RunDirectory, registry: PluginRegistry | None = None) -> dict[str, Any]:
     """The claims section of ``run`` alone (what ``nasbench-rss claims`` tabulates), without the rest of the analysis."""
-    from nasbench_rss.report.populations import bucket_facts, populations, unique
+    from nasbench_rss.analysis.populations import bucket_facts, populations, unique
     from nasbench_rss.report.ranking import ranking
 
     every_cell = run.cells()  # read once: the runs' cells and the references

@@ -19,7 +19,7 @@ import math
 from typing import Any, Callable
 
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.report.populations import Bootstrap, Group, Population, Subnet, aligned, buckets_of
+from nasbench_rss.analysis.populations import Bootstrap, Group, Population, Subnet, aligned, buckets_of
 from nasbench_rss.stats import (
     brown_forsythe,
     cohens_d,

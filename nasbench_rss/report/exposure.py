@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nasbench_rss.report.populations import Group, unique
+from nasbench_rss.analysis.populations import Group, unique
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import exposure_shares
 

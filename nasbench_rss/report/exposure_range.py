@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nasbench_rss.report.populations import Group
+from nasbench_rss.analysis.populations import Group
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import exposure_histogram, smoothed_exposure
 from nasbench_rss.stats.exposure import SMOOTHING_BANDWIDTH

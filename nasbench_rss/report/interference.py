@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from nasbench_rss.cell.directory import INTERFERENCE_FILE, CellDirectory
-from nasbench_rss.report.populations import Bootstrap, Group
+from nasbench_rss.analysis.populations import Bootstrap, Group
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import mean_ci
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from nasbench_rss.cell.provenance import describe_code
 from nasbench_rss.report.comparisons import HOLM_FAMILY
-from nasbench_rss.report.populations import Bootstrap, Group, unique
+from nasbench_rss.analysis.populations import Bootstrap, Group, unique
 from nasbench_rss.run.results import CellRecord, RunDirectory
 
 FLOPS_FALLBACK = (

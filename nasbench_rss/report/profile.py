@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nasbench_rss.report.populations import Bootstrap, Group, Population, buckets_of
+from nasbench_rss.analysis.populations import Bootstrap, Group, Population, buckets_of
 from nasbench_rss.stats import mean_ci
 
 ONE_SEED = "one seed: the mean of that seed's subnets per bucket, no interval over seeds"

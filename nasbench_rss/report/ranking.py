@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from nasbench_rss.report.populations import Bootstrap, Group, Population, aligned
+from nasbench_rss.analysis.populations import Bootstrap, Group, Population, aligned
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import mean_ci
 from nasbench_rss.stats.ranking import (

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nasbench_rss.report.populations import Bootstrap, Group, Population
+from nasbench_rss.analysis.populations import Bootstrap, Group, Population
 from nasbench_rss.stats import describe, mean_ci
 
 TOP_K = 5

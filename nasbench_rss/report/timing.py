@@ -24,7 +24,7 @@ from typing import Any, Literal
 from nasbench_rss.cell.directory import EVENTS_FILE, CellDirectory
 from nasbench_rss.errors import StorageError
 from nasbench_rss.report.contention import RULE, EpochTime, combined, contention
-from nasbench_rss.report.populations import Bootstrap, Group
+from nasbench_rss.analysis.populations import Bootstrap, Group
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import describe, mean_ci, time_ratio
 

@@ -4,11 +4,11 @@ Rerunning the same suite into the same directory skips complete cells (trained a
 evaluated), evaluates trained ones whose evaluation is missing or stale, resumes
 interrupted ones from their last checkpoint and retries failed ones; a failing cell is
 recorded and the others go on.  A cell with a damaged file is not run: the summary says
-which file and how to recover.  The report (``RUN_DIR/report``) is written at the end,
-partial or not.  Nothing is written by a dry run.
+which file and how to recover.  Nothing is written by a dry run.
 
-The runner plans and keeps the books (manifest, summary, report); an executor plugin
-(``local`` by default) runs the cells.
+The runner plans and keeps the books (manifest, summary); an executor plugin (``local``
+by default) runs the cells.  The report is the commands' business (``nasbench-rss run``
+and ``evaluate`` write ``RUN_DIR/report`` after the cells ran, partial or not).
 """
 
 from __future__ import annotations
@@ -146,7 +146,6 @@ def run_suite(
     stream: TextIO | None = None,
     interactive: bool | None = None,
     evaluate_only: bool = False,
-    report: bool = True,
     registry: PluginRegistry | None = None,
 ) -> RunSummary:
     """Train and evaluate ``suite``'s cells (those matching ``only``) into ``out`` (default ``runs/<name>``).
@@ -159,11 +158,11 @@ def run_suite(
     ``executor_options`` are laid over the suite's options key by key when it names the
     same executor.  Progress goes to ``stream`` (default stderr).
     ``evaluate_only`` evaluates trained cells and trains nothing (untrained cells are
-    ``not trained``).  ``report`` writes ``RUN_DIR/report`` at the end.  Raises
+    ``not trained``).  The commands write the report afterwards.  Raises
     :class:`RunError` (or another NasbenchError) before anything runs when the run cannot
     start; KeyboardInterrupt while cells run is handled (``summary.interrupted``).
     """
-    from nasbench_rss.train.device import resolve_device
+    from nasbench_rss.runtime.device import resolve_device
 
     stream = stream or sys.stderr
     registry = registry or get_registry()
@@ -246,7 +245,7 @@ def run_suite(
                 summary.outcomes[entry.cell.id] = "not trained"
                 progress.finished += 1
             else:
-                CellDirectory(entry.directory).write_json(CELL_FILE, entry.cell.record())
+                CellDirectory(entry.directory).write_planned(entry.cell)
                 todo.append(Job(entry.cell.id, entry.directory, entry.cell.config.epochs, state.epochs_done, trained=entry.trained))
                 progress.add(entry.cell.id, entry.cell.config.epochs, workloads[entry.cell.id], state.epochs_done, evaluated=False)
         if len(todo) < len(entries):
@@ -270,8 +269,6 @@ def run_suite(
             atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts, summary.nodes))
         except StorageError as error:
             summary.storage_problems.append(str(error))
-        if report:
-            summary.report = _write_report(run_dir, stream, summary)
     return summary
 
 
@@ -302,20 +299,6 @@ def run_directory_suite(run_dir: str | Path) -> Suite:
     if read_manifest(run_dir) is None or not (run_dir / SUITE_FILE).exists():
         raise RunError(f"{run_dir}: not a run directory (no {MANIFEST_FILE} or {SUITE_FILE}); make one with `nasbench-rss run SUITE --out {run_dir}`")
     return load_suite(run_dir / SUITE_FILE)
-
-
-def _write_report(run_dir: Path, stream: TextIO, summary: RunSummary) -> list[Path]:
-    """The run's report (``RUN_DIR/report``), complete or partial; a failure here is only reported."""
-    try:
-        from nasbench_rss.report import write_report
-
-        return write_report(run_dir)
-    except StorageError as error:
-        summary.storage_problems.append(str(error))
-    except Exception as error:  # the cells' results are safe on disk; `nasbench-rss report` can retry
-        print(f"warning: the report of {run_dir} could not be written ({type(error).__name__}: {error}); "
-              f"retry with `nasbench-rss report {run_dir}`", file=stream)
-    return []
 
 
 def _check_directory(run_dir: Path, suite: Suite) -> None:

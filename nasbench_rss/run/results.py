@@ -12,7 +12,7 @@ from typing import Any
 
 from nasbench_rss.cell.directory import CellDirectory, CellStatus
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.run.layout import MANIFEST_FILE, SUITE_FILE, read_manifest
 
 

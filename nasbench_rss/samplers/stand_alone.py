@@ -4,7 +4,7 @@ The ``single`` sampler trains one subnet *inside* a supernet (the paper's Fig. 6
 other subnets inherit what it learns).  A stand-alone reference is what NAS benchmarks
 rank a supernet against: the subnet's own network, initialised as any network is and
 trained alone.  The sampler is ``single``'s (one subnet every step, nothing drawn); what
-differs is the network the cell builds (``train/build.py``: a
+differs is the network the cell builds (``runtime/build.py``: a
 :class:`~nasbench_rss.arch.stand_alone.StandAloneNetwork`), which this sampler asks for
 with ``trains_stand_alone``.  A suite's ``references:`` block plans these cells.
 """

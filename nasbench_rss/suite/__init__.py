@@ -17,7 +17,7 @@ The document (``nasbench-rss schema`` prints its JSON Schema with every installe
     defaults:
       architecture: {name: mobilenet-v3, options: {}}   # options: the plugin's options model
       dataset: {name: fashion-mnist, options: {}, train_subset: 6000, test_subset: 2000}
-      training: {lr: 0.01, ...}       # TrainConfig (nasbench_rss/train/config.py)
+      training: {lr: 0.01, ...}       # TrainConfig (nasbench_rss/config/training.py)
       evaluation: {per_bucket: 100, ...}  # EvaluationConfig, one for the whole suite
     matrix:                           # optional axes; an entry is a name or a mapping
       architecture: [mobilenet-v3]

@@ -1,86 +1,17 @@
 """The grid of a suite: one :class:`PlannedCell` per architecture x dataset x run x seed,
 plus the stand-alone references: per architecture x dataset, the first ``per_bucket``
 subnets of every bucket's evaluation list x the references' seeds.
-
-A cell's identity is its id (``arch/dataset/run/seedN``, what ``--only`` matches) plus a
-hash of its fully resolved :class:`CellConfig`: every option is written out with its
-default, so writing a default explicitly changes nothing, while changing any setting
-gives a new hash and so a new directory, never a silent mix with old results.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-from pathlib import PurePosixPath
 from typing import Any
 
-from nasbench_rss.evaluate.config import EvaluationConfig
-from nasbench_rss.hashing import json_hash
+from nasbench_rss.cell.planned import PlannedCell, config_hash
+from nasbench_rss.config.training import CellConfig
 from nasbench_rss.suite.resolve import REFERENCES_RUN, ResolvedSuite, valid_size_for
-from nasbench_rss.train.config import CellConfig
 
-
-@dataclass(frozen=True)
-class PlannedCell:
-    """One cell to train and evaluate; ``config`` goes to ``train_cell`` unchanged."""
-
-    run: str
-    arch: str
-    dataset: str
-    seed: int
-    config: CellConfig
-    evaluation: EvaluationConfig
-    observers: tuple[tuple[str, dict[str, Any]], ...] = ()
-    """(name, options) of the observers it trains with; they never change training, so no part of its hash."""
-    subnet: str | None = None
-    """A stand-alone reference's subnet (its encoding); None for a run's cell."""
-    buckets: tuple[str, ...] = ()
-    """The buckets whose evaluation list the reference was drawn from."""
-
-    @property
-    def kind(self) -> str:
-        return "reference" if self.subnet is not None else "run"
-
-    @property
-    def id(self) -> str:
-        if self.subnet is not None:
-            return f"{self.arch}/{self.dataset}/{self.run}/{self.subnet}/seed{self.seed}"
-        return f"{self.arch}/{self.dataset}/{self.run}/seed{self.seed}"
-
-    @cached_property
-    def config_hash(self) -> str:
-        return config_hash(self.config)
-
-    @property
-    def directory(self) -> PurePosixPath:
-        run = self.run if self.subnet is None else f"{self.run}/{self.subnet}"
-        return PurePosixPath(f"cells/{self.arch}/{self.dataset}/{run}/seed{self.seed}-{self.config_hash}")
-
-    def record(self) -> dict[str, Any]:
-        """The cell as JSON: what a run directory's ``cell.json`` holds (enough to train and
-        evaluate it without the suite) and what ``validate --json`` lists."""
-        record = {
-            "id": self.id,
-            "kind": self.kind,
-            "run": self.run,
-            "arch": self.arch,
-            "dataset": self.dataset,
-            "seed": self.seed,
-            "config_hash": self.config_hash,
-            "directory": str(self.directory),
-            "config": self.config.model_dump(mode="json"),
-            "evaluation": self.evaluation.model_dump(mode="json"),
-            "observers": [{"name": name, "options": options} for name, options in self.observers],
-        }
-        if self.subnet is not None:
-            record.update(subnet=self.subnet, buckets=list(self.buckets))
-        return record
-
-
-def config_hash(config: CellConfig) -> str:
-    """First 10 hex digits of the SHA-256 of the config's canonical JSON."""
-    return json_hash(config.model_dump(mode="json"))
+__all__ = ["PlannedCell", "config_hash", "expand", "reference_cells", "reference_subnets"]
 
 
 def expand(suite: ResolvedSuite, seeds: list[int]) -> list[PlannedCell]:

@@ -28,11 +28,11 @@ import pydantic
 from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag
 from pydantic_core import PydanticCustomError
 
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.limits import StrictSeed
 from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.protocols.base import DEFAULT_PROTOCOL, ProtocolName
-from nasbench_rss.train.config import TrainConfig
+from nasbench_rss.config.training import TrainConfig
 
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 DEVICE_PATTERN = r"^(auto|cpu|cuda|cuda:[0-9]+)$"

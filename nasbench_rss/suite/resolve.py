@@ -27,11 +27,12 @@ import pydantic
 
 from nasbench_rss.arch.options import architecture_space
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.claims import RUN_KEYS
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.plugins import OptionsError, PluginRegistry
 from nasbench_rss.protocols import DEFAULT_PROTOCOL, get_protocol
 from nasbench_rss.suite.problems import Problem
-from nasbench_rss.train.config import TrainConfig
+from nasbench_rss.config.training import TrainConfig
 from nasbench_rss.validation import data_path, field_problems, format_path
 
 
@@ -597,8 +598,6 @@ def named_runs(options: Any) -> list[tuple[tuple[Any, ...], str]]:
     """(path, run name) of every run a claim's options name: their ``run_fields()``, else the usual keys."""
     if hasattr(options, "run_fields"):
         return options.run_fields()
-    from nasbench_rss.claims.options import RUN_KEYS
-
     out: list[tuple[tuple[Any, ...], str]] = []
     for key in RUN_KEYS:
         value = getattr(options, key, None)

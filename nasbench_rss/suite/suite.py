@@ -25,7 +25,7 @@ import pydantic
 import yaml
 
 from nasbench_rss.data.source import DatasetInfo
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.plugins import PluginRegistry, get_registry
 from nasbench_rss.suite.cells import PlannedCell, expand, reference_cells
 from nasbench_rss.suite.data_check import data_problems, dataset_infos, fit_problems

@@ -1,8 +1,10 @@
-"""Training one cell: device and numerics, building, checkpoints, the loop and its observers.
+"""Training one cell: the loop and its observers, on a cell :mod:`nasbench_rss.runtime` built.
 
-    device.py      the device and the numerics (precision, memory format), shared with evaluation
-    build.py       a cell's plugins, data, supernet and sampler, and its provenance
-    checkpoint.py  checkpoints written atomically, read as data only
     loop.py        the epoch loop (Trainer)
-    observers/     what is measured about training: exposure, timing, progress, TensorBoard
+    schedule.py    the learning rate as a pure function of the step
+    optimizer.py   SGD with weight decay off BN parameters and biases
+    observers/     what is measured about training: exposure, timing, progress, the probe, TensorBoard
+
+Training never imports evaluation: what an observer needs of the evaluation settings
+(the interference probe's buckets) it is handed in its :class:`~nasbench_rss.train.observers.base.TrainingRun`.
 """

@@ -19,12 +19,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from nasbench_rss.cell.directory import CONFIG_FILE, EVENTS_FILE, RESULT_FILE, RESULT_FORMAT, CellDirectory
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.samplers.base import Phase
 from nasbench_rss.seeding import forked_global_rng
 from nasbench_rss.space.subnet import Subnet
-from nasbench_rss.train.build import Cell
-from nasbench_rss.train.checkpoint import load_checkpoint, save_checkpoint, weights_digest
+from nasbench_rss.runtime.build import Cell
+from nasbench_rss.runtime.checkpoint import load_checkpoint, save_checkpoint, weights_digest
 from nasbench_rss.train.distill import soft_cross_entropy
 from nasbench_rss.train.dropout import dropout_off
 from nasbench_rss.train.observers.base import StepInfo, TrainingRun, TrainObserver, UpdateInfo
@@ -54,13 +55,16 @@ class Trainer:
         *,
         log: Callable[[str], None] = print,
         provenance: dict[str, Any] | None = None,
+        evaluation: EvaluationConfig | None = None,
     ) -> None:
         """``observers`` watch training besides the built-in exposure, progress and timing ones;
-        ``provenance`` (what made the cell) is copied into the result."""
+        ``provenance`` (what made the cell) is copied into the result; ``evaluation`` (how the
+        cell's population will be evaluated) is handed to the observers."""
         self.cell = cell
         self.directory = directory
         self.log = log
         self.provenance = provenance
+        self.evaluation = evaluation
         self.exposure = ExposureObserver()
         self.timing = TimingObserver()
         # Timing last: it starts each epoch last and ends it first (observers nest).
@@ -158,7 +162,7 @@ class Trainer:
     def run(self, epoch_limit: int | None = None) -> dict[str, Any] | None:
         """Train to the last epoch (or ``epoch_limit`` more epochs); the result, or None if stopped early."""
         self.check_directory()
-        result = self.directory.read_json(RESULT_FILE)
+        result = self.directory.result()
         if result is not None:
             return result
         latest = self.directory.latest_checkpoint()
@@ -170,7 +174,7 @@ class Trainer:
                     self._restore(checkpoint)
                     del checkpoint
                 self._reconcile_events(self.next_epoch)
-                run = TrainingRun(self.cell, self.directory, self.next_epoch, self.log)
+                run = TrainingRun(self.cell, self.directory, self.next_epoch, self.log, self.evaluation)
                 for observer in self.observers:
                     observer.on_train_start(run)
                 stop = self.cell.config.epochs if epoch_limit is None else min(self.cell.config.epochs, self.next_epoch + epoch_limit)

@@ -18,9 +18,8 @@ shrinking task on the tail of one cosine set up for the epochs up to the task's 
 from __future__ import annotations
 
 import math
-from typing import Literal
 
-LrSchedule = Literal["cosine", "constant"]
+from nasbench_rss.config.training import LrSchedule
 
 
 def learning_rate(

@@ -391,6 +391,6 @@ def test_a_parameter_without_a_rule_is_refused_before_anything_changes():
 def test_the_configs_init_choices_are_the_schemes():
     from typing import get_args
 
-    from nasbench_rss.train.config import Init
+    from nasbench_rss.config.training import Init
 
     assert get_args(Init) == INIT_SCHEMES

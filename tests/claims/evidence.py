@@ -6,7 +6,7 @@ import zlib
 from typing import Callable, Sequence
 
 from nasbench_rss.claims.base import CellTime, Evidence
-from nasbench_rss.report.populations import Subnet
+from nasbench_rss.analysis.populations import Subnet
 
 TARGETS = (4, 6, 8, 10, 12, 14)
 

@@ -11,17 +11,17 @@ import torch
 
 from nasbench_rss.atomic import write_json
 from nasbench_rss.cell.directory import EVALUATION_FILE, RESULT_FILE, SUBNET_RECORDS_FILE, CellDirectory
-from nasbench_rss.cell.runner import RunnerEvents, train_cell
+from nasbench_rss.run.runner import RunnerEvents, train_cell
 from nasbench_rss.evaluate import cell as evaluate_module
 from nasbench_rss.evaluate.cell import EvaluationError, calibration_images, load_trained_weights
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.evaluate.measure import SubnetEvaluator, SubnetScore
 from nasbench_rss.evaluate.recalibrate import batch_norms, recalibrate_bn
 from nasbench_rss.plugins import get_registry
 from nasbench_rss.seeding import forked_global_rng
-from nasbench_rss.train.build import build_cell, provenance
-from nasbench_rss.train.checkpoint import CheckpointError, weights_digest
-from nasbench_rss.train.config import CellConfig
+from nasbench_rss.runtime.build import build_cell, provenance
+from nasbench_rss.runtime.checkpoint import CheckpointError, weights_digest
+from nasbench_rss.config.training import CellConfig
 
 SYNTHETIC = {"train_size": 128, "test_size": 64, "num_classes": 4, "channels": 1, "image_size": 16, "noise": 0.3}
 # MobileNetV3 at 1x16x16 with 4 classes spans 2.37 to 7.60 MFLOPs.

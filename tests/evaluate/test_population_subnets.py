@@ -6,7 +6,7 @@ import pytest
 
 from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH, PROXYLESSNAS_ARCH
 from nasbench_rss.arch.layout import Shape
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.evaluate.subnets import draw_population, population_hash
 
 FMNIST_SHAPE = Shape(in_channels=1, num_classes=10, image_size=32)

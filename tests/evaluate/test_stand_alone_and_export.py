@@ -10,15 +10,15 @@ import torch
 from nasbench_rss.arch import stand_alone as stand_alone_module
 from nasbench_rss.arch.stand_alone import StandAloneNetwork
 from nasbench_rss.arch.static import StaticMBNet, inference_copy, load_metadata, load_network
-from nasbench_rss.atomic import write_json
-from nasbench_rss.cell.directory import CELL_FILE, EVALUATION_FILE, CellDirectory
-from nasbench_rss.cell.runner import CellSpec, RunnerEvents, train_cell
+from nasbench_rss.cell.directory import CellDirectory
+from nasbench_rss.cell.planned import PlannedCell
+from nasbench_rss.run.runner import RunnerEvents, train_cell
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.evaluate.cell import calibration_images, load_trained_weights
 from nasbench_rss.evaluate.export import ExportError, export_subnet
 from nasbench_rss.evaluate.recalibrate import recalibrate_bn
-from nasbench_rss.train.build import build_cell
-from tests.evaluate.test_evaluate_cell import EVALUATION, cell_config, evaluate_cell, evaluator, quiet
+from nasbench_rss.runtime.build import build_cell
+from tests.evaluate.test_evaluate_cell import EVALUATION, cell_config, evaluate_cell, evaluator
 
 SUBNET = "3334-5353-7436-3333-5454"
 
@@ -28,7 +28,7 @@ def planned(tmp_path, name: str, **kwargs):
     config = cell_config(**kwargs)
     directory = tmp_path / name
     train_cell(config, directory, "cpu", events=RunnerEvents(quiet=True))
-    write_json(directory / CELL_FILE, CellSpec(f"mobilenet-v3/synthetic/{name}/seed0", config, EVALUATION).record())
+    CellDirectory(directory).write_planned(PlannedCell(name, config.arch, config.dataset, config.seed, config, EVALUATION))
     return build_cell(config, torch.device("cpu")), directory
 
 

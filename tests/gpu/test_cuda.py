@@ -20,15 +20,15 @@ from tests.run.run_helpers import cli, suite_text
 from tests.train.test_trainer import assert_same_weights, cell_config, checkpoint, quiet, read_events, weights
 
 from nasbench_rss.cell.directory import PROVENANCE_FILE, CellDirectory
-from nasbench_rss.cell.runner import train_cell
+from nasbench_rss.run.runner import train_cell
 from nasbench_rss.evaluate.cell import calibration_images, load_trained_weights
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.evaluate.measure import SubnetEvaluator
 from nasbench_rss.space.population import sample
 from nasbench_rss.train import loop as loop_module
-from nasbench_rss.train.build import build_cell
-from nasbench_rss.train.config import CellConfig
-from nasbench_rss.train.device import Numerics
+from nasbench_rss.runtime.build import build_cell
+from nasbench_rss.config.training import CellConfig
+from nasbench_rss.runtime.device import Numerics
 from nasbench_rss.train.observers.base import TrainObserver
 
 pytestmark = pytest.mark.gpu

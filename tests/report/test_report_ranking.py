@@ -9,7 +9,7 @@ import scipy.stats
 
 from nasbench_rss.claims import options as o
 from nasbench_rss.claims.kinds import RankingClaim
-from nasbench_rss.report.populations import Bootstrap, Subnet
+from nasbench_rss.analysis.populations import Bootstrap, Subnet
 from nasbench_rss.report.ranking import ranking, ranking_evidence
 from nasbench_rss.run.results import CellRecord
 from tests.claims.evidence import make_evidence

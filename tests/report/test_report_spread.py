@@ -207,7 +207,7 @@ def test_partial_run_gives_each_section_what_is_there(tmp_path, registry):
 
 
 def test_a_tied_peak_is_the_first_bucket_by_target_and_lists_the_ties():
-    from nasbench_rss.report.populations import Bootstrap, Subnet
+    from nasbench_rss.analysis.populations import Bootstrap, Subnet
     from nasbench_rss.report.profile import accuracy_profile
 
     def subnets(label, values):

@@ -8,7 +8,7 @@ from tests.report.run_fixture import CPU_COUNT, Fixture, rss_short_contended, se
 
 from nasbench_rss.report import analyse, write_report
 from nasbench_rss.report.contention import CONTENDED_UTILISATION_SHARE
-from nasbench_rss.report.populations import Bootstrap, unique
+from nasbench_rss.analysis.populations import Bootstrap, unique
 from nasbench_rss.report.timing import cell_times, claim_ratio, pair_ratio, training_time
 from nasbench_rss.run.results import open_run
 from nasbench_rss.stats import time_ratio

@@ -140,7 +140,7 @@ def test_the_alternative_is_checked_and_one_sided_statistic_is_t_plus():
 def quick_differences(run: str, bucket: str) -> tuple[list[float], list[float]]:
     """The committed quick report's accuracies of ``run`` and the baseline ofa, paired as the report pairs them."""
     from nasbench_rss.report.comparisons import shared_subnets
-    from nasbench_rss.report.populations import populations
+    from nasbench_rss.analysis.populations import populations
     from nasbench_rss.run.results import RunDirectory
 
     pops = populations(RunDirectory(QUICK).cells())

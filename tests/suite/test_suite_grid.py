@@ -14,7 +14,7 @@ from nasbench_rss.plugins import get_registry
 from nasbench_rss.samplers.base import SamplerContext
 from nasbench_rss.samplers.registry import build_sampler
 from nasbench_rss.suite import PlannedCell, config_hash, parse_suite
-from nasbench_rss.train.config import CellConfig, TrainConfig
+from nasbench_rss.config.training import CellConfig, TrainConfig
 
 GRID = """\
 name: grid

@@ -105,7 +105,7 @@ def test_bad_references_are_refused_at_their_line():
 
 def test_stand_alone_training_builds_the_references_own_network():
     from nasbench_rss.arch.stand_alone import StandAloneNetwork
-    from nasbench_rss.train.build import build_cell
+    from nasbench_rss.runtime.build import build_cell
 
     cell = references_of(suite())[0]
     built = build_cell(cell.config, torch.device("cpu"))

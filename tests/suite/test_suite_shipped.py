@@ -130,7 +130,7 @@ def test_quick_is_fashion_mnist_subset_with_ofa_rss_and_rss_short():
 def test_a_smoke_cell_config_trains_as_planned(tmp_path):
     """A PlannedCell's config goes to train_cell unchanged (it resolves and checks the options again)."""
     from nasbench_rss.cell.directory import CONFIG_FILE
-    from nasbench_rss.cell.runner import RunnerEvents, train_cell
+    from nasbench_rss.run.runner import RunnerEvents, train_cell
 
     suite = load_suite(SUITES_DIR / "smoke.yaml")
     cell = next(cell for cell in suite.cells() if cell.config.epochs == 1)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from nasbench_rss.cell.runner import train_cell
+from nasbench_rss.run.runner import train_cell
 from nasbench_rss.train.observers.interference import (
     InterferenceObserver,
     flatten,

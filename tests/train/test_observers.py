@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from nasbench_rss.cell.directory import EVENTS_FILE, TENSORBOARD_DIR, CellDirectory
-from nasbench_rss.cell.runner import RunnerEvents, train_cell
+from nasbench_rss.run.runner import RunnerEvents, train_cell
 from nasbench_rss.plugins import get_registry
-from nasbench_rss.train.config import CellConfig
+from nasbench_rss.config.training import CellConfig
 from nasbench_rss.train.observers.base import TrainObserver
 
 SYNTHETIC = {"train_size": 128, "test_size": 32, "num_classes": 4, "channels": 1, "image_size": 16}

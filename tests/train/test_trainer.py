@@ -12,11 +12,11 @@ from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH
 from nasbench_rss.arch.layout import Shape
 from nasbench_rss.data.torchvision_data import DEBIAN_FASHION_MNIST_DIR
 from nasbench_rss.cell.directory import CellDirectory
-from nasbench_rss.cell.runner import RunnerEvents, train_cell
+from nasbench_rss.run.runner import RunnerEvents, train_cell
 from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.train import loop as loop_module
-from nasbench_rss.train.build import build_cell
-from nasbench_rss.train.config import CellConfig
+from nasbench_rss.runtime.build import build_cell
+from nasbench_rss.config.training import CellConfig
 from nasbench_rss.train.distill import soft_cross_entropy
 from nasbench_rss.train.loop import CellMismatch, TrainingDiverged, accumulate_gradients, candidate_losses
 

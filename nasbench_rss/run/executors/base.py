@@ -2,7 +2,7 @@
 
 The runner plans which cells to run and keeps the books (manifest, summary, report); an
 executor only runs them.  Each :class:`Job` names a cell directory that holds its
-``cell.json``; the executor arranges for :class:`nasbench_rss.cell.runner.CellRunner` to
+``cell.json``; the executor arranges for :class:`nasbench_rss.run.runner.CellRunner` to
 run it somewhere (a local process, a Ray task), forwards the runner's events to the
 :class:`nasbench_rss.run.progress.Progress`, and returns every job's outcome.
 
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from nasbench_rss.cell.directory import CellDirectory
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.run.progress import Progress
 
@@ -74,7 +75,7 @@ def resolve_jobs(device: str, jobs: int | None, cells_per_gpu: int = 1) -> int:
     then defaults to GPUs x K and, when given, caps the total (at most GPUs x K).  Raises
     :class:`NasbenchError` (nothing ran) for a value that is not allowed.
     """
-    from nasbench_rss.train.device import cuda_device_count
+    from nasbench_rss.runtime.device import cuda_device_count
 
     if isinstance(cells_per_gpu, bool) or not isinstance(cells_per_gpu, int) or cells_per_gpu < 1:
         raise NasbenchError(f"--cells-per-gpu: {cells_per_gpu!r} is not allowed; allowed: 1 or more (1 on the CPU)")
@@ -115,3 +116,12 @@ def forward_event(progress: Progress, cell_id: str, kind: str, fields: list[Any]
         return False
     calls[kind](cell_id, *fields)
     return True
+
+
+def record_worker_death(directory: Path, error: str) -> None:
+    """A ``failure.json`` for a cell whose process died without a word (best effort: a full disk loses it,
+    the job's outcome still says why)."""
+    try:
+        CellDirectory(directory).write_failure(error, "WorkerDied", "unknown")
+    except NasbenchError:
+        pass

@@ -29,10 +29,8 @@ from typing import Any, Iterator
 
 import pydantic
 
-from nasbench_rss.cell.directory import FAILURE_FILE, WORKER_LOG, CellDirectory
-from nasbench_rss.clock import timestamp
-from nasbench_rss.errors import NasbenchError
-from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, Outcome, forward_event
+from nasbench_rss.cell.directory import WORKER_LOG
+from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, Outcome, forward_event, record_worker_death
 from nasbench_rss.run.progress import Progress
 
 STOP_GRACE_SECONDS = 60.0
@@ -64,7 +62,7 @@ def job_slots(device: str, jobs: int, cells_per_gpu: int = 1) -> list[tuple[str,
     import torch
 
     from nasbench_rss.run.executors.base import resolve_jobs
-    from nasbench_rss.train.device import cuda_device_count
+    from nasbench_rss.runtime.device import cuda_device_count
 
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
@@ -215,7 +213,7 @@ class LocalExecutor:
             else:
                 outcome = "failed"
                 item.error = f"worker died ({how}); see {directory / WORKER_LOG}"
-                self._record_death(directory, item.error)
+                record_worker_death(directory, item.error)
         if outcome == "complete":
             progress.cell_finished(cell_id, "complete")
         elif outcome == "interrupted":
@@ -223,18 +221,6 @@ class LocalExecutor:
         else:
             progress.cell_finished(cell_id, "failed", " ".join(item.error.split())[:200])
         return JobResult(outcome, item.error if outcome == "failed" else "", node={"hostname": socket.gethostname()})
-
-    @staticmethod
-    def _record_death(directory: Any, error: str) -> None:
-        cell = CellDirectory(directory)
-        try:
-            latest = cell.latest_checkpoint()
-            cell.write_json(
-                FAILURE_FILE,
-                {"error": error, "kind": "WorkerDied", "stage": "unknown", "epochs_done": latest[0] if latest else 0, "time": timestamp()},
-            )
-        except NasbenchError:  # e.g. a full disk: the outcome still says why
-            pass
 
     def _kill(self, running: dict[int, _Running], progress: Progress, why: str) -> None:
         alive = [item for item in running.values() if item.process.is_alive()]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from nasbench_rss.cell.runner import RunnerEvents
+from nasbench_rss.run.runner import RunnerEvents
 
 STEP_REPORT_SECONDS = 0.5
 """Least time between two progress messages: the parent redraws at most this often per cell."""

@@ -4,7 +4,7 @@ Without an ``address`` it starts a Ray instance on this machine (``--jobs`` cell
 side, ``num_cpus_per_cell`` cores each) and shuts it down at the end; with one
 (``--ray-address HOST:6379``, or ``auto``) it connects to that cluster, whose resources
 decide how many cells run at once.  The run directory must be on storage every node sees
-at the same path: a task runs :class:`~nasbench_rss.cell.runner.CellRunner` on its cell's
+at the same path: a task runs :class:`~nasbench_rss.run.runner.CellRunner` on its cell's
 directory there.
 
 A task whose worker or node dies is retried by Ray (``max_retries``) and resumes from the
@@ -27,10 +27,9 @@ from typing import Any, Optional
 
 import pydantic
 
-from nasbench_rss.cell.directory import FAILURE_FILE, WORKER_LOG, CellDirectory
-from nasbench_rss.clock import timestamp
+from nasbench_rss.cell.directory import WORKER_LOG
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, forward_event
+from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, forward_event, record_worker_death
 from nasbench_rss.run.progress import Progress
 
 INSTALL_HINT = "pip install 'nasbench-rss[ray]'"
@@ -258,7 +257,7 @@ class RayExecutor:
                     f"ray task died ({type(failure).__name__}, after {self.options.max_retries} retries): "
                     f"{' '.join(str(failure).split())[:300]}; see {directory / WORKER_LOG}"
                 )
-                _record_death(directory, error)
+                record_worker_death(directory, error)
         node.pop("pid", None)
         if outcome == "complete":
             progress.cell_finished(cell_id, "complete")
@@ -291,18 +290,6 @@ def _probe(address: str, timeout: float = 5.0) -> None:
             f"--ray-address {address}: no Ray cluster answers there ({error.strerror or error}); start one with "
             "`ray start --head` on that machine and pass its HOST:6379 (see README, Running on Ray)"
         ) from None
-
-
-def _record_death(directory: Any, error: str) -> None:
-    cell = CellDirectory(directory)
-    try:
-        latest = cell.latest_checkpoint()
-        cell.write_json(
-            FAILURE_FILE,
-            {"error": error, "kind": "WorkerDied", "stage": "unknown", "epochs_done": latest[0] if latest else 0, "time": timestamp()},
-        )
-    except NasbenchError:
-        pass
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

@@ -129,7 +129,7 @@ def run_cell(
     releases it at once).
     """
     from nasbench_rss.cell.directory import WORKER_LOG, CellDirectory
-    from nasbench_rss.cell.runner import CellRunner
+    from nasbench_rss.run.runner import CellRunner
     from nasbench_rss.clock import timestamp
 
     node = node_record() | {"pid": os.getpid()}

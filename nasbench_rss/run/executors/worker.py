@@ -32,7 +32,7 @@ import nasbench_rss.train.loop  # noqa: F401
 from nasbench_rss.atomic import open_nofollow
 from nasbench_rss.cell.directory import WORKER_LOG, CellDirectory
 from nasbench_rss.cell.provenance import source_digest
-from nasbench_rss.cell.runner import CellRunner
+from nasbench_rss.run.runner import CellRunner
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.run.executors.messages import MessageEvents
 

@@ -28,9 +28,10 @@ if TYPE_CHECKING:
     import torch
 
     from nasbench_rss.cell.directory import CellDirectory
+    from nasbench_rss.config.evaluation import EvaluationConfig
     from nasbench_rss.samplers.base import Phase
     from nasbench_rss.space.subnet import Subnet
-    from nasbench_rss.train.build import Cell
+    from nasbench_rss.runtime.build import Cell
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class TrainingRun:
     start_epoch: int
     """0 for a fresh cell, else the number of epochs the resumed checkpoint holds."""
     log: Callable[[str], None]
+    evaluation: EvaluationConfig | None = None
+    """How the cell's population will be evaluated (buckets, tolerance, seed); None for a cell trained alone."""
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nasbench_rss.cell.directory import CELL_FILE, EVENTS_FILE, INTERFERENCE_FILE, CellDirectory
+from nasbench_rss.cell.directory import EVENTS_FILE, INTERFERENCE_FILE, CellDirectory
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.evaluate.config import EvaluationConfig
+from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.samplers.base import resolve_subnet
 from nasbench_rss.seeding import numpy_rng
 from nasbench_rss.space.buckets import Bucket, ExactBucketSampler
@@ -139,7 +139,7 @@ class InterferenceObserver(TrainObserver):
         self.model = cell.model
         self.directory: CellDirectory = run.directory
         self.params = [p for p in self.model.parameters() if p.requires_grad]
-        evaluation = _evaluation_of(run.directory)
+        evaluation = run.evaluation or EvaluationConfig()  # a cell trained alone: the default buckets
         self.unreachable: list[str] = []
         self.panel = self._panel(cell, evaluation)
         self.flops = cell.sampler.context.flops
@@ -266,10 +266,3 @@ class InterferenceObserver(TrainObserver):
             "probes": [{"probe": label, "encoding": s.encode(), "mflops": self.flops.mflops(s)} for label, s in self.panel],
             "unreachable_buckets": self.unreachable,
         }
-
-
-
-def _evaluation_of(directory: CellDirectory) -> EvaluationConfig:
-    """The cell's evaluation settings (buckets, tolerance, seed) from its ``cell.json``; the defaults without one."""
-    planned = directory.read_json(CELL_FILE) or {}
-    return EvaluationConfig.model_validate(planned.get("evaluation") or {})

@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from nasbench_rss.train.device import synchronize
+from nasbench_rss.runtime.device import synchronize
 from nasbench_rss.train.observers.base import TrainingRun, TrainObserver
 
 CPU_DEFINITION = (

@@ -35,8 +35,8 @@ from nasbench_rss.plugins import Entry, PluginRegistry, get_registry
 from nasbench_rss.samplers.base import Sampler, SamplerContext
 from nasbench_rss.samplers.registry import build_sampler
 from nasbench_rss.seeding import forked_global_rng, numpy_rng, torch_generator
-from nasbench_rss.train.config import CellConfig
-from nasbench_rss.train.device import Numerics
+from nasbench_rss.config.training import CellConfig
+from nasbench_rss.runtime.device import Numerics
 
 
 @dataclass

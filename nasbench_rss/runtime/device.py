@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.train.config import TrainConfig
+from nasbench_rss.config.training import TrainConfig
 
 
 def resolve_device(name: str = "auto") -> torch.device:

@@ -11,14 +11,20 @@ nothing a user writes is silently ignored.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pydantic
 from pydantic import Field
 
 from nasbench_rss.limits import Seed
-from nasbench_rss.protocols.base import DEFAULT_PROTOCOL, ProtocolName
-from nasbench_rss.train.schedule import LrSchedule
+
+ProtocolName = Literal["ofa", "paper-code", "project"]
+"""The built-in protocols (:mod:`nasbench_rss.protocols` holds their values and sources)."""
+PROTOCOL_NAMES: tuple[str, ...] = get_args(ProtocolName)
+DEFAULT_PROTOCOL: ProtocolName = "project"
+"""The protocol of a suite or ``train`` that names none: the fields' own defaults."""
+LrSchedule = Literal["cosine", "constant"]
+"""``nasbench_rss.train.schedule.learning_rate``'s schedules."""
 
 Augmentation = Literal["standard", "ofa", "none"]
 Precision = Literal["auto", "fp32", "bf16"]

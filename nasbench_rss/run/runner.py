@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import sys
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from nasbench_rss.cell.directory import CELL_FILE, FAILURE_FILE, PROVENANCE_FILE, RESULT_FILE, CellDirectory, CellFileError
+from nasbench_rss.cell.directory import CELL_FILE, FAILURE_FILE, PROVENANCE_FILE, CellDirectory
+from nasbench_rss.cell.planned import PlannedCell
+from nasbench_rss.config.training import CellConfig
 from nasbench_rss.cell.provenance import changes, identity
 from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.evaluate.config import EvaluationConfig
 from nasbench_rss.train.observers.base import StepInfo, TrainObserver
 
 Outcome = Literal["complete", "failed", "interrupted"]
@@ -69,49 +69,13 @@ class RunnerEvents:
         return False
 
 
-@dataclass(frozen=True)
-class CellSpec:
-    """A planned cell as ``cell.json`` holds it."""
-
-    id: str
-    config: Any  # CellConfig (imported lazily: it is cheap, but train/ is not)
-    evaluation: EvaluationConfig | None
-    observers: tuple[tuple[str, dict[str, Any]], ...] = ()
-
-    @classmethod
-    def read(cls, directory: CellDirectory) -> "CellSpec":
-        from nasbench_rss.train.config import CellConfig
-
-        record = directory.read_json(CELL_FILE)
-        if record is None:
-            raise CellFileError(f"{directory.file(CELL_FILE)}: missing; a cell directory is made by `nasbench-rss run SUITE`")
-        try:
-            config = CellConfig.model_validate(record["config"])
-            evaluation = EvaluationConfig.model_validate(record["evaluation"]) if record.get("evaluation") is not None else None
-            observers = tuple((item["name"], dict(item.get("options") or {})) for item in record.get("observers", []))
-        except Exception as error:  # pydantic's ValidationError, a missing key, a wrong type
-            raise CellFileError(
-                f"{directory.file(CELL_FILE)}: not a planned cell this version can run ({type(error).__name__}: {error}); "
-                "delete it: the next `nasbench-rss run` writes it again from the suite"
-            ) from None
-        return cls(str(record.get("id", directory.path)), config, evaluation, observers)
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "config": self.config.model_dump(mode="json"),
-            "evaluation": self.evaluation.model_dump(mode="json") if self.evaluation is not None else None,
-            "observers": [{"name": name, "options": options} for name, options in self.observers],
-        }
-
-
 class CellRunner:
     """Runs the cell in ``directory`` on ``device``; ``threads`` CPU threads for a cell not yet started."""
 
     def __init__(
         self,
         directory: CellDirectory,
-        spec: CellSpec | None = None,
+        spec: PlannedCell | None = None,
         *,
         device: str = "auto",
         threads: int | None = None,
@@ -154,20 +118,8 @@ class CellRunner:
         trace = traceback.format_exc()
         self.events.log(trace)
         message = f"{type(error).__name__}: {error}"
-        latest = None
         try:
-            latest = self.directory.latest_checkpoint()
-            self.directory.write_json(
-                FAILURE_FILE,
-                {
-                    "error": message,
-                    "kind": type(error).__name__,
-                    "stage": self.stage,
-                    "epochs_done": latest[0] if latest else 0,
-                    "time": timestamp(),
-                    "traceback": trace,
-                },
-            )
+            self.directory.write_failure(message, type(error).__name__, self.stage, trace)
         except NasbenchError as write_error:  # e.g. the disk is full: the message still reaches the runner
             message += f" (and {FAILURE_FILE} could not be written: {write_error})"
         return message
@@ -182,17 +134,17 @@ class CellRunner:
 
         from nasbench_rss.evaluate.cell import evaluate_cell
         from nasbench_rss.plugins import get_registry
-        from nasbench_rss.train.build import build_cell, provenance
-        from nasbench_rss.train.device import resolve_device
+        from nasbench_rss.runtime.build import build_cell, provenance
+        from nasbench_rss.runtime.device import resolve_device
         from nasbench_rss.train.loop import Trainer
 
         directory, events = self.directory, self.events
         for path, size in directory.remove_temp_files():
             events.log(f"removed {path.name} ({size / 1e6:.1f} MB), left by a write that was killed")
-        spec = self.spec or CellSpec.read(directory)
-        if self.spec is not None and directory.read_json(CELL_FILE) is None:
-            directory.write_json(CELL_FILE, spec.record())
-        trained = directory.read_json(RESULT_FILE) is not None
+        spec = self.spec or directory.planned()
+        if self.spec is not None and not directory.file(CELL_FILE).exists():
+            directory.write_planned(spec)
+        trained = directory.result() is not None
         latest = directory.latest_checkpoint()
         epochs_done = spec.config.epochs if trained else (latest[0] if latest else 0)
         # Before a first checkpoint nothing was trained: the cell starts afresh, under this process's provenance.
@@ -208,7 +160,9 @@ class CellRunner:
         self.stage = "train"
         events.started(spec.id, epochs_done, spec.config.epochs)
         recorded = started if trained else self._check_provenance(started, now, epochs_done)
-        trainer = Trainer(cell, directory, [*observers, _EventsObserver(self)], log=events.log, provenance=recorded)
+        trainer = Trainer(
+            cell, directory, [*observers, _EventsObserver(self)], log=events.log, provenance=recorded, evaluation=spec.evaluation
+        )
         self.result = trainer.run(epoch_limit)
         if self.result is not None and self.evaluate and spec.evaluation is not None:
             self.stage = "evaluate"
@@ -261,9 +215,8 @@ class CellRunner:
         self.events.evaluating(bucket, done, total)
 
 
-
 def train_cell(
-    config: Any,
+    config: CellConfig,
     out: str | Path,
     device: str = "auto",
     *,
@@ -282,7 +235,7 @@ def train_cell(
     ``failure.json``).
     """
     directory = CellDirectory(out)
-    spec = CellSpec(str(out), config, None, tuple(observer_plugins))
+    spec = PlannedCell.for_training(config, tuple(observer_plugins))
     runner = CellRunner(
         directory, spec, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment, evaluate=False
     )

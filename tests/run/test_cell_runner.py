@@ -8,8 +8,8 @@ import re
 import pytest
 
 from nasbench_rss.cell.directory import PROVENANCE_FILE, CellDirectory
-from nasbench_rss.cell.runner import ProvenanceChanged, RunnerEvents, train_cell
-from nasbench_rss.train.config import CellConfig
+from nasbench_rss.run.runner import ProvenanceChanged, RunnerEvents, train_cell
+from nasbench_rss.config.training import CellConfig
 
 SYNTHETIC = {"train_size": 128, "test_size": 32, "num_classes": 4, "channels": 1, "image_size": 16}
 QUIET = RunnerEvents(quiet=True)
