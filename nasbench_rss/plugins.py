@@ -27,7 +27,7 @@ import pluggy
 import pydantic
 
 from nasbench_rss import DISTRIBUTION_NAME, __version__, hookspecs
-from nasbench_rss.errors import PluginError
+from nasbench_rss.errors import DatasetError, PluginError, SamplerError, SpaceError
 from nasbench_rss.hookspecs import HOOKS_BY_KIND, PROJECT_NAME
 from nasbench_rss.validation import FieldProblem, field_names, field_problems, format_path, show
 
@@ -80,6 +80,40 @@ class OptionsError(PluginError, ValueError):
             if not any(p.message.startswith("unknown key ") for p in self.problems):
                 summary += f"; allowed options: {', '.join(self.allowed) or 'none'}"
         super().__init__(f"{kind} {name!r}: {summary}")
+
+
+class SamplerOptionsError(OptionsError, SamplerError):
+    """A sampler's options its model refuses: an :class:`OptionsError` and a ``SamplerError``.
+
+    docs/writing-plugins.md promised plugin authors a ``SamplerError`` from
+    ``build_sampler`` for a bad option before options errors were unified, and plugins test
+    for it: ``except SamplerError`` and ``except OptionsError`` both catch this.  As a
+    SamplerError it names the sampler (``sampler``), the message without it (``detail``)
+    and, when one option is at fault, that option's path (``option``).
+    """
+
+    def __init__(self, kind: str, name: str, problems: Sequence[FieldProblem], allowed: Sequence[str], summary: str | None = None) -> None:
+        super().__init__(kind, name, problems, allowed, summary)
+        self.sampler = name
+        self.detail = str(self).removeprefix(f"{kind} {name!r}: ")
+        self.option = tuple(self.problems[0].path) or None if len(self.problems) == 1 else None  # one option at fault
+
+
+class DatasetOptionsError(OptionsError, DatasetError):
+    """A dataset's options its model refuses: an :class:`OptionsError` and a ``DatasetError`` (as documented)."""
+
+
+class ArchitectureOptionsError(OptionsError, SpaceError):
+    """An architecture's options its model refuses: an :class:`OptionsError` and a ``SpaceError`` (as before 0.2)."""
+
+
+OPTIONS_ERRORS: dict[str, type[OptionsError]] = {
+    "sampler": SamplerOptionsError,
+    "dataset": DatasetOptionsError,
+    "architecture": ArchitectureOptionsError,
+}
+"""The :class:`OptionsError` each kind raises for refused options: also that kind's own error
+type where the kind has one; plain ``OptionsError`` for the other kinds."""
 
 
 class PluginWarning(UserWarning):
@@ -422,9 +456,11 @@ def validate_options(entry: Entry, options: Mapping[str, Any] | pydantic.BaseMod
     """``options`` validated by ``entry``'s options model: an instance of it, or None when it has none.
 
     The one way options of any plugin kind are checked; every refusal is an
-    :class:`OptionsError`.  A plugin without an options model takes no options.
+    :class:`OptionsError`, of the kind's subclass (:data:`OPTIONS_ERRORS`: a sampler's is
+    also a ``SamplerError``).  A plugin without an options model takes no options.
     """
     model = entry.options_model
+    refused = OPTIONS_ERRORS.get(entry.kind, OptionsError)
     if isinstance(options, pydantic.BaseModel):
         if model is not None and isinstance(options, model):
             return options
@@ -432,16 +468,16 @@ def validate_options(entry: Entry, options: Mapping[str, Any] | pydantic.BaseMod
     options = {} if options is None else options
     if not isinstance(options, Mapping):
         problem = FieldProblem((), f"{show(options)} not allowed; allowed: a mapping of option names to values")
-        raise OptionsError(entry.kind, entry.name, [problem], field_names(model))
+        raise refused(entry.kind, entry.name, [problem], field_names(model))
     if model is None:
         if not options:
             return None
         problems = [FieldProblem((key,), "unknown key {!r}; allowed: no keys (it takes no options)".format(key)) for key in options]
-        raise OptionsError(entry.kind, entry.name, problems, (), summary=f"takes no options; got {', '.join(map(str, options))}")
+        raise refused(entry.kind, entry.name, problems, (), summary=f"takes no options; got {', '.join(map(str, options))}")
     try:
         return model.model_validate(dict(options))
     except pydantic.ValidationError as error:
-        raise OptionsError(entry.kind, entry.name, field_problems(error, model, dict(options)), field_names(model)) from None
+        raise refused(entry.kind, entry.name, field_problems(error, model, dict(options)), field_names(model)) from None
 
 
 def build_entry(entry: Entry, options: Mapping[str, Any] | pydantic.BaseModel | None, *args: Any) -> tuple[Any, pydantic.BaseModel | None]:

@@ -10,6 +10,8 @@ exported without this package's elastic code.
 from __future__ import annotations
 
 import copy
+import io
+import math
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -18,6 +20,7 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 from nasbench_rss.arch.layout import Activation, se_channels
+from nasbench_rss.atomic import write_atomic
 
 
 def make_activation(name: Activation) -> nn.Module:
@@ -202,25 +205,96 @@ EXPORT_FORMAT = "nasbench-rss-static-network/1"
 """The ``format`` of a file ``save_network`` writes."""
 
 
-def save_network(net: StaticMBNet, path: str | Path, **metadata: Any) -> None:
+MAX_SIZE = 1 << 16
+"""The largest width, kernel, stride or class count :func:`load_network` accepts in an architecture record."""
+
+MAX_BLOCKS = 1024
+"""The most blocks :func:`load_network` accepts in an architecture record."""
+
+
+def save_network(net: StaticMBNet, path: str | Path, **metadata: Any) -> Path:
     """``net`` as its architecture record plus state dict (CPU tensors), with JSON ``metadata``.
 
     No pickled classes: :func:`load_network` reads it with ``torch.load(weights_only=True)``.
+    Written as the run directory's files are (:func:`nasbench_rss.atomic.write_atomic`):
+    serialised first, then a temp file renamed onto ``path``, so a full device or a kill
+    leaves the earlier file whole; never through a symbolic link
+    (:class:`~nasbench_rss.errors.StorageError`).  An existing file is replaced: whether it
+    may be is the caller's rule (``nasbench-rss export`` asks for ``--force``).
     """
     state = {key: value.detach().cpu().contiguous() for key, value in net.state_dict().items()}
-    torch.save({"format": EXPORT_FORMAT, "architecture": net.architecture(), "state_dict": state, "metadata": metadata}, path)
+    buffer = io.BytesIO()
+    torch.save({"format": EXPORT_FORMAT, "architecture": net.architecture(), "state_dict": state, "metadata": metadata}, buffer)
+    data = buffer.getvalue()
+    return write_atomic(path, lambda file: file.write(data))
 
 
 def load_network(path: str | Path, map_location: str | torch.device = "cpu") -> StaticMBNet:
     """The network in a file written by ``nasbench-rss export`` (or :func:`save_network`), in eval mode.
 
     Needs torch and this module only (plain torch modules; nothing of the supernet or
-    the training code).  ``load_metadata`` reads what was recorded with it.
+    the training code).  ``load_metadata`` reads what was recorded with it.  The
+    architecture record is checked before anything is allocated: its sizes must be sane
+    (:data:`MAX_SIZE`, :data:`MAX_BLOCKS`) and the network it describes, built on the
+    ``meta`` device (no memory), must have exactly the state dict's tensors and shapes;
+    a ``ValueError`` names what disagrees.  So a file allocates what it holds, never what
+    its record asks for.
     """
     data = _read_export(path, map_location)
-    net = StaticMBNet.from_architecture(data["architecture"])
-    net.load_state_dict(data["state_dict"])
-    return net.to(map_location).eval()
+    record, state = data["architecture"], data["state_dict"]
+    check_sizes(record, f"{path}: ")
+    with torch.device("meta"):
+        skeleton = StaticMBNet.from_architecture(record)
+    check_state_dict(skeleton, state, record, f"{path}: ")
+    net = skeleton.to_empty(device=map_location)
+    net.load_state_dict(state)
+    return net.eval()
+
+
+def check_sizes(record: Any, where: str = "") -> None:
+    """Refuse an architecture record whose numbers are not sizes a network could have (a ``ValueError``)."""
+    if not isinstance(record, dict) or not isinstance(record.get("blocks"), list):
+        raise ValueError(f"{where}not a StaticMBNet architecture record; expected a mapping with first_conv, blocks (a list), tail")
+    if len(record["blocks"]) > MAX_BLOCKS:
+        raise ValueError(f"{where}the architecture record has {len(record['blocks'])} blocks; at most {MAX_BLOCKS}")
+    parts = [("first_conv", record.get("first_conv")), *((f"blocks[{i}]", b) for i, b in enumerate(record["blocks"])), ("tail", record.get("tail"))]
+    for name, spec in parts:
+        if not isinstance(spec, dict):
+            raise ValueError(f"{where}{name}: not a mapping of constructor arguments ({type(spec).__name__})")
+        for key, value in spec.items():
+            if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= MAX_SIZE:
+                raise ValueError(f"{where}{name}.{key}: {value} is not a sane size; allowed: 1 to {MAX_SIZE}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{where}{name}.{key}: {value} is not a finite number")
+
+
+def check_state_dict(skeleton: nn.Module, state: dict[str, Any], record: dict[str, Any], where: str = "") -> None:
+    """Refuse a state dict that is not exactly the tensors of ``skeleton`` (the record's network): names and shapes."""
+    expected = skeleton.state_dict()
+    problems = []
+    missing = [key for key in expected if key not in state]
+    if missing:
+        problems.append(f"missing from the state dict: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+    stray = [key for key in state if key not in expected]
+    if stray:
+        problems.append(f"not in the record's network: {', '.join(stray[:5])}{' ...' if len(stray) > 5 else ''}")
+    wrong = [key for key in expected if not problems and not (isinstance(state[key], torch.Tensor) and state[key].shape == expected[key].shape)]
+    if wrong:
+        key = wrong[0]
+        held = state[key]
+        found = tuple(held.shape) if isinstance(held, torch.Tensor) else type(held).__name__
+        part = _record_part(key)
+        spec = record["blocks"][int(part[len("blocks[") : -1])] if part.startswith("blocks[") else record[part]
+        more = f" (and {len(wrong) - 1} more tensors)" if len(wrong) > 1 else ""
+        problems.append(f"{part} {spec} makes {key} {tuple(expected[key].shape)}; the state dict holds {found}{more}")
+    if problems:
+        raise ValueError(f"{where}the architecture record and the state dict disagree: {'; '.join(problems)}")
+
+
+def _record_part(key: str) -> str:
+    """The part of an architecture record a state-dict key belongs to: ``blocks.3.se.reduce.weight`` -> ``blocks[3]``."""
+    head, _, rest = key.partition(".")
+    return f"blocks[{rest.partition('.')[0]}]" if head == "blocks" else head
 
 
 def load_metadata(path: str | Path) -> dict[str, Any]:
@@ -234,6 +308,10 @@ def _read_export(path: str | Path, map_location: str | torch.device) -> dict[str
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise ValueError(f"{path}: not a network exported by nasbench-rss (format {found!r}; expected {EXPORT_FORMAT!r})")
+    kinds = {"architecture": dict, "state_dict": dict, "metadata": dict}
+    wrong = [f"{key} ({type(data.get(key)).__name__})" for key, kind in kinds.items() if not isinstance(data.get(key), kind)]
+    if wrong:
+        raise ValueError(f"{path}: a damaged export: {', '.join(wrong)} where a mapping was expected")
     return data
 
 

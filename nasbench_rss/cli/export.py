@@ -21,7 +21,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("cell_dir", metavar="CELL_DIR", help="a trained cell's directory, e.g. runs/quick/cells/mobilenet-v3/.../seed0-...")
     p.add_argument("encoding", metavar="ENCODING", nargs="?", help="the subnet: an encoding, or smallest, middle, largest")
     p.add_argument("--best-in-bucket", type=float, metavar="B", help="instead of ENCODING: the most accurate evaluated subnet of bucket B (MFLOPs)")
-    p.add_argument("--out", metavar="FILE", help="where to write it (default ARCH-ENCODING.pt here)")
+    p.add_argument("--out", metavar="FILE", help="where to write it (default ARCH-ENCODING.pt here); never a symbolic link or a directory")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists (without it an existing file is refused)")
     p.add_argument("--recalibrate", type=int, metavar="N", help="recalibrate BN on N training images (default: the evaluation's number)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N or auto")
     p.add_argument("--json", action="store_true", help="print the file's metadata as JSON")
@@ -32,7 +33,13 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from nasbench_rss.evaluate.export import export_subnet
 
     exported = export_subnet(
-        args.cell_dir, args.encoding, best_bucket=args.best_in_bucket, out=args.out, recalibrate=args.recalibrate, device=args.device
+        args.cell_dir,
+        args.encoding,
+        best_bucket=args.best_in_bucket,
+        out=args.out,
+        recalibrate=args.recalibrate,
+        device=args.device,
+        force=args.force,
     )
     if args.json:
         write_json({"path": str(exported.path), **exported.metadata}, out)

@@ -14,14 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from nasbench_rss.errors import NasbenchError
+from nasbench_rss.errors import DatasetError  # noqa: F401  (documented here; defined with the other errors)
 
 if TYPE_CHECKING:
     from nasbench_rss.data.dataset import ImageDataset
-
-
-class DatasetError(NasbenchError, ValueError):
-    """Missing or malformed data, or options that do not fit a dataset."""
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,18 @@ it on the cell's test images, and writes it with
 :func:`~nasbench_rss.arch.static.save_network`: an architecture record plus a state dict,
 with what a user needs to feed it (input shape, normalisation) and where it came from.
 :func:`~nasbench_rss.arch.static.load_network` reads it back with torch alone.
+
+The file is written as the run directory's files are: atomically, never through a
+symbolic link, an existing file replaced only with ``force`` (``--force``).  Every
+problem of ``--out`` is found before the recalibration starts (minutes at full scale):
+:func:`check_out`.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +28,7 @@ from typing import Any
 import pydantic
 
 from nasbench_rss.arch.static import inference_copy, save_network
+from nasbench_rss.atomic import TEMP_SUFFIX, storage_error
 from nasbench_rss.cell.directory import CELL_FILE, RESULT_FILE, CellDirectory
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.evaluate.cell import cell_evaluator, load_trained_weights
@@ -75,6 +83,36 @@ def calibration_settings(evaluation: EvaluationConfig, images: int | None) -> Ev
         raise ExportError(f"--recalibrate {images}: {problems}") from None
 
 
+def check_out(path: Path, force: bool) -> None:
+    """Refuse an ``--out`` the export could not (or must not) write, before any work is done.
+
+    The rules of the run directory's files: never through a symbolic link (dangling or
+    not: it could point at anybody's file), an existing file replaced only with ``force``,
+    never a directory or a special file; the directory must exist and take a new file (a
+    temp file is made there and removed: a read-only place is a StorageError now, not
+    after the recalibration).
+    """
+    if path.is_symlink():
+        target = "it points to nothing" if not path.exists() else f"it points to {os.readlink(path)}"
+        raise ExportError(f"--out {path}: is a symbolic link ({target}); nasbench-rss never writes through links: name another file")
+    if path.is_dir():
+        raise ExportError(f"--out {path}: is a directory; name a file (e.g. {path / 'network.pt'})")
+    if path.exists() and not path.is_file():
+        raise ExportError(f"--out {path}: exists and is not a regular file; name another file")
+    if path.exists() and not force:
+        raise ExportError(f"--out {path}: exists; give --force to replace it, or name another file")
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is not a directory" if parent.exists() else "does not exist"
+        raise ExportError(f"--out {path}: {parent} {what}; create the directory or name another file")
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        raise storage_error("write", path, error) from None
+
+
 def export_subnet(
     cell_dir: str | Path,
     encoding: str | None = None,
@@ -83,8 +121,14 @@ def export_subnet(
     out: str | Path | None = None,
     recalibrate: int | None = None,
     device: str = "cpu",
+    force: bool = False,
 ) -> Exported:
-    """Write the static network of ``encoding`` (or of the best subnet of ``best_bucket``) of the cell at ``cell_dir``."""
+    """Write the static network of ``encoding`` (or of the best subnet of ``best_bucket``) of the cell at ``cell_dir``.
+
+    ``out`` (default ``ARCH-ENCODING.pt`` in the working directory) is checked by
+    :func:`check_out` before the recalibration and again just before the write; an
+    existing file is replaced only with ``force``.
+    """
     if (encoding is None) == (best_bucket is None):
         raise ExportError("give an ENCODING or --best-in-bucket B (one of them)")
     directory = CellDirectory(Path(cell_dir))
@@ -93,23 +137,26 @@ def export_subnet(
             f"{cell_dir}: not a cell directory (no {CELL_FILE}); CELL_DIR is one of a run's cells/ARCH/DATASET/RUN/seedN-HASH "
             "directories (`nasbench-rss report RUN_DIR` lists them)"
         )
+    if out is not None:
+        check_out(Path(out), force)  # before the cell is built: its data may take a while to load
     spec = directory.planned()
     evaluation = spec.evaluation or EvaluationConfig()
     if best_bucket is not None:
         encoding = best_in_bucket(directory, evaluation, best_bucket)
     cell = build_cell(spec.config, resolve_device(device))
     subnet = resolve_subnet(cell.model.space, encoding, "ENCODING")
+    path = Path(out) if out is not None else Path(f"{spec.config.arch}-{subnet.encode()}.pt")
+    check_out(path, force)
     weights = load_trained_weights(cell, directory)
     settings = calibration_settings(evaluation, recalibrate)
     evaluator = cell_evaluator(cell, settings)
     network = evaluator.calibrated(subnet)
     accuracy, loss = evaluator.test_pass(inference_copy(network))
-    mflops = cell.sampler.context.flops.mflops(subnet)
     metadata = {
         "subnet": subnet.encode(),
         "ofa": subnet.to_ofa(),
         "architecture_plugin": spec.config.arch,
-        "mflops": mflops,
+        "mflops": cell.sampler.context.flops.mflops(subnet),
         "cell": spec.id,
         "cell_directory": str(directory.path),
         "weights": weights,
@@ -129,9 +176,6 @@ def export_subnet(
         },
         "test": {"images": int(cell.dataset.test_labels.numel()), "accuracy": accuracy, "loss": loss},
     }
-    path = Path(out) if out is not None else Path(f"{spec.config.arch}-{subnet.encode()}.pt")
-    if not path.parent.exists():
-        raise ExportError(f"--out {path}: directory {path.parent} does not exist")
+    check_out(path, force)  # again: the place may have changed during the recalibration
     save_network(network, path, **metadata)
     return Exported(path, metadata)
-

@@ -21,32 +21,10 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pydantic
 
-from nasbench_rss.errors import NasbenchError
+from nasbench_rss.errors import NasbenchError, SamplerError  # SamplerError: documented here, defined with the other errors
 from nasbench_rss.space.flops import FlopsTable
 from nasbench_rss.space.search_space import SearchSpace
 from nasbench_rss.space.subnet import Subnet
-
-
-class SamplerError(NasbenchError, ValueError):
-    """A sampler's options do not fit the run (e.g. too few epochs for its phases).
-
-    ``option`` names the option at fault, when one is (``"subnet"``, or a path such as
-    ``("subnets", 1)``): a suite then points at that option's line rather than at the run.
-    ``sampler`` is the sampler's name, which :func:`~nasbench_rss.samplers.registry.build_sampler`
-    fills in and puts in front of the message once; ``detail`` is the message without it.
-    """
-
-    def __init__(self, message: str, *, option: str | tuple[Any, ...] | None = None, sampler: str | None = None) -> None:
-        if sampler is not None:
-            message = message.removeprefix(f"{sampler}: ")
-        self.detail = message
-        self.option: tuple[Any, ...] | None = (option,) if isinstance(option, str) else tuple(option) if option else None
-        self.sampler = sampler
-        super().__init__(f"{sampler}: {message}" if sampler else message)
-
-    def for_sampler(self, name: str) -> "SamplerError":
-        """This error as raised by sampler ``name`` (unchanged when it names one already)."""
-        return self if self.sampler is not None else SamplerError(self.detail, option=self.option, sampler=name)
 
 
 class SamplerConfig(pydantic.BaseModel):

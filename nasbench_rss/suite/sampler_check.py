@@ -94,10 +94,10 @@ def build_phases(
         arch = registry.get("architecture", arch_name).factory()
         context = SamplerContext(space=space, epochs=epochs, rng=np.random.default_rng(0), flops=arch.flops_table(shape, space))
         return tuple(build_sampler(sampler, options, context, registry=registry).phases)
+    except OptionsError as error:  # first: a sampler's OptionsError is a SamplerError too, with a problem per option
+        return [_Failure(problem.path, problem.message) for problem in error.problems]
     except SamplerError as error:
         return [_Failure(error.option, error.detail)]
-    except OptionsError as error:
-        return [_Failure(problem.path, problem.message) for problem in error.problems]
     except Exception as error:  # a plugin's sampler may raise anything; every failure is the user's to see
         return [_Failure(None, f"{type(error).__name__}: {error}")]
 

@@ -57,10 +57,19 @@ from nasbench_rss.testing.sampler_checks import (
 )
 
 
+CHECKS: tuple[str, ...] = (
+    "registered", "options-model", "options", "factory", "phases", "candidates",
+    "subnets", "rng", "determinism", "seeds", "positions", "state", "describe",
+)  # fmt: skip
+"""The checks of :func:`check_sampler`, in order (the module docstring and docs/writing-plugins.md say what each asserts)."""
+
+
 class ConformanceError(AssertionError):
-    """A sampler broke one of the properties of :func:`check_sampler`; ``check`` names it."""
+    """A sampler broke one of the properties of :func:`check_sampler`; ``check`` names it (one of :data:`CHECKS`)."""
 
     def __init__(self, sampler: str, check: str, message: str) -> None:
+        if check not in CHECKS:  # a check's name is part of the plugin contract: document it before using it
+            raise ValueError(f"ConformanceError: check {check!r} is not one of CHECKS ({', '.join(CHECKS)})")
         self.sampler = sampler
         self.check = check
         super().__init__(f"sampler {sampler!r} fails check {check!r}: {message}")

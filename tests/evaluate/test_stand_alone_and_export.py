@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import errno
+import json
+import os
 import pickle
+import tempfile
 
 import pytest
 import torch
 
 from nasbench_rss.arch import stand_alone as stand_alone_module
 from nasbench_rss.arch.stand_alone import StandAloneNetwork
-from nasbench_rss.arch.static import StaticMBNet, inference_copy, load_metadata, load_network
+from nasbench_rss.arch.static import ConvBNAct, MBConv, StaticMBNet, Tail, inference_copy, load_metadata, load_network, save_network
 from nasbench_rss.cell.directory import CellDirectory
 from nasbench_rss.cell.planned import PlannedCell
 from nasbench_rss.run.runner import RunnerEvents, train_cell
-from nasbench_rss.errors import NasbenchError
+from nasbench_rss.errors import NasbenchError, StorageError
 from nasbench_rss.evaluate.cell import calibration_images, load_trained_weights
+from nasbench_rss.cli import main
+from nasbench_rss.evaluate import export as export_module
 from nasbench_rss.evaluate.export import ExportError, export_subnet
+from nasbench_rss.exit_codes import EXIT_INVALID, EXIT_OK, EXIT_STORAGE
 from nasbench_rss.evaluate.recalibrate import recalibrate_bn
 from nasbench_rss.runtime.build import build_cell
 from tests.evaluate.test_evaluate_cell import EVALUATION, cell_config, evaluate_cell, evaluator
@@ -205,3 +212,210 @@ def test_load_network_runs_no_pickled_code(tmp_path):
     torch.save({"weights": torch.zeros(1)}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="not a network exported by nasbench-rss"):
         load_network(tmp_path / "other.pt")
+
+
+# ------------------------------------------------------------------- export's --out
+
+
+@pytest.fixture
+def no_recalibration(monkeypatch):
+    """Fail the test if export starts the recalibration (minutes at full scale): --out is checked before it."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("export started the recalibration before checking --out")
+
+    monkeypatch.setattr(export_module, "cell_evaluator", refuse)
+
+
+@pytest.mark.parametrize(
+    "case, force, problem",
+    [
+        ("directory", False, "is a directory"),
+        ("dangling link", False, r"is a symbolic link \(it points to nothing\); nasbench-rss never writes through links"),
+        ("link to a file", True, "is a symbolic link .*never writes through links"),
+        ("missing directory", False, "does not exist"),
+        ("file as directory", False, "is not a directory"),
+        ("existing file", False, "exists; give --force to replace it"),
+    ],
+)
+def test_export_refuses_an_unusable_out_before_recalibrating(tmp_path, rss_cell, no_recalibration, case, force, problem):
+    _, directory = rss_cell
+    precious = tmp_path / "someone-elses.pt"
+    precious.write_bytes(b"precious")
+    out = tmp_path / "net.pt"
+    if case == "directory":
+        out.mkdir()
+    elif case == "dangling link":
+        out.symlink_to(tmp_path / "nowhere.pt")
+    elif case == "link to a file":
+        out.symlink_to(precious)
+    elif case == "missing directory":
+        out = tmp_path / "missing" / "net.pt"
+    elif case == "file as directory":
+        out = precious / "net.pt"
+    elif case == "existing file":
+        out = precious
+    with pytest.raises(ExportError, match=problem):
+        export_subnet(directory, "smallest", out=out, **({"force": True} if force else {}))
+    assert precious.read_bytes() == b"precious"
+    assert not (tmp_path / "nowhere.pt").exists()
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_export_cli_refuses_a_directory_as_out_in_one_sentence(tmp_path, rss_cell, no_recalibration, capsys):
+    _, directory = rss_cell
+    assert main(["export", str(directory), "smallest", "--out", str(tmp_path)]) == EXIT_INVALID
+    error = capsys.readouterr().err
+    assert f"--out {tmp_path}: is a directory" in error and "Traceback" not in error
+
+
+def test_export_refuses_a_read_only_out_before_recalibrating(tmp_path, rss_cell, no_recalibration, monkeypatch):
+    """A read-only file system (simulated: root may write anywhere else) is a StorageError (exit 3) at once."""
+    _, directory = rss_cell
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    with pytest.raises(StorageError, match=f"cannot write {tmp_path / 'net.pt'}: Read-only file system"):
+        export_subnet(directory, "smallest", out=tmp_path / "net.pt")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_export_refuses_a_read_only_directory_before_recalibrating(tmp_path, rss_cell, no_recalibration):
+    _, directory = rss_cell
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        with pytest.raises(StorageError, match="Permission denied"):
+            export_subnet(directory, "smallest", out=locked / "net.pt")
+    finally:
+        locked.chmod(0o755)
+
+
+def test_export_replaces_an_existing_file_only_with_force(tmp_path, rss_cell):
+    _, directory = rss_cell
+    out = tmp_path / "net.pt"
+    out.write_bytes(b"an older export")
+    exported = export_subnet(directory, "smallest", out=out, force=True)
+    assert load_metadata(out)["subnet"] == exported.metadata["subnet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.pt"]  # no temp file left
+
+
+def test_export_on_a_full_device_exits_3_naming_the_file_and_keeps_the_old_one(tmp_path, rss_cell, monkeypatch, capsys):
+    """The write is atomic: a full device (ENOSPC, as NFS and quotas report it at fsync) leaves no file, or the older one whole."""
+    _, directory = rss_cell
+    out = tmp_path / "net.pt"
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    assert main(["export", str(directory), "smallest", "--out", str(out)]) == EXIT_STORAGE
+    error = capsys.readouterr().err
+    assert f"cannot write {out}: No space left on device" in error and "Traceback" not in error
+    assert list(tmp_path.iterdir()) == []
+    out.write_bytes(b"an older export")
+    assert main(["export", str(directory), "smallest", "--out", str(out), "--force"]) == EXIT_STORAGE
+    assert out.read_bytes() == b"an older export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.pt"]
+
+
+def test_export_cli_force_flag(tmp_path, rss_cell, capsys):
+    _, directory = rss_cell
+    out = tmp_path / "net.pt"
+    out.write_bytes(b"an older export")
+    assert main(["export", str(directory), "smallest", "--out", str(out)]) == EXIT_INVALID
+    assert "exists; give --force to replace it" in capsys.readouterr().err
+    assert main(["export", str(directory), "smallest", "--out", str(out), "--force"]) == EXIT_OK
+    assert isinstance(load_network(out), StaticMBNet)
+
+
+# ------------------------------------------------------------ load_network's checks
+
+
+def small_network() -> StaticMBNet:
+    return StaticMBNet(
+        ConvBNAct(3, 8, 3, 2, activation="relu"),
+        [MBConv(8, 8, 16, 3, 1, "relu", se=True, expand=True)],
+        Tail(8, None, 16, False, "relu", 10, 0.0),
+    )
+
+
+def crafted_export(tmp_path, edit) -> str:
+    """A file ``save_network`` wrote, its contents then edited as an attacker (or a bug) would."""
+    path = tmp_path / "crafted.pt"
+    save_network(small_network(), path)
+    data = torch.load(path, weights_only=True)
+    edit(data)
+    torch.save(data, path)
+    return str(path)
+
+
+@pytest.fixture
+def no_large_allocation(monkeypatch):
+    """Fail (instead of allocating) when a convolution of more than 10^8 weights is built on a real device."""
+    real_init = torch.nn.Conv2d.__init__
+
+    def bounded(self, in_channels, out_channels, kernel_size, *args, **kwargs):
+        if torch.get_default_device().type != "meta" and in_channels * out_channels > 10**8:
+            raise AssertionError(f"allocated a {in_channels} x {out_channels} convolution before checking the record")
+        real_init(self, in_channels, out_channels, kernel_size, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.Conv2d, "__init__", bounded)
+
+
+def test_load_network_refuses_insane_sizes_before_allocating(tmp_path, no_large_allocation):
+    def huge(data):
+        data["architecture"]["blocks"][0]["mid"] = 200000  # 798 GB of a full-size network; 40 GB of this one
+
+    with pytest.raises(ValueError, match=r"blocks\[0\]\.mid: 200000 is not a sane size; allowed: 1 to 65536"):
+        load_network(crafted_export(tmp_path, huge))
+
+    def negative(data):
+        data["architecture"]["first_conv"]["out_channels"] = -8
+
+    with pytest.raises(ValueError, match=r"first_conv\.out_channels: -8 is not a sane size"):
+        load_network(crafted_export(tmp_path, negative))
+
+    def many(data):
+        data["architecture"]["blocks"] = data["architecture"]["blocks"] * 100000
+
+    with pytest.raises(ValueError, match="100000 blocks; at most 1024"):
+        load_network(crafted_export(tmp_path, many))
+
+
+def test_load_network_checks_the_record_against_the_state_dict(tmp_path, no_large_allocation):
+    def wider(data):
+        data["architecture"]["blocks"][0]["mid"] = 24
+
+    with pytest.raises(ValueError, match=r"the architecture record and the state dict disagree: blocks\[0\] .*'mid': 24.* makes "
+                       r"blocks\.0\.expand\.conv\.weight \(24, 8, 1, 1\); the state dict holds \(16, 8, 1, 1\)"):
+        load_network(crafted_export(tmp_path, wider))
+
+    def extra_block(data):
+        data["architecture"]["blocks"].append(dict(data["architecture"]["blocks"][0], in_channels=8))
+
+    with pytest.raises(ValueError, match=r"disagree: .*missing from the state dict: blocks\.1\."):
+        load_network(crafted_export(tmp_path, extra_block))
+
+    def stray_tensor(data):
+        data["state_dict"]["tail.extra.weight"] = torch.zeros(3)
+
+    with pytest.raises(ValueError, match=r"disagree: .*not in the record's network: tail\.extra\.weight"):
+        load_network(crafted_export(tmp_path, stray_tensor))
+
+
+def test_save_network_writes_atomically_and_never_through_a_link(tmp_path):
+    precious = tmp_path / "precious.pt"
+    precious.write_bytes(b"precious")
+    link = tmp_path / "link.pt"
+    link.symlink_to(precious)
+    with pytest.raises(StorageError, match="symbolic link"):
+        save_network(small_network(), link)
+    assert precious.read_bytes() == b"precious"
+    save_network(small_network(), tmp_path / "net.pt")
+    network = load_network(tmp_path / "net.pt")
+    assert json.dumps(network.architecture()) == json.dumps(small_network().architecture())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.pt", "net.pt", "precious.pt"]

@@ -11,6 +11,7 @@ import importlib.metadata
 import pytest
 from hypothesis import given, settings, strategies as st
 from nasbench_rss.plugins import OptionsError, get_registry
+from nasbench_rss.samplers.base import SamplerError
 from nasbench_rss.samplers.registry import build_sampler
 from nasbench_rss.testing import check_sampler, registry_with, sampler_context
 from nasbench_rss.testing.strategies import architecture_spaces
@@ -51,6 +52,8 @@ def test_a_bad_option_names_the_field():
     with pytest.raises(OptionsError, match=r"^sampler 'mini-sandwich': random_subnets: -1 not allowed; allowed: greater than or equal to 0"):
         build_sampler("mini-sandwich", {"random_subnets": -1}, context, registry=REGISTRY)
     with pytest.raises(OptionsError, match=r"^sampler 'mini-sandwich': random_subnet: unknown key 'random_subnet' \(did you mean 'random_subnets'\?\)"):
+        build_sampler("mini-sandwich", {"random_subnet": 1}, context, registry=REGISTRY)
+    with pytest.raises(SamplerError, match=r"random_subnet: unknown key"):  # an OptionsError of a sampler is a SamplerError too
         build_sampler("mini-sandwich", {"random_subnet": 1}, context, registry=REGISTRY)
 
 
