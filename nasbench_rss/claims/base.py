@@ -22,16 +22,18 @@ contradicted when its opposite holds in any (``p_against``: the smallest bucket
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Sequence
 
 import numpy as np
-import scipy.stats
 
 from nasbench_rss.analysis.populations import Population, Subnet, aligned
+from nasbench_rss.stats.one_sided import Direction, OneSided, intersection_union, seed_test
 
-Direction = Literal["greater", "less"]
+__all__ = [
+    "CellTime", "ClaimTest", "Direction", "Evidence", "OneSided", "SEED_BASIS", "SUBNET_BASIS",
+    "intersection_union", "points", "seed_basis", "seed_test", "spread", "untestable",
+]  # fmt: skip
 
 SEED_BASIS = "{n} seeds: one-sided t-test on the seeds' estimates (df {df}); subnet-level test shown for information"
 SUBNET_BASIS = "one seed: subnet-level only"
@@ -150,61 +152,8 @@ def untestable(reason: str, seeds: Sequence[int] = ()) -> ClaimTest:
     return ClaimTest("not testable", math.nan, math.nan, math.nan, "none", list(seeds), note=reason)
 
 
-@dataclass(frozen=True)
-class OneSided:
-    """A pair of one-sided p-values: for the claimed direction and for the opposite one."""
-
-    p_for: float
-    p_against: float
-    test: str
-
-
-def seed_test(estimates: dict[int, float], null: float, direction: Direction) -> OneSided:
-    """One-sided one-sample t-test of the seeds' estimates against ``null``.
-
-    ``direction`` is the claimed side (``greater``: the estimates exceed ``null``).  When
-    the estimates do not vary the t statistic is undefined; then the sign test is used
-    (each seed on the claimed side halves p: three agreeing seeds give 0.125), since
-    agreement without spread is not evidence beyond the seeds' count.
-    """
-    values = np.asarray([estimates[s] for s in sorted(estimates)], dtype=float) - null
-    n = values.size
-    if n < 2:
-        return OneSided(math.nan, math.nan, f"{n} seed: a seed-level test needs at least 2")
-    if np.all(values == values[0]) or np.ptp(values) <= 1e-12 * max(1.0, float(np.max(np.abs(values)))):
-        above, below = int(np.sum(values > 0)), int(np.sum(values < 0))
-        p_greater = 0.5**n if above == n else 1.0
-        p_less = 0.5**n if below == n else 1.0
-        test = f"sign test (the {n} seeds' estimates do not vary)"
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            p_greater = float(scipy.stats.ttest_1samp(values, 0.0, alternative="greater").pvalue)
-            p_less = float(scipy.stats.ttest_1samp(values, 0.0, alternative="less").pvalue)
-        test = f"one-sided t-test on {n} seed estimates (df {n - 1})"
-    if direction == "greater":
-        return OneSided(p_greater, p_less, test)
-    return OneSided(p_less, p_greater, test)
-
-
 def seed_basis(n: int) -> str:
     return SEED_BASIS.format(n=n, df=n - 1) if n >= 2 else SUBNET_BASIS
-
-
-def intersection_union(units: list[OneSided]) -> tuple[float, float]:
-    """(p_for, p_against) of a claim that must hold in every unit (bucket, adjacent pair, group).
-
-    ``p_for`` is the largest unit p (intersection-union test); ``p_against`` the smallest
-    unit p_against times the number of units (Bonferroni), capped at 1.  NaN when any unit
-    is untestable for ``p_for``.
-    """
-    if not units:
-        return math.nan, math.nan
-    p_for = [u.p_for for u in units]
-    p_against = [u.p_against for u in units if not math.isnan(u.p_against)]
-    combined_for = math.nan if any(math.isnan(p) for p in p_for) else max(p_for)
-    combined_against = min(1.0, min(p_against) * len(units)) if p_against else math.nan
-    return combined_for, combined_against
 
 
 def spread(values: Sequence[float]) -> float:

@@ -24,11 +24,9 @@ what its subnet-level test is, and which side the claim is on.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import scipy.stats
 
 from nasbench_rss.claims import options as o
 from nasbench_rss.claims.base import (
@@ -42,8 +40,9 @@ from nasbench_rss.claims.base import (
     seed_test,
     untestable,
 )
-from nasbench_rss.stats import wilcoxon_paired
 from nasbench_rss.stats.exposure import smoothed_exposure
+from nasbench_rss.stats.one_sided import spearman_exact, spread_smaller, welch_greater, wilcoxon_against
+from nasbench_rss.stats.ranking import spearman_rho
 
 Z_CLIP = 0.999
 """Rank correlations are clipped to +-0.999 before Fisher's z (a perfect 1 has infinite z)."""
@@ -82,20 +81,6 @@ def _differences(evidence: Evidence, runs: Sequence[str], labels: list[str], con
     return out
 
 
-def _subnet_wilcoxon(values: np.ndarray, null: float, direction: Direction) -> OneSided:
-    """One-sided paired Wilcoxon of ``values`` against ``null``, both sides."""
-    zeros = np.zeros_like(values)
-    shifted = values - null
-    if shifted.size < 2:
-        return OneSided(math.nan, math.nan, f"{shifted.size} pair: too few for the signed-rank test")
-    greater = wilcoxon_paired(shifted, zeros, alternative="greater")
-    less = wilcoxon_paired(shifted, zeros, alternative="less")
-    method = greater.method or "signed-rank"
-    if direction == "greater":
-        return OneSided(greater.p_value, less.p_value, f"one-sided paired Wilcoxon ({method})")
-    return OneSided(less.p_value, greater.p_value, f"one-sided paired Wilcoxon ({method})")
-
-
 def paired_claim(
     evidence: Evidence,
     runs: Sequence[str],
@@ -125,7 +110,7 @@ def paired_claim(
         all_seeds |= set(diffs)
         per_seed = {s: float(np.mean(d)) for s, d in diffs.items()}
         pooled_values = np.concatenate([diffs[s] for s in sorted(diffs)])
-        subnet = _subnet_wilcoxon(pooled_values, null, direction)
+        subnet = wilcoxon_against(pooled_values, null, direction)
         test = seed_test(per_seed, null, direction) if len(diffs) >= 2 else subnet
         unit_tests.append(test)
         unit_rows.append(
@@ -269,24 +254,6 @@ class Interaction(Claim):
 # ---------------------------------------------------------------- spread
 
 
-def _brown_forsythe_one_sided(run: np.ndarray, than: np.ndarray) -> OneSided:
-    """One-sided Brown-Forsythe: are ``run``'s absolute deviations from its median smaller?"""
-    if run.size < 3 or than.size < 3:
-        return OneSided(math.nan, math.nan, "Brown-Forsythe needs at least 3 values in each sample")
-    deviations = (np.abs(run - np.median(run)), np.abs(than - np.median(than)))
-    greater, less = _t_both_sides(*deviations, equal_var=True)
-    return OneSided(less, greater, "one-sided Brown-Forsythe (t on absolute deviations from the median)")
-
-
-def _t_both_sides(a: np.ndarray, b: np.ndarray, equal_var: bool) -> tuple[float, float]:
-    """(p that a's mean is greater, p that it is less) from scipy's two-sample t-test (Student's or Welch's)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # near-constant samples: the p-value is still scipy's
-        greater = float(scipy.stats.ttest_ind(a, b, equal_var=equal_var, alternative="greater").pvalue)
-        less = float(scipy.stats.ttest_ind(a, b, equal_var=equal_var, alternative="less").pvalue)
-    return greater, less
-
-
 class LowerVariance(Claim):
     options: o.LowerVarianceOptions
 
@@ -315,7 +282,7 @@ class LowerVariance(Claim):
                 pooled_run.append(run)
                 pooled_than.append(than)
             # Subnet level: the seeds' deviations from their own medians, so seed shifts are not spread.
-            subnet = _brown_forsythe_one_sided(
+            subnet = spread_smaller(
                 np.concatenate([r - np.median(r) for r in pooled_run if r.size]) if pooled_run else np.array([]),
                 np.concatenate([t - np.median(t) for t in pooled_than if t.size]) if pooled_than else np.array([]),
             )
@@ -437,7 +404,7 @@ class PeakAt(Claim):
             gaps = {s: float(np.mean(profiles[s][peak]) - np.mean(profiles[s][other])) for s in seeds}
             a = np.concatenate([profiles[s][peak] for s in seeds])
             b = np.concatenate([profiles[s][other] for s in seeds])
-            subnet = _welch_one_sided(a, b)
+            subnet = welch_greater(a, b)
             test = seed_test(gaps, 0.0, "greater") if len(seeds) >= 2 else subnet
             tests.append(test)
             rows.append({"other": other, "gap": float(np.mean(list(gaps.values()))), "per_seed": {str(s): g for s, g in gaps.items()},
@@ -462,13 +429,6 @@ class PeakAt(Claim):
             subnet_level={"p_for": intersection_union([OneSided(r["subnet_level"]["p_for"], r["subnet_level"]["p_against"], "") for r in rows])[0]},
             units=rows,
         )
-
-
-def _welch_one_sided(a: np.ndarray, b: np.ndarray) -> OneSided:
-    if a.size < 2 or b.size < 2:
-        return OneSided(math.nan, math.nan, "Welch's t needs at least 2 values in each bucket")
-    greater, less = _t_both_sides(a, b, equal_var=False)
-    return OneSided(greater, less, "one-sided Welch t-test between the buckets' subnets")
 
 
 class BiasFollowsExposure(Claim):
@@ -500,7 +460,7 @@ class BiasFollowsExposure(Claim):
             shares = smoothed_exposure(trained[seed], [evidence.target_of(label) for label in present], op.bandwidth)
             exposure = np.asarray([shares[label] for label in present]) if isinstance(shares, dict) else np.asarray(shares)
             accuracy = np.asarray([float(np.mean(profile[label])) for label in present])
-            rho = _spearman(exposure, accuracy)
+            rho = spearman_rho(exposure, accuracy)
             if not math.isnan(rho):
                 rhos[seed] = rho
             rows.append({"seed": seed, "buckets": present, "exposure": exposure.tolist(), "accuracy": accuracy.tolist(), "rho": rho})
@@ -513,7 +473,7 @@ class BiasFollowsExposure(Claim):
         if not rhos:
             return untestable("the exposure or the accuracy does not vary across buckets: no rank correlation", seeds)
         subnet = (
-            _spearman_exact(pooled_exposure / used, pooled_accuracy / used) if used
+            spearman_exact(pooled_exposure / used, pooled_accuracy / used) if used
             else OneSided(math.nan, math.nan, "no seed with every bucket evaluated")
         )  # fmt: skip
         z = {s: math.atanh(max(-Z_CLIP, min(Z_CLIP, r))) for s, r in rhos.items()}
@@ -531,25 +491,6 @@ class BiasFollowsExposure(Claim):
             subnet_level={"p_for": subnet.p_for, "p_against": subnet.p_against, "test": subnet.test},
             units=rows,
         )
-
-
-def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    if np.ptp(x) == 0 or np.ptp(y) == 0:
-        return math.nan
-    return float(scipy.stats.spearmanr(x, y).statistic)
-
-
-def _spearman_exact(x: np.ndarray, y: np.ndarray) -> OneSided:
-    """Exact permutation test of Spearman's correlation across buckets (n! orderings; n is the bucket count)."""
-    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return OneSided(math.nan, math.nan, "the permutation test needs 3 buckets and varying values")
-
-    def rho(a: np.ndarray) -> float:
-        return float(scipy.stats.spearmanr(a, y).statistic)
-
-    greater = scipy.stats.permutation_test((x,), rho, permutation_type="pairings", alternative="greater", n_resamples=math.inf)
-    less = scipy.stats.permutation_test((x,), rho, permutation_type="pairings", alternative="less", n_resamples=math.inf)
-    return OneSided(float(greater.pvalue), float(less.pvalue), f"exact permutation test of Spearman's rho ({x.size} buckets, seed means)")
 
 
 def seed_level(values: dict[int, float], null: float, direction: Direction, what: str) -> tuple[OneSided, str]:
