@@ -33,16 +33,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from nasbench_rss.analysis.evidence import RunEvidence
+from nasbench_rss.analysis.populations import Bootstrap
 from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.report.accuracy import accuracy_summaries
 from nasbench_rss.report.claims import claims_section
 from nasbench_rss.report.comparisons import comparison_pairs, comparisons
 from nasbench_rss.report.exposure import exposure
 from nasbench_rss.report.exposure_range import exposure_range
-from nasbench_rss.report.interference import interference, probe_summaries
 from nasbench_rss.report.findings import findings
+from nasbench_rss.report.interference import interference
 from nasbench_rss.report.method import method
-from nasbench_rss.analysis.populations import Bootstrap, bucket_facts, populations, unique
 from nasbench_rss.report.profile import accuracy_profile
 from nasbench_rss.report.ranking import ranking
 from nasbench_rss.report.spread import population_spread
@@ -65,21 +66,13 @@ def analyse(
     number of bootstrap resamples and ``level`` the confidence level of every interval.
     """
     bootstrap = Bootstrap(seed=seed, resamples=resamples, level=level)
-    every_cell = run.cells()
-    cells = [cell for cell in every_cell if cell.kind == "run"]  # the references are ranked against, not compared
-    references = [cell for cell in every_cell if cell.kind == "reference"]
-    manifest = run.manifest
-    suite = manifest.get("suite", {})
+    evidence = RunEvidence(run)  # the run directory read once: every section and the claims take their numbers from it
+    cells, groups, runs, pops, facts = evidence.cells, evidence.groups, evidence.runs, evidence.populations, evidence.buckets
+    suite = evidence.suite
     baseline = suite.get("baseline")
-    runs = unique(cell.run for cell in cells)
-    groups = unique((cell.arch, cell.dataset) for cell in cells)
-    pops = populations(cells)
-    facts = bucket_facts(cells, groups)
     pairs, interactions, no_pairs = comparison_pairs(suite, runs)
-    probed = probe_summaries(cells)  # read once: the interference section and the claims use them
-    ranked = ranking(references, pops, groups, runs, facts, bootstrap)  # the ranking section and the claims
 
-    rows = [_cell_row(cell) for cell in every_cell]
+    rows = [_cell_row(cell) for cell in evidence.every_cell]
     missing = [row for row in rows if not row["trained"]]
     unevaluated = [row for row in rows if row["trained"] and not row["evaluated"]]
     analysis: dict[str, Any] = {
@@ -88,7 +81,7 @@ def analyse(
             "name": suite.get("name"),
             "description": suite.get("description"),
             "source": suite.get("source"),
-            "seeds": list(suite.get("seeds", manifest.get("seeds", []))),
+            "seeds": list(suite.get("seeds", run.manifest.get("seeds", []))),
             "baseline": baseline,
             "comparisons": suite.get("comparisons"),
             "runs": runs,
@@ -107,14 +100,14 @@ def analyse(
         "buckets": facts,
         "accuracy": accuracy_summaries(pops, groups, runs, facts, bootstrap),
         "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap, pairs, interactions, no_pairs),
-        "training_time": training_time(cells, groups, runs, pairs, bootstrap),
-        "claims": claims_section(suite.get("claims") or [], cells, pops, groups, facts, registry=registry, probed=probed, ranked=ranked),
-        "exposure": exposure(cells, groups, runs),
+        "training_time": training_time(evidence, pairs, bootstrap),
+        "claims": claims_section(evidence, registry=registry),
+        "exposure": exposure(evidence),
         "spread": population_spread(pops, groups, runs, bootstrap),
-        "exposure_range": exposure_range(cells, groups, runs, facts),
-        "interference": interference(cells, groups, runs, bootstrap, probed),
+        "exposure_range": exposure_range(evidence),
+        "interference": interference(cells, groups, runs, bootstrap, evidence.probes),
         "accuracy_profile": accuracy_profile(pops, groups, runs, facts, bootstrap),
-        "ranking": ranked,
+        "ranking": ranking(evidence.references, pops, groups, runs, facts, bootstrap, evidence.ranking),
         "method": method(run, cells, groups, bootstrap),
     }
     analysis["findings"] = findings(analysis)

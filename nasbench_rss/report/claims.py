@@ -20,44 +20,33 @@ from typing import Any
 
 import pydantic
 
-from nasbench_rss.claims.base import CellTime, ClaimTest, Evidence, untestable
+from nasbench_rss.analysis.evidence import Evidence, RunEvidence
+from nasbench_rss.claims.base import ClaimTest, untestable
+from nasbench_rss.claims.plugin import build_claim
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import PluginRegistry, UnknownName, get_registry
 from nasbench_rss.report import format as fmt
 from nasbench_rss.report.findings import ALPHA
-from nasbench_rss.report.interference import probe_summaries
-from nasbench_rss.analysis.populations import Group, Population, buckets_of
-from nasbench_rss.report.ranking import ranking_evidence
-from nasbench_rss.run.results import CellRecord, RunDirectory
+from nasbench_rss.run.results import RunDirectory
 from nasbench_rss.stats import holm
+
+__all__ = ["HOLM_FAMILY", "VERDICTS", "build_claim", "claims_section", "run_claims"]
 
 HOLM_FAMILY = "Holm's correction across all of the suite's claims (separately for the p-values for and against the claims)"
 VERDICTS = ("supported", "contradicted", "inconclusive", "not tested")
 
 
-def claims_section(
-    declared: list[dict[str, Any]],
-    cells: list[CellRecord],
-    pops: dict[tuple[str, str, str], Population],
-    groups: list[Group],
-    facts: list[dict[str, Any]],
-    times: dict[str, CellTime] | None = None,
-    registry: PluginRegistry | None = None,
-    probed: dict[str, dict[str, Any]] | None = None,
-    ranked: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The ``claims`` section of the analysis (``declared``: the manifest's ``suite.claims``; ``times`` and
-    ``probed``, the cells' training times and probe summaries, are read from the cells when not given;
-    ``ranked`` is the ranking section, none without references)."""
+def claims_section(evidence: RunEvidence, registry: PluginRegistry | None = None) -> dict[str, Any]:
+    """The ``claims`` section of the analysis: the suite's claims (its manifest's ``suite.claims``), each
+    tested on every group's evidence with its kind from ``registry`` (default: the installed plugins)."""
+    declared = evidence.suite.get("claims") or []
     section: dict[str, Any] = {"alpha": ALPHA, "holm_family": HOLM_FAMILY, "results": [], "available": bool(declared)}
     if not declared:
         section["reason"] = "the suite declares no claims (add `claims:` to the suite to have them tested)"
         return section
     registry = registry or get_registry()
-    times = claim_times(cells) if times is None else times
-    probed = probe_summaries(cells) if probed is None else probed
-    evidence = [_evidence(arch, dataset, cells, pops, facts, times, probed, ranked or {}) for arch, dataset in groups]
-    results = [_test(index, claim, evidence, registry) for index, claim in enumerate(declared)]
+    groups = [evidence.group(arch, dataset) for arch, dataset in evidence.groups]
+    results = [_test(index, claim, groups, registry) for index, claim in enumerate(declared)]
     for side in ("p_for", "p_against"):
         adjusted = holm([r[side] for r in results])
         for r, p in zip(results, adjusted):
@@ -71,71 +60,7 @@ def claims_section(
 
 def run_claims(run: RunDirectory, registry: PluginRegistry | None = None) -> dict[str, Any]:
     """The claims section of ``run`` alone (what ``nasbench-rss claims`` tabulates), without the rest of the analysis."""
-    from nasbench_rss.analysis.populations import bucket_facts, populations, unique
-    from nasbench_rss.report.ranking import ranking
-
-    every_cell = run.cells()  # read once: the runs' cells and the references
-    cells = [cell for cell in every_cell if cell.kind == "run"]
-    groups = unique((cell.arch, cell.dataset) for cell in cells)
-    claims = (run.manifest.get("suite") or {}).get("claims") or []
-    pops, facts = populations(cells), bucket_facts(cells, groups)
-    ranked = ranking([c for c in every_cell if c.kind == "reference"], pops, groups, unique(c.run for c in cells), facts, bootstrap=None)  # per-seed measures only
-    return claims_section(claims, cells, pops, groups, facts, registry=registry, ranked=ranked)
-
-
-def claim_times(cells: list[CellRecord]) -> dict[str, CellTime]:
-    """Cell id -> its training time (wall, CPU, contended epochs), from the training-time section's rows."""
-    from nasbench_rss.report.timing import cell_times
-
-    return {
-        row["id"]: CellTime(row["train_seconds"], row["train_cpu_seconds"], len(row["contention"]["contended"]), row["epochs"])
-        for row in cell_times(cells)
-    }
-
-
-def _evidence(
-    arch: str,
-    dataset: str,
-    cells: list[CellRecord],
-    pops: dict[tuple[str, str, str], Population],
-    facts: list[dict[str, Any]],
-    times: dict[str, CellTime],
-    probed: dict[str, dict[str, Any]],
-    ranked: dict[str, Any],
-) -> Evidence:
-    group_cells = [c for c in cells if (c.arch, c.dataset) == (arch, dataset)]
-    trained: dict[str, dict[int, list[tuple[float, int]]]] = {}
-    cell_time: dict[str, dict[int, CellTime]] = {}
-    interference: dict[str, dict[int, dict[str, Any]]] = {}
-    for cell in group_cells:
-        if cell.id in probed:
-            interference.setdefault(cell.run, {})[cell.seed] = probed[cell.id]
-        exposure = (cell.result or {}).get("exposure") or {}
-        if exposure.get("subnets"):
-            trained.setdefault(cell.run, {})[cell.seed] = [(float(s["mflops"]), int(s["steps"])) for s in exposure["subnets"]]
-        if cell.id in times:
-            cell_time.setdefault(cell.run, {})[cell.seed] = times[cell.id]
-    return Evidence(
-        arch=arch,
-        dataset=dataset,
-        populations={run: pop for (a, d, run), pop in pops.items() if (a, d) == (arch, dataset)},
-        buckets=buckets_of(facts, arch, dataset),
-        trained=trained,
-        times=cell_time,
-        interference=interference,
-        ranking=ranking_evidence(ranked, arch, dataset),
-    )
-
-
-def build_claim(declared: dict[str, Any], registry: PluginRegistry | None = None) -> Any:
-    """The claim object of a recorded claim ``{kind, options, ...}``, from its kind's plugin.
-
-    Raises UnknownName when the kind is not installed and pydantic's ValidationError when
-    the options do not validate for it.
-    """
-    entry = (registry or get_registry()).get("claim", declared.get("kind"))
-    options = entry.options_model.model_validate(declared.get("options", {})) if entry.options_model else None
-    return entry.factory(options)
+    return claims_section(RunEvidence(run), registry)
 
 
 def _test(index: int, declared: dict[str, Any], evidence: list[Evidence], registry: PluginRegistry) -> dict[str, Any]:

@@ -8,40 +8,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from nasbench_rss.analysis.populations import Group, unique
-from nasbench_rss.run.results import CellRecord
+from nasbench_rss.analysis.evidence import RunEvidence
+from nasbench_rss.analysis.populations import unique
 from nasbench_rss.stats import exposure_shares
 
 
-def exposure(cells: list[CellRecord], groups: list[Group], runs: list[str]) -> list[dict[str, Any]]:
+def exposure(evidence: RunEvidence) -> list[dict[str, Any]]:
     """Per (arch, dataset, run): shares per seed and their mean over seeds.
 
     A step that trains k subnets counts once for each (the trainer's rule); ``outside``
     holds the steps on subnets in no bucket.
     """
     out = []
-    for arch, dataset in groups:
-        for run in runs:
-            trained = [
-                c for c in cells
-                if (c.arch, c.dataset, c.run) == (arch, dataset, run) and c.result is not None and c.result.get("exposure")
-            ]
+    for arch, dataset in evidence.groups:
+        for run in evidence.runs:
+            trained = [c for c in evidence.cells if (c.arch, c.dataset, c.run) == (arch, dataset, run) and c.id in evidence.exposure]
             if not trained:
                 continue
             per_seed = []
             for cell in trained:
-                record = cell.result["exposure"]
-                shares = exposure_shares(
-                    [(s["mflops"], s["steps"]) for s in record.get("subnets", [])],
-                    cell.evaluation.get("buckets", []),
-                    cell.evaluation.get("tolerance", 0.5),
-                )
+                record = evidence.exposure[cell.id]
+                shares = exposure_shares(record.subnets, cell.evaluation.get("buckets", []), cell.evaluation.get("tolerance", 0.5))
                 per_seed.append(
                     {
                         "seed": cell.seed,
                         "shares": shares,
-                        "total_subnet_steps": record.get("total_subnet_steps"),
-                        "distinct_subnets": record.get("distinct_subnets"),
+                        "total_subnet_steps": record.total_subnet_steps,
+                        "distinct_subnets": record.distinct_subnets,
                     }
                 )
             labels = unique(label for entry in per_seed for label in entry["shares"])

@@ -24,8 +24,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nasbench_rss.analysis.populations import Group
-from nasbench_rss.run.results import CellRecord
+from nasbench_rss.analysis.evidence import RunEvidence
+from nasbench_rss.analysis.exposure import Exposure
 from nasbench_rss.stats import exposure_histogram, smoothed_exposure
 from nasbench_rss.stats.exposure import SMOOTHING_BANDWIDTH
 
@@ -37,14 +37,7 @@ FROM_FACTS = "evaluation population (flops facts)"
 FROM_TRAINED = "trained subnets of this architecture and dataset (no evaluation records the FLOPs range)"
 
 
-def exposure_range(
-    cells: list[CellRecord],
-    groups: list[Group],
-    runs: list[str],
-    facts: list[dict[str, Any]],
-    width: float = BIN_WIDTH,
-    bandwidth: float = SMOOTHING_BANDWIDTH,
-) -> list[dict[str, Any]]:
+def exposure_range(evidence: RunEvidence, width: float = BIN_WIDTH, bandwidth: float = SMOOTHING_BANDWIDTH) -> list[dict[str, Any]]:
     """One entry per (arch, dataset, run) with a trained cell that records exposure.
 
     Entry keys: ``arch, dataset, run, seeds``; the bins: ``low, high, width,
@@ -54,24 +47,22 @@ def exposure_range(
     ``smoothed`` (``bandwidth``, ``targets`` labels, mean ``shares`` over seeds).
     """
     out = []
-    for arch, dataset in groups:
-        trained = [
-            c for c in cells
-            if (c.arch, c.dataset) == (arch, dataset) and c.result is not None and c.result.get("exposure")
-        ]
+    exposures = evidence.exposure
+    for arch, dataset in evidence.groups:
+        trained = [c for c in evidence.cells if (c.arch, c.dataset) == (arch, dataset) and c.id in exposures]
         if not trained:
             continue
-        bounds = _range(facts, arch, dataset, trained)
+        bounds = _range(evidence.buckets, arch, dataset, [exposures[c.id] for c in trained])
         if bounds is None:
             continue
         low, high, source = bounds
-        for run in runs:
+        for run in evidence.runs:
             mine = [c for c in trained if c.run == run]
             if not mine:
                 continue
             per_seed = []
             for cell in sorted(mine, key=lambda c: c.seed):
-                rows = [(s["mflops"], s["steps"]) for s in cell.result["exposure"].get("subnets", [])]
+                rows = exposures[cell.id].subnets
                 histogram = exposure_histogram(rows, low, high, width).to_dict()
                 targets = cell.evaluation.get("buckets", [])
                 per_seed.append({"seed": cell.seed, **histogram, "smoothed": smoothed_exposure(rows, targets, bandwidth)})
@@ -104,17 +95,13 @@ def exposure_range(
     return out
 
 
-def _range(
-    facts: list[dict[str, Any]], arch: str, dataset: str, trained: list[CellRecord]
-) -> tuple[float, float, str] | None:
+def _range(facts: list[dict[str, Any]], arch: str, dataset: str, trained: list[Exposure]) -> tuple[float, float, str] | None:
     """(floor(min MFLOPs), ceil(max MFLOPs), source) of the group, or None with no MFLOPs at all."""
     flops = next((f.get("flops") or {} for f in facts if (f["arch"], f["dataset"]) == (arch, dataset)), {})
     low, high = flops.get("min_mflops"), flops.get("max_mflops")
     if _number(low) and _number(high) and low <= high:
         return float(math.floor(low)), float(math.ceil(high)), FROM_FACTS
-    mflops = [
-        s["mflops"] for c in trained for s in c.result["exposure"].get("subnets", []) if _number(s.get("mflops"))
-    ]
+    mflops = [m for exposure in trained for m, _ in exposure.subnets if _number(m)]
     if not mflops:
         return None
     return float(math.floor(min(mflops))), float(math.ceil(max(mflops))), FROM_TRAINED
