@@ -14,7 +14,16 @@ from functools import cached_property
 from typing import Any, Sequence
 
 from nasbench_rss.analysis.exposure import Exposure, cell_exposure
-from nasbench_rss.analysis.populations import Group, Population, Subnet, aligned, bucket_facts, buckets_of, populations, unique
+from nasbench_rss.analysis.populations import (
+    Group,
+    Population,
+    Subnet,
+    aligned,
+    bucket_facts,
+    buckets_of,
+    populations,
+    unique,
+)
 from nasbench_rss.analysis.probes import probe_summaries
 from nasbench_rss.analysis.ranking import Ranking, rank_runs
 from nasbench_rss.analysis.times import CellTime, CellTiming, cell_timings

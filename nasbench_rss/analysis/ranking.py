@@ -22,7 +22,14 @@ import numpy as np
 
 from nasbench_rss.analysis.populations import Group, Population
 from nasbench_rss.run.results import CellRecord
-from nasbench_rss.stats.ranking import MEASURES, kendall_tau, pearson_r, precision_at_k, spearman_rho, top_pick_rank
+from nasbench_rss.stats.ranking import (
+    MEASURES,
+    kendall_tau,
+    pearson_r,
+    precision_at_k,
+    spearman_rho,
+    top_pick_rank,
+)
 
 SCOPE_ALL = "all"
 TOP_SHARE = 0.2

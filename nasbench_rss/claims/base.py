@@ -33,7 +33,12 @@ import numpy as np
 
 from nasbench_rss.analysis.evidence import Evidence
 from nasbench_rss.analysis.times import CellTime
-from nasbench_rss.stats.one_sided import Direction, OneSided, intersection_union, seed_test
+from nasbench_rss.stats.one_sided import (
+    Direction,
+    OneSided,
+    intersection_union,
+    seed_test,
+)
 
 __all__ = [
     "CellTime", "ClaimTest", "Direction", "Evidence", "OneSided", "SEED_BASIS", "SUBNET_BASIS",

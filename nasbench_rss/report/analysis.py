@@ -36,23 +36,43 @@ from typing import Any
 from nasbench_rss.analysis.evidence import RunEvidence
 from nasbench_rss.analysis.populations import Bootstrap
 from nasbench_rss.plugins import PluginRegistry
-from nasbench_rss.report.accuracy import accuracy_summaries
-from nasbench_rss.report.claims import claims_section
-from nasbench_rss.report.comparisons import comparison_pairs, comparisons
-from nasbench_rss.report.exposure import exposure
-from nasbench_rss.report.exposure_range import exposure_range
+from nasbench_rss.report import (
+    accuracy,
+    claims,
+    comparisons,
+    exposure,
+    exposure_range,
+    interference,
+    method,
+    profile,
+    ranking,
+    spread,
+    timing,
+)
+from nasbench_rss.report.cells import overview
 from nasbench_rss.report.findings import findings
-from nasbench_rss.report.interference import interference
-from nasbench_rss.report.method import method
-from nasbench_rss.report.profile import accuracy_profile
-from nasbench_rss.report.ranking import ranking
-from nasbench_rss.report.spread import population_spread
-from nasbench_rss.report.timing import training_time
-from nasbench_rss.run.results import CellRecord, RunDirectory
+from nasbench_rss.report.section import Inputs, Plan, Section
+from nasbench_rss.run.results import RunDirectory
 
 ANALYSIS_FORMAT = 1
 LEVEL = 0.95
 RESAMPLES = 10_000
+
+JSON_ORDER: tuple[Section, ...] = (
+    accuracy.BUCKETS,
+    accuracy.SECTION,
+    comparisons.SECTION,
+    timing.SECTION,
+    claims.SECTION,
+    exposure.SECTION,
+    spread.SECTION,
+    exposure_range.SECTION,
+    interference.SECTION,
+    profile.SECTION,
+    ranking.SECTION,
+    method.SECTION,
+)
+"""The computed sections in ``report.json``'s key order (after the overview, before the findings)."""
 
 
 def analyse(
@@ -65,16 +85,10 @@ def analyse(
     ``seed`` seeds every bootstrap (same seed, same intervals), ``resamples`` is the
     number of bootstrap resamples and ``level`` the confidence level of every interval.
     """
-    bootstrap = Bootstrap(seed=seed, resamples=resamples, level=level)
     evidence = RunEvidence(run)  # the run directory read once: every section and the claims take their numbers from it
-    cells, groups, runs, pops, facts = evidence.cells, evidence.groups, evidence.runs, evidence.populations, evidence.buckets
     suite = evidence.suite
-    baseline = suite.get("baseline")
-    pairs, interactions, no_pairs = comparison_pairs(suite, runs)
-
-    rows = [_cell_row(cell) for cell in evidence.every_cell]
-    missing = [row for row in rows if not row["trained"]]
-    unevaluated = [row for row in rows if row["trained"] and not row["evaluated"]]
+    plan = Plan(*comparisons.comparison_pairs(suite, evidence.runs))
+    inputs = Inputs(evidence, Bootstrap(seed=seed, resamples=resamples, level=level), registry, plan)
     analysis: dict[str, Any] = {
         "format": ANALYSIS_FORMAT,
         "suite": {
@@ -82,71 +96,15 @@ def analyse(
             "description": suite.get("description"),
             "source": suite.get("source"),
             "seeds": list(suite.get("seeds", run.manifest.get("seeds", []))),
-            "baseline": baseline,
+            "baseline": suite.get("baseline"),
             "comparisons": suite.get("comparisons"),
-            "runs": runs,
-            "groups": [{"arch": arch, "dataset": dataset} for arch, dataset in groups],
+            "runs": evidence.runs,
+            "groups": [{"arch": arch, "dataset": dataset} for arch, dataset in evidence.groups],
         },
         "run_directory": str(run.path),
-        "complete": not missing and not unevaluated,
-        "cells": {
-            "planned": len(rows),
-            "trained": len(rows) - len(missing),
-            "evaluated": sum(1 for row in rows if row["evaluated"]),
-            "missing": missing,
-            "unevaluated": unevaluated,
-            "all": rows,
-        },
-        "buckets": facts,
-        "accuracy": accuracy_summaries(pops, groups, runs, facts, bootstrap),
-        "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap, pairs, interactions, no_pairs),
-        "training_time": training_time(evidence, pairs, bootstrap),
-        "claims": claims_section(evidence, registry=registry),
-        "exposure": exposure(evidence),
-        "spread": population_spread(pops, groups, runs, bootstrap),
-        "exposure_range": exposure_range(evidence),
-        "interference": interference(cells, groups, runs, bootstrap, evidence.probes),
-        "accuracy_profile": accuracy_profile(pops, groups, runs, facts, bootstrap),
-        "ranking": ranking(evidence.references, pops, groups, runs, facts, bootstrap, evidence.ranking),
-        "method": method(run, cells, groups, bootstrap),
+        **overview(inputs),
     }
+    for section in JSON_ORDER:
+        analysis[section.key] = section.compute(inputs)
     analysis["findings"] = findings(analysis)
     return analysis
-
-
-def _cell_row(cell: CellRecord) -> dict[str, Any]:
-    return {
-        "id": cell.id,
-        "kind": cell.kind,
-        "arch": cell.arch,
-        "dataset": cell.dataset,
-        "run": cell.run,
-        "seed": cell.seed,
-        "status": cell.status,
-        "epochs": cell.epochs,
-        "epochs_done": cell.epochs_done,
-        "trained": cell.trained,
-        "evaluated": cell.evaluated,
-        "reason": why_missing(cell),
-        "directory": str(cell.directory),
-    }
-
-
-def why_missing(cell: CellRecord) -> str | None:
-    """Why a cell adds nothing (or no accuracies) to the report; None when it is all there."""
-    if cell.status == "pending":
-        return "not trained yet (pending)"
-    if cell.status == "interrupted":
-        return f"interrupted after {cell.epochs_done} of {cell.epochs} epochs (rerun the suite to resume)"
-    if cell.status == "damaged":
-        return f"damaged: {' '.join(str(cell.problem).split())[:300]}"
-    if cell.status == "failed":
-        error = " ".join(str((cell.failure or {}).get("error", "unknown error")).split())
-        stage = "in evaluation" if cell.trained else "in training"
-        return f"failed {stage}: {error[:300]}"
-    if not cell.evaluated:
-        return (
-            "trained, but its population is not evaluated under the suite's evaluation settings and its current weights "
-            "(no current evaluation.json)"
-        )
-    return None

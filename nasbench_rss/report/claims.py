@@ -11,12 +11,15 @@ claims and once to those against them.  The verdict, in plain words:
 - **contradicted**: the Holm-adjusted p for its opposite is below ``ALPHA``;
 - **inconclusive**: neither (too few seeds, too small an effect, seeds that disagree);
 - **not tested**: the run directory holds nothing the claim can be tested on (the reason says why).
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 
@@ -31,6 +34,12 @@ from nasbench_rss.run.results import RunDirectory
 from nasbench_rss.stats import holm
 
 __all__ = ["HOLM_FAMILY", "VERDICTS", "build_claim", "claims_section", "run_claims"]
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import Analysis, Section
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
 
 HOLM_FAMILY = "Holm's correction across all of the suite's claims (separately for the p-values for and against the claims)"
 VERDICTS = ("supported", "contradicted", "inconclusive", "not tested")
@@ -122,3 +131,50 @@ def _verdict(row: dict[str, Any]) -> tuple[str, str]:
     return "inconclusive", f"inconclusive (Holm-adjusted p = {fmt.p_value(p_for)}, opposite {fmt.p_value(p_against)}; {row['basis']})"
 
 
+def render_claims(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    """The suite's claims first: what the paper says, what this run shows, and the verdict."""
+    section = analysis.get("claims") or {}
+    results = section.get("results") or []
+    if not results:
+        return
+    doc.heading("Claims")
+    doc.table(
+        ["#", "claim", "source", "statistic", "p (Holm)", "verdict"],
+        [
+            [str(r["index"] + 1), r["claim"], r["source"], r.get("statistic") or fmt.MISSING, fmt.p_value(r.get("p_for_holm")), r["verdict"]]
+            for r in results
+        ],
+        "Each claim of the suite tested on this run",
+    )
+    counts = section.get("counts") or {}
+    doc.paragraph(
+        f"{len(results)} claims: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive", "not tested"))
+        + f". p is the Holm-adjusted p-value for the claim ({section['holm_family']}); a claim is supported when it is below "
+        f"{section['alpha']:g}, contradicted when the Holm-adjusted p for its opposite is, inconclusive otherwise. With two or more "
+        "seeds the test is on the seeds' estimates (seeds are the unit of replication, subnets nest within seeds): a one-sided "
+        "one-sample t-test, or the sign test when the estimates do not vary; with one seed only the subnet-level test exists. A "
+        "claim over several buckets must hold in each (intersection-union: the largest bucket p) and is contradicted when its "
+        "opposite holds in any (Bonferroni)."
+    )
+    doc.bullets(
+        [
+            f"{r['index'] + 1}. {r['claim']} ({r['source']}"
+            + (f': "{r["says"]}"' if r.get("says") else "")
+            + f"): {r['verdict_words']}"
+            + _subnet_level_words(r)
+            + (f". Note: {r['note']}" if r.get("note") and r["verdict"] != "not tested" else "")
+            for r in results
+        ]
+    )
+
+
+def _subnet_level_words(result: dict[str, Any]) -> str:
+    """The subnet-level p beside a seed-level verdict (information only: subnets nest within seeds)."""
+    levels = [g.get("subnet_level") or {} for g in result.get("groups") or []]
+    ps = [level.get("p_for") for level in levels if isinstance(level.get("p_for"), float)]
+    if not ps or not str(result.get("basis", "")).startswith(tuple("0123456789")):
+        return ""
+    return f"; subnet level, all seeds pooled: raw p = {fmt.p_value(max(ps))}"
+
+
+SECTION = Section("claims", lambda inputs: claims_section(inputs.evidence, inputs.registry), render_claims)

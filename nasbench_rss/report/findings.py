@@ -8,10 +8,15 @@ the correction behind a "significant", and says when there is only one seed.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import Analysis, Section
 from nasbench_rss.report.timing import claim_ratio
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
 
 ALPHA = 0.05
 """The significance level the findings count against (Holm-adjusted p-values)."""
@@ -277,3 +282,13 @@ def shared_stream_note(analysis: dict[str, Any]) -> str | None:
         + " use the same sampler with the same options, so at each seed they draw the same subnet sequence "
         "(the shorter run's is the start of the longer's); their results are correlated, not independent."
     )
+
+
+def render_findings(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    """The plain-sentence findings, first after the claims."""
+    doc.heading("Findings")
+    doc.bullets(analysis.get("findings") or findings(analysis))
+
+
+SECTION = Section("findings", None, render_findings)
+"""Computed last, from the other sections (:func:`findings`)."""

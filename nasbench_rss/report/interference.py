@@ -16,17 +16,35 @@ seeds with a bootstrap interval over seeds (seeds are the replicates):
 
 Also by probe (its bucket label, ``smallest``, ``largest``) and by epoch, over seeds, for
 the figure of interference over training.
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasbench_rss.analysis.populations import Bootstrap, Group
 from nasbench_rss.analysis.probes import finite_mean
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import (
+    Analysis,
+    Inputs,
+    Section,
+    by_group,
+    group_title,
+    over_seeds,
+    show_figure,
+)
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import mean_ci
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
 
 STATISTICS = ("hurt_share", "mean_cosine", "mean_measured_change", "mean_predicted_change", "pairwise_cosine")
 
@@ -72,3 +90,52 @@ def _over_seeds(values: list[float | None], bootstrap: Bootstrap) -> dict[str, A
     if not kept:
         return {"estimate": math.nan, "low": math.nan, "high": math.nan, "level": bootstrap.level, "method": "not available: no seed has one", "n": 0}
     return mean_ci(kept, **bootstrap.kwargs()).to_dict()
+
+
+def render_interference(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    entries = analysis.get("interference") or []
+    if not entries:
+        return
+    doc.heading("Interference measured while training")
+    doc.paragraph(
+        "What the interference probe saw: a fixed panel of probe subnets and a fixed batch of training images, measured "
+        "before and after the updates of every N-th step. Hurt: the share of probe updates, on steps that trained other "
+        "subnets than the probe, after which the probe's loss on the probe batch rose; that is interference made "
+        "visible, a step on some subnets making another worse. Cosine: between the update and the probe's descent "
+        "direction on its weights (> 0 the step helped it to first order, < 0 pushed it uphill). Pairwise: the cosine "
+        "between the gradients of the subnets one step summed (runs training one subnet per step have none). Mean over "
+        "seeds with a 95% bootstrap CI over seeds; changes are in loss units (nats)."
+    )
+    show_figure(doc, figure)
+    for arch, dataset, mine in by_group(analysis, entries):
+        rows = []
+        for e in mine:
+            a, seeds = e["across_seeds"], e["seeds"]
+            rows.append(
+                [
+                    e["run"], fmt.seeds(seeds), str(sum(s["probed_steps"] for s in e["per_seed"])),
+                    fmt.share(a["hurt_share"]["estimate"]), over_seeds(a["hurt_share"], fmt.share, seeds),
+                    fmt.number(a["mean_cosine"]["estimate"]), over_seeds(a["mean_cosine"], fmt.number, seeds),
+                    fmt.number(a["mean_measured_change"]["estimate"], 4), fmt.number(a["mean_predicted_change"]["estimate"], 4),
+                    fmt.number(a["pairwise_cosine"]["estimate"]), over_seeds(a["pairwise_cosine"], fmt.number, seeds),
+                ]
+            )  # fmt: skip
+        doc.table(
+            ["run", "seeds", "probed steps", "hurt", "95% CI", "cosine", "95% CI", "measured change", "predicted change", "pairwise cosine", "95% CI"],
+            rows,
+            f"{group_title(arch, dataset)}: probe updates",
+        )
+        labels = list(dict.fromkeys(label for e in mine for label in e["by_probe"]))
+        doc.table(
+            ["run", *(f"hurt {label}" for label in labels)],
+            [[e["run"], *(fmt.share((e["by_probe"].get(label) or {}).get("hurt_share")) for label in labels)] for e in mine],
+            f"{group_title(arch, dataset)}: share of updates that hurt each probe (mean over seeds)",
+        )
+
+
+def _compute(inputs: Inputs) -> list[dict[str, Any]]:
+    e = inputs.evidence
+    return interference(e.cells, e.groups, e.runs, inputs.bootstrap, e.probes)
+
+
+SECTION = Section("interference", _compute, render_interference, figure="interference")

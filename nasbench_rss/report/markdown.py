@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from nasbench_rss.report.document import Bullets, Document, Figure, Heading, Paragraph, Table
+from nasbench_rss.report.document import (
+    Bullets,
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+)
 
 
 def _cell(text: str) -> str:

@@ -21,13 +21,16 @@ win; after a few CPU-scale epochs the smaller ones train faster); within a bucke
 subnets of nearly equal FLOPs, it is what the supernet says beyond FLOPs.  ``agreement``: for every pair of runs, Kendall's tau between their
 inherited accuracies on every subnet both evaluated (the whole evaluation list, no
 reference needed), per seed, per bucket and over all, with the mean over seeds.
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
 import math
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,9 +46,30 @@ from nasbench_rss.analysis.ranking import (
     seed_measures,
     top_k_of,
 )
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import (
+    Analysis,
+    Inputs,
+    Section,
+    by_group,
+    group_title,
+    over_seeds,
+    show_figure,
+)
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import mean_ci
-from nasbench_rss.stats.ranking import MEASURES, kendall_tau, kendall_tau_axis, ranking_ci, spearman_rho_axis
+from nasbench_rss.stats.ranking import (
+    MEASURES,
+    kendall_tau,
+    kendall_tau_axis,
+    ranking_ci,
+    spearman_rho_axis,
+)
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
 
 INTERVAL_MEASURES = {"kendall_tau": kendall_tau_axis, "spearman_rho": spearman_rho_axis}
 """The measures with a bootstrap interval over subnets (vectorised for the resamples)."""
@@ -179,3 +203,85 @@ def _agreement(
         if scopes:
             out.append({"arch": arch, "dataset": dataset, "runs": [first, second], "seeds": seeds, "scopes": scopes})
     return out
+
+
+def render_ranking(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    section = analysis.get("ranking") or {}
+    references, entries, agreement = section.get("references") or [], section.get("runs") or [], section.get("agreement") or []
+    if not references and not agreement:
+        return
+    doc.heading("Ranking")
+    if references:
+        doc.paragraph(
+            "How well the accuracy a subnet inherits from each supernet ranks subnets the way training each alone from scratch "
+            "does. The references are the first subnets of each bucket's evaluation list, every one trained alone as its own "
+            "network with the suite's training settings (references: in the suite); their stand-alone accuracy is the mean over "
+            "the references' seeds. Per scope (a bucket's references, or all of them) and training seed: Kendall's tau-b, "
+            "Spearman's rho and Pearson's r between inherited and stand-alone accuracy, precision at k (the share of the "
+            f"supernet's top {100 * section.get('top_share', 0.2):.0f}% that is in the stand-alone top {100 * section.get('top_share', 0.2):.0f}%, "
+            "ties at the boundary included) and the stand-alone rank of the subnet the supernet ranks first (1 = best). Shown: "
+            "the mean over seeds with a 95% bootstrap CI over seeds, and tau of the seed-mean inherited accuracy with a 95% "
+            "bootstrap CI over the scope's subnets. Over all buckets the ranking includes that of FLOPs (whether bigger subnets "
+            "win depends on how long they train); within a bucket, among subnets of nearly equal FLOPs, it is what the "
+            "supernet says beyond FLOPs."
+        )
+    else:
+        doc.paragraph(
+            "The suite has no stand-alone references (references: in a suite trains subnets alone to rank the runs "
+            "against), so only the runs' agreement is shown: Kendall's tau between two runs' inherited accuracies on every "
+            "subnet both evaluated, per bucket and over all, mean over seeds."
+        )
+    for r in references:
+        doc.paragraph(
+            f"{group_title(r['arch'], r['dataset'])}: {len(r['subnets'])} reference subnets evaluated "
+            f"({r['evaluated_cells']} of {r['planned_cells']} reference cells), trained {', '.join(map(str, r['epochs']))} epochs, "
+            f"seeds {fmt.seeds(r['seeds'])}."
+        )
+    show_figure(doc, figure)
+    for arch, dataset, mine in by_group(analysis, entries):
+        rows = []
+        for e in mine:
+            for scope in e["scopes"]:
+                a, seeds, mean = scope["across_seeds"], scope["seeds"], scope.get("seed_mean") or {}
+
+                def over(name: str) -> str:
+                    iv = a.get(name)
+                    return fmt.MISSING if iv is None else fmt.number(iv["estimate"])
+
+                rows.append(
+                    [
+                        e["run"], scope["scope"], str(scope["n"]), fmt.seeds(seeds),
+                        over("kendall_tau"), over_seeds(a.get("kendall_tau"), fmt.number, seeds) if a.get("kendall_tau") else fmt.MISSING,
+                        fmt.number(mean.get("kendall_tau")), fmt.interval(mean.get("kendall_tau_ci")),
+                        over("spearman_rho"), over("pearson_r"),
+                        f"{over('precision_at_k')} (k {scope['k']})", over("top_pick_rank"),
+                    ]
+                )  # fmt: skip
+        doc.table(
+            ["run", "scope", "subnets", "seeds", "tau", "95% CI (seeds)", "tau of seed mean", "95% CI (subnets)", "rho", "r", "precision at k", "rank of top pick"],
+            rows,
+            f"{group_title(arch, dataset)}: inherited against stand-alone accuracy (mean over seeds)",
+        )
+    for arch, dataset, mine in by_group(analysis, agreement):
+        labels = list(dict.fromkeys(scope["scope"] for e in mine for scope in e["scopes"]))
+        rows = []
+        for e in mine:
+            by_scope = {scope["scope"]: scope for scope in e["scopes"]}
+            cells = []
+            for label in labels:
+                iv = (by_scope.get(label) or {}).get("across_seeds")
+                cells.append(fmt.MISSING if iv is None else fmt.number(iv["estimate"]))
+            rows.append([f"{e['runs'][0]} vs {e['runs'][1]}", fmt.seeds(e["seeds"]), *cells])
+        doc.table(
+            ["runs", "seeds", *(f"tau {label}" for label in labels)],
+            rows,
+            f"{group_title(arch, dataset)}: agreement of two runs' inherited rankings on every subnet both evaluated (Kendall's tau, mean over seeds)",
+        )
+
+
+def _compute(inputs: Inputs) -> dict[str, Any]:
+    e = inputs.evidence
+    return ranking(e.references, e.populations, e.groups, e.runs, e.buckets, inputs.bootstrap, e.ranking)
+
+
+SECTION = Section("ranking", _compute, render_ranking, figure="ranking")

@@ -15,17 +15,27 @@ time was recorded.  Run directories written before CPU time was recorded are ana
 before, with their CPU fields and contention "not recorded".  A cell that ran the
 interference probe has the probe's own wall and CPU time (its result's ``interference``)
 taken out of its training time; its row says how much (``probe_seconds``).
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from nasbench_rss.analysis.contention import RULE, combined
 from nasbench_rss.analysis.evidence import RunEvidence
 from nasbench_rss.analysis.populations import Bootstrap
 from nasbench_rss.analysis.times import CellTiming
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import Analysis, Section, show_figure
 from nasbench_rss.stats import describe, mean_ci, time_ratio
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
 
 RATIO_DEFINITION = "baseline's training time over the run's (above 1: the run trained faster), paired by training seed"
 CPU_RATIO_DEFINITION = "the same ratio of process CPU times (seeds whose cells on both sides recorded CPU time)"
@@ -180,3 +190,107 @@ def _shared_seeds(run_rows: list[CellTiming], reference_rows: list[CellTiming]) 
 
 def _ratio(base: dict[int, CellTiming], ours: dict[int, CellTiming], seeds: list[int], key: str, bootstrap: Bootstrap) -> dict[str, Any]:
     return time_ratio({s: getattr(base[s], key) for s in seeds}, {s: getattr(ours[s], key) for s in seeds}, **bootstrap.kwargs()).to_dict()
+
+
+def render_training_time(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    timing = analysis["training_time"]
+    doc.heading("Training time")
+    if timing.get("definition"):
+        doc.paragraph(f"Training time is the {timing['definition']}.")
+    _contention_paragraph(doc, timing)
+    show_figure(doc, figure)
+    doc.table(
+        ["dataset", "arch", "run", "seeds", "epochs", "mean time", "95% CI", "mean per epoch", "95% CI", "mean CPU time", "95% CI"],
+        [
+            [
+                e["dataset"], e["arch"], e["run"], fmt.seeds(e["seeds"]), ", ".join(str(x) for x in e["epochs"]),
+                fmt.seconds(e["mean_seconds"]["estimate"]), fmt.interval(e["mean_seconds"], fmt.seconds),
+                fmt.seconds(e["mean_seconds_per_epoch"]["estimate"]), fmt.interval(e["mean_seconds_per_epoch"], fmt.seconds),
+                fmt.seconds((e.get("mean_cpu_seconds") or {}).get("estimate")), fmt.interval(e.get("mean_cpu_seconds"), fmt.seconds),
+            ]
+            for e in timing["runs"]
+        ],
+        "Per run (mean over seeds)",
+    )
+    if timing["ratios"]:
+        doc.table(
+            ["dataset", "arch", "run", "baseline", "seeds", "time ratio", "95% CI", "per-epoch ratio", "95% CI", "CPU-time ratio", "95% CI", "contended"],
+            [
+                [
+                    r["dataset"], r["arch"], r["run"], r["baseline"], fmt.seeds(r["seeds"]),
+                    fmt.ratio(r["total"]["estimate"]), fmt.interval(r["total"], fmt.ratio),
+                    fmt.ratio(r["per_epoch"]["estimate"]), fmt.interval(r["per_epoch"], fmt.ratio),
+                    fmt.ratio((r.get("cpu_total") or {}).get("estimate")), fmt.interval(r.get("cpu_total"), fmt.ratio),
+                    _ratio_contention(r.get("contended")),
+                ]
+                for r in timing["ratios"]
+            ],
+            f"Ratios: the {timing['ratio_definition']}; CPU-time ratio: {timing.get('cpu_ratio_definition', 'not computed')}; "
+            "contended: the cells on either side with contended epochs (share of their wall time)",
+        )
+    elif timing.get("ratios_reason"):
+        doc.paragraph(f"No training-time ratios: {timing['ratios_reason']}.")
+    doc.table(
+        ["cell", "epochs", "time", "per epoch", "CPU time", "CPU per epoch", "contended epochs", "images/s", "device"],
+        [
+            [
+                c["id"], str(c["epochs"]), fmt.seconds(c["train_seconds"]), fmt.seconds(c["seconds_per_epoch"]),
+                fmt.seconds(c.get("train_cpu_seconds")), fmt.seconds(c.get("cpu_seconds_per_epoch")), _cell_contention(c.get("contention")),
+                fmt.number(c["images_per_second"], 4), c["device"] or fmt.MISSING,
+            ]
+            for c in timing["cells"]
+        ],
+        "Per cell",
+    )
+    flagged = [(c["id"], e) for c in timing["cells"] for e in (c.get("contention") or {}).get("contended", [])]
+    if flagged:
+        doc.table(
+            ["cell", "epoch", "wall", "CPU", "utilisation", "load average", "MFLOPs", "reason"],
+            [
+                [
+                    cell_id, str(e["epoch"]), fmt.seconds(e["seconds"]), fmt.seconds(e["cpu_seconds"]), fmt.ratio(e["utilisation"]),
+                    fmt.ratio(e["load_average"]), fmt.number(e["mflops"]), e["reason"],
+                ]
+                for cell_id, e in flagged
+            ],
+            "Contended epochs",
+        )
+    problems = [f"{c['id']}: {c['contention']['problem']}" for c in timing["cells"] if (c.get("contention") or {}).get("problem")]
+    if problems:
+        doc.bullets(problems)
+
+
+def _contention_paragraph(doc: Document, timing: dict[str, Any]) -> None:
+    """The contention rule, and whether this run's cells recorded what it needs."""
+    rule = timing.get("contention_rule")
+    if not rule:
+        return
+    recorded = timing.get("cpu_recorded")
+    text = f"Contention: {rule}."
+    if recorded == "not recorded":
+        text += " CPU time was not recorded in this run (its cells were trained before nasbench-rss recorded it), so no epoch could be checked."
+    elif recorded == "partly recorded":
+        text += " CPU time was recorded for only some epochs (cells marked 'not recorded' or 'partly recorded' could not be fully checked)."
+    text += " A finding whose wall-clock ratio rests on contended epochs says so and states the CPU-time ratio."
+    doc.paragraph(text)
+
+
+def _cell_contention(contention: dict[str, Any] | None) -> str:
+    """'none', '2 of 8 (41.0% of wall time)', or 'not recorded'."""
+    if not contention or (contention["recorded"] == "not recorded" and contention["contended_share"] is None):
+        return "not recorded"
+    flagged = len(contention["contended"])
+    text = f"{flagged} of {contention['epochs']} ({fmt.share(contention['contended_share'])}% of wall time)" if flagged else "none"
+    return text + (" (CPU time partly recorded)" if contention["recorded"] == "partly recorded" else "")
+
+
+def _ratio_contention(contended: dict[str, Any] | None) -> str:
+    """'no', 'yes: ofa seed 0 41.0%, ...', or 'not recorded'."""
+    if contended and contended["rests_on_contended"]:
+        return "yes: " + ", ".join(f"{c['run']} seed {c['seed']} {fmt.share(c['contended_share'])}%" for c in contended["cells"])
+    if not contended or contended["recorded"] == "not recorded":
+        return "not recorded"
+    return "no" + (" (CPU time partly recorded)" if contended["recorded"] == "partly recorded" else "")
+
+
+SECTION = Section("training_time", lambda inputs: training_time(inputs.evidence, inputs.plan.pairs, inputs.bootstrap), render_training_time, figure="training_time")

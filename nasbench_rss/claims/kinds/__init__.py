@@ -25,7 +25,13 @@ from here).
 """
 
 from nasbench_rss.claims.kinds.common import Claim, seed_level
-from nasbench_rss.claims.kinds.paired import Better, Interaction, NotWorse, Ordering, paired_claim
+from nasbench_rss.claims.kinds.paired import (
+    Better,
+    Interaction,
+    NotWorse,
+    Ordering,
+    paired_claim,
+)
 from nasbench_rss.claims.kinds.probe import InterferenceClaim
 from nasbench_rss.claims.kinds.profile import BiasFollowsExposure, PeakAt
 from nasbench_rss.claims.kinds.ranking import RankingClaim

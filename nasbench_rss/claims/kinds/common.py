@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from nasbench_rss.claims.base import ClaimTest, Direction, Evidence, OneSided, seed_basis, seed_test
+from nasbench_rss.claims.base import (
+    ClaimTest,
+    Direction,
+    Evidence,
+    OneSided,
+    seed_basis,
+    seed_test,
+)
 
 
 def buckets_words(buckets: Any, pooled: bool) -> str:

@@ -14,7 +14,17 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from nasbench_rss.claims import options as o
-from nasbench_rss.claims.base import ClaimTest, Direction, Evidence, OneSided, intersection_union, points, seed_basis, seed_test, untestable
+from nasbench_rss.claims.base import (
+    ClaimTest,
+    Direction,
+    Evidence,
+    OneSided,
+    intersection_union,
+    points,
+    seed_basis,
+    seed_test,
+    untestable,
+)
 from nasbench_rss.claims.kinds.common import Claim, buckets_words
 from nasbench_rss.stats.one_sided import wilcoxon_against
 

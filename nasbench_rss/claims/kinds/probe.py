@@ -12,7 +12,6 @@ from nasbench_rss.claims import options as o
 from nasbench_rss.claims.base import ClaimTest, Direction, Evidence, untestable
 from nasbench_rss.claims.kinds.common import Claim, seed_level
 
-
 MEASURE_KEYS = {"hurt-share": "hurt_share", "cosine": "mean_cosine", "pairwise-cosine": "pairwise_cosine"}
 MEASURE_WORDS = {
     "hurt-share": "its probe updates hurt other subnets {more} often",

@@ -14,7 +14,16 @@ import math
 import numpy as np
 
 from nasbench_rss.claims import options as o
-from nasbench_rss.claims.base import ClaimTest, Evidence, OneSided, intersection_union, points, seed_basis, seed_test, untestable
+from nasbench_rss.claims.base import (
+    ClaimTest,
+    Evidence,
+    OneSided,
+    intersection_union,
+    points,
+    seed_basis,
+    seed_test,
+    untestable,
+)
 from nasbench_rss.claims.kinds.common import Claim
 from nasbench_rss.stats.exposure import smoothed_exposure
 from nasbench_rss.stats.one_sided import spearman_exact, welch_greater

@@ -14,7 +14,6 @@ from nasbench_rss.claims import options as o
 from nasbench_rss.claims.base import ClaimTest, Direction, Evidence, untestable
 from nasbench_rss.claims.kinds.common import Claim, seed_level
 
-
 RANKING_KEYS = {
     "kendall-tau": "kendall_tau",
     "spearman-rho": "spearman_rho",

@@ -12,7 +12,15 @@ import math
 import numpy as np
 
 from nasbench_rss.claims import options as o
-from nasbench_rss.claims.base import ClaimTest, Evidence, OneSided, intersection_union, seed_basis, seed_test, untestable
+from nasbench_rss.claims.base import (
+    ClaimTest,
+    Evidence,
+    OneSided,
+    intersection_union,
+    seed_basis,
+    seed_test,
+    untestable,
+)
 from nasbench_rss.claims.kinds.common import Claim, buckets_words
 from nasbench_rss.stats.one_sided import spread_smaller
 

@@ -11,7 +11,13 @@ import math
 import numpy as np
 
 from nasbench_rss.claims import options as o
-from nasbench_rss.claims.base import ClaimTest, Evidence, seed_basis, seed_test, untestable
+from nasbench_rss.claims.base import (
+    ClaimTest,
+    Evidence,
+    seed_basis,
+    seed_test,
+    untestable,
+)
 from nasbench_rss.claims.kinds.common import Claim
 
 
