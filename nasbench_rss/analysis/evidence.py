@@ -28,6 +28,7 @@ from nasbench_rss.analysis.probes import probe_summaries
 from nasbench_rss.analysis.ranking import Ranking, rank_runs
 from nasbench_rss.analysis.times import CellTime, CellTiming, cell_timings
 from nasbench_rss.run.results import CellRecord, RunDirectory
+from nasbench_rss.space.buckets import bucket_key
 
 
 @dataclass(frozen=True)
@@ -58,18 +59,17 @@ class Evidence:
         return [b["label"] for b in self.buckets if b.get("status") == "evaluated"]
 
     def labels(self, buckets: Any) -> list[str]:
-        """The evaluated bucket labels a claim's ``buckets`` option names ('all' or targets)."""
-        evaluated = [b for b in self.buckets if b.get("status") == "evaluated"]
+        """The evaluated bucket labels a claim's ``buckets`` option names ('all' or targets), matched by bucket key."""
+        evaluated = self.evaluated_labels()
         if buckets == "all":
-            return [b["label"] for b in evaluated]
-        wanted = [float(t) for t in buckets]
-        return [b["label"] for b in evaluated if any(abs(float(b["target"]) - t) < 1e-9 for t in wanted)]
+            return evaluated
+        wanted = {bucket_key(float(t)) for t in buckets}
+        return [label for label in evaluated if label in wanted]
 
     def label_of(self, target: float) -> str | None:
-        for b in self.buckets:
-            if abs(float(b["target"]) - float(target)) < 1e-9:
-                return b["label"]
-        return None
+        """The label of the evaluation's bucket at ``target`` (its :func:`~nasbench_rss.space.buckets.bucket_key`), None if none."""
+        key = bucket_key(float(target))
+        return key if any(b["label"] == key for b in self.buckets) else None
 
     def target_of(self, label: str) -> float:
         return next(float(b["target"]) for b in self.buckets if b["label"] == label)

@@ -13,13 +13,14 @@ from nasbench_rss.claims.base import (
     seed_basis,
     seed_test,
 )
+from nasbench_rss.space.buckets import bucket_key
 
 
 def buckets_words(buckets: Any, pooled: bool) -> str:
     """A claim's buckets in words: per bucket (each must hold) or pooled."""
     if buckets == "all":
         return "over all buckets together" if pooled else "in every bucket"
-    listed = ", ".join(f"{b:g}" for b in buckets)
+    listed = ", ".join(bucket_key(b) for b in buckets)
     return f"over buckets {listed} together" if pooled else f"in each of buckets {listed}"
 
 

@@ -26,6 +26,7 @@ from nasbench_rss.claims.base import (
     untestable,
 )
 from nasbench_rss.claims.kinds.common import Claim, buckets_words
+from nasbench_rss.space.buckets import bucket_key
 from nasbench_rss.stats.one_sided import wilcoxon_against
 
 
@@ -53,7 +54,7 @@ def paired_claim(
     labels = evidence.labels(buckets)
     if not labels:
         return untestable("none of the claim's buckets is evaluated")
-    skipped = [] if buckets == "all" else [f"{b:g}" for b in buckets if evidence.label_of(b) not in labels]
+    skipped = [] if buckets == "all" else [bucket_key(b) for b in buckets if evidence.label_of(b) not in labels]
     missing = [run for run in runs if not evidence.populations.get(run)]
     if missing:
         return untestable(f"no evaluated cell of {', '.join(missing)}")

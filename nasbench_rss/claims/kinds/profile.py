@@ -25,6 +25,7 @@ from nasbench_rss.claims.base import (
     untestable,
 )
 from nasbench_rss.claims.kinds.common import Claim
+from nasbench_rss.space.buckets import bucket_key
 from nasbench_rss.stats.exposure import smoothed_exposure
 from nasbench_rss.stats.one_sided import spearman_exact, welch_greater
 from nasbench_rss.stats.ranking import spearman_rho
@@ -42,17 +43,17 @@ class PeakAt(Claim):
     options: o.PeakAtOptions
 
     def describe(self) -> str:
-        return f"{self.options.run}'s mean accuracy across buckets peaks at bucket {self.options.bucket:g}"
+        return f"{self.options.run}'s mean accuracy across buckets peaks at bucket {bucket_key(self.options.bucket)}"
 
     def evaluate(self, evidence: Evidence) -> ClaimTest:
         op = self.options
         peak = evidence.label_of(op.bucket)
         labels = evidence.evaluated_labels()
         if peak not in labels:
-            return untestable(f"bucket {op.bucket:g} is not evaluated")
+            return untestable(f"bucket {bucket_key(op.bucket)} is not evaluated")
         seeds = [s for s in evidence.seeds(op.run) if peak in _profile(evidence, op.run, s, labels)]
         if not seeds:
-            return untestable(f"no evaluated cell of {op.run} with subnets in bucket {op.bucket:g}")
+            return untestable(f"no evaluated cell of {op.run} with subnets in bucket {bucket_key(op.bucket)}")
         profiles = {s: _profile(evidence, op.run, s, labels) for s in seeds}
         others = [label for label in labels if label != peak and all(label in profiles[s] for s in seeds)]
         if not others:

@@ -13,6 +13,7 @@ import numpy as np
 from nasbench_rss.claims import options as o
 from nasbench_rss.claims.base import ClaimTest, Direction, Evidence, untestable
 from nasbench_rss.claims.kinds.common import Claim, seed_level
+from nasbench_rss.space.buckets import bucket_key
 
 RANKING_KEYS = {
     "kendall-tau": "kendall_tau",
@@ -30,7 +31,7 @@ class RankingClaim(Claim):
 
     def describe(self) -> str:
         op = self.options
-        scope = "all references" if op.scope == "all" else f"the references of bucket {op.scope:g}"
+        scope = "all references" if op.scope == "all" else f"the references of bucket {bucket_key(op.scope)}"
         better = "lower" if op.measure == "top-pick-rank" else "higher"
         against = f"than {op.than}'s" if op.than is not None else f"than {op.value:g}"
         return f"{op.run}: {op.measure} against stand-alone training over {scope} {better} {against}"
