@@ -16,16 +16,19 @@ from typing import Any, Sequence
 from nasbench_rss.analysis.exposure import Exposure, cell_exposure
 from nasbench_rss.analysis.populations import (
     Group,
+    NanAccuracies,
     Population,
     Subnet,
     aligned,
     bucket_facts,
     buckets_of,
+    nan_accuracies,
     populations,
     unique,
 )
 from nasbench_rss.analysis.probes import probe_summaries
 from nasbench_rss.analysis.ranking import Ranking, rank_runs
+from nasbench_rss.analysis.records import Damage, check_cells
 from nasbench_rss.analysis.times import CellTime, CellTiming, cell_timings
 from nasbench_rss.run.results import CellRecord, RunDirectory
 from nasbench_rss.space.buckets import bucket_key
@@ -97,11 +100,14 @@ class RunEvidence:
 
     ``cells`` are the runs' cells (supernets and whatever else a run trains) in suite order,
     ``references`` the stand-alone reference cells; ``runs`` and ``groups`` are in suite order.
+    Every cell's records are checked as they are read (:mod:`nasbench_rss.analysis.records`):
+    a damaged one is left out and listed in :attr:`damaged`.
     """
 
     def __init__(self, run: RunDirectory) -> None:
         self.run = run
-        self.every_cell: list[CellRecord] = run.cells()
+        self.every_cell: list[CellRecord]
+        self.every_cell, self._damaged_records = check_cells(run.cells())  # the records checked once, here
         self.cells = [cell for cell in self.every_cell if cell.kind == "run"]
         self.references = [cell for cell in self.every_cell if cell.kind == "reference"]
         self.runs: list[str] = unique(cell.run for cell in self.cells)
@@ -110,7 +116,7 @@ class RunEvidence:
     @property
     def suite(self) -> dict[str, Any]:
         """The suite as the manifest records it (name, seeds, baseline, comparisons, claims, ...)."""
-        return self.run.manifest.get("suite", {})
+        return self.run.manifest.get("suite") or {}
 
     @cached_property
     def populations(self) -> dict[tuple[str, str, str], Population]:
@@ -133,9 +139,23 @@ class RunEvidence:
         return cell_exposure(self.cells)
 
     @cached_property
+    def _probed(self) -> tuple[dict[str, dict[str, Any]], list[Damage]]:
+        return probe_summaries(self.cells)
+
+    @property
     def probes(self) -> dict[str, dict[str, Any]]:
         """Cell id -> the summary of what its interference probe saw, for the probed cells."""
-        return probe_summaries(self.cells)
+        return self._probed[0]
+
+    @property
+    def damaged(self) -> list[Damage]:
+        """Every damaged cell file: its records (result, evaluation) and its probe records."""
+        return self._damaged_records + self._probed[1]
+
+    @cached_property
+    def nan_accuracies(self) -> list[NanAccuracies]:
+        """The cells (references too) with evaluated subnets whose accuracy is NaN, counted."""
+        return nan_accuracies(self.every_cell)
 
     @cached_property
     def ranking(self) -> Ranking:

@@ -15,19 +15,34 @@ from typing import Any
 
 import numpy as np
 
-from nasbench_rss.cell.directory import INTERFERENCE_FILE, CellDirectory
+from nasbench_rss.analysis.records import Damage, ProbeLine, check
+from nasbench_rss.cell.directory import INTERFERENCE_FILE, CellDirectory, CellFileError
 from nasbench_rss.run.results import CellRecord
 
 
-def probe_summaries(cells: list[CellRecord]) -> dict[str, dict[str, Any]]:
-    """Cell id -> the summary of its ``interference.jsonl``, for every trained cell that has one."""
-    out = {}
+def probe_summaries(cells: list[CellRecord]) -> tuple[dict[str, dict[str, Any]], list[Damage]]:
+    """Cell id -> the summary of its ``interference.jsonl``, for every trained cell that has one; and the
+    damaged files (a cell whose file cannot be read or holds a line the summary cannot use has no summary)."""
+    out, damaged = {}, []
     for cell in cells:
-        if cell.trained:
-            lines = CellDirectory(cell.directory).read_jsonl(INTERFERENCE_FILE).records
-            if lines:
-                out[cell.id] = seed_summary(cell.seed, lines)
-    return out
+        if not cell.trained:
+            continue
+        directory = CellDirectory(cell.directory)
+        try:
+            lines = directory.read_jsonl(INTERFERENCE_FILE).records
+        except CellFileError as error:
+            damaged.append(Damage(cell.id, str(error)))
+            continue
+        problem = next((p for n, line in enumerate(lines, 1) if (p := _check_line(directory, n, line)) is not None), None)
+        if problem is not None:
+            damaged.append(Damage(cell.id, problem))
+        elif lines:
+            out[cell.id] = seed_summary(cell.seed, lines)
+    return out, damaged
+
+
+def _check_line(directory: CellDirectory, number: int, line: dict[str, Any]) -> str | None:
+    return check(ProbeLine, line, f"{directory.file(INTERFERENCE_FILE)}:{number}", INTERFERENCE_FILE)
 
 
 def seed_summary(seed: int, lines: list[dict[str, Any]]) -> dict[str, Any]:

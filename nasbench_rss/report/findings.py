@@ -11,6 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from nasbench_rss.report import format as fmt
+from nasbench_rss.report.cells import nan_words
 from nasbench_rss.report.document import Document
 from nasbench_rss.report.section import Analysis, Section
 from nasbench_rss.report.timing import claim_ratio
@@ -24,7 +25,7 @@ ALPHA = 0.05
 
 def findings(analysis: dict[str, Any]) -> list[str]:
     """Every finding, in reading order: completeness, accuracy, variance, time, exposure, caveats."""
-    sentences = [completeness(analysis)]
+    sentences = [completeness(analysis), nan_finding(analysis)]
     sentences += claim_findings(analysis)
     sentences += accuracy_findings(analysis)
     sentences += variance_findings(analysis)
@@ -69,7 +70,20 @@ def completeness(analysis: dict[str, Any]) -> str:
     if cells["unevaluated"]:
         ids = ", ".join(c["id"] for c in cells["unevaluated"])
         parts.append(f"{len(cells['unevaluated'])} trained cell{'s are' if len(cells['unevaluated']) != 1 else ' is'} not evaluated: {ids}")
+    damaged = cells.get("damaged") or []
+    if damaged:
+        ids = ", ".join(dict.fromkeys(d["id"] for d in damaged))
+        parts.append(f"{len(damaged)} cell file{'s are' if len(damaged) != 1 else ' is'} damaged and left out: {ids} (see Damaged cell files)")
     return "Partial run: " + "; ".join(parts) + ". The numbers below use only the cells that are there."
+
+
+def nan_finding(analysis: dict[str, Any]) -> str | None:
+    """How many evaluated subnets of which cells have a NaN accuracy (left out of every statistic); None when none."""
+    nan = analysis["cells"].get("nan_accuracies") or []
+    if not nan:
+        return None
+    listed = "; ".join(f"{n['id']}: {n['nan']} of {n['subnets']}" for n in nan)
+    return f"{nan_words(nan)}: {listed} (see NaN accuracies)."
 
 
 def _by_run_group(results: list[dict[str, Any]]) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
