@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from nasbench_rss.cell.directory import EVALUATION_FILE, RESULT_FILE, recovery
 from nasbench_rss.errors import StorageError
@@ -128,7 +135,7 @@ class ResumedUnder(_Record):
 class Provenance(_Record):
     device_name: str | None = None
     device_type: str | None = None
-    code: dict[str, Any] | None = None
+    code: dict[str, dict[str, Any]] | None = None
     plugins: list[PluginUse] = []
     resumed_under: list[ResumedUnder] = []
 
@@ -137,6 +144,7 @@ class ResultRecord(_Record):
     """What the analysis reads of ``result.json``: times, exposure, the probe's time, provenance."""
 
     train_seconds: NonNegative
+    """Positive, and more than the probe's share (checked below): every time ratio divides by it."""
     epoch_seconds: list[NonNegative] = []
     epoch_cpu_seconds: list[NonNegative | None] | None = None
     train_cpu_seconds: NonNegative | None = None
@@ -147,6 +155,20 @@ class ResultRecord(_Record):
     exposure: ExposureRecord | None = None
     interference: ProbeTime | None = None
     provenance: Provenance | None = None
+
+    @model_validator(mode="after")
+    def _training_took_time(self) -> ResultRecord:
+        probe = self.interference or ProbeTime()
+        if not self.train_seconds > probe.seconds:
+            raise ValueError(
+                f"train_seconds {self.train_seconds!r} not allowed; allowed: more than 0 and than the probe's seconds ({probe.seconds!r})"
+            )
+        if self.train_cpu_seconds is not None and not self.train_cpu_seconds > probe.cpu_seconds:
+            raise ValueError(
+                f"train_cpu_seconds {self.train_cpu_seconds!r} not allowed; allowed: more than 0 and than the probe's CPU seconds "
+                f"({probe.cpu_seconds!r})"
+            )
+        return self
 
 
 class EvaluatedSubnet(_Record):
@@ -214,7 +236,7 @@ class ProbeLine(_Record):
 def problem_text(where: str, error: pydantic.ValidationError, model: Any, data: Any, name: str) -> str:
     """``WHERE: field: what is wrong; ...; how to recover`` for a record that does not pass ``model``."""
     problems = field_problems(error, model, data)
-    named = [f"{format_path(p.path) or 'the record'}: {p.message}" for p in problems[:MAX_PROBLEMS]]
+    named = [f"{format_path(p.path)}: {p.message}" if p.path else p.message for p in problems[:MAX_PROBLEMS]]
     more = f" (and {len(problems) - MAX_PROBLEMS} more)" if len(problems) > MAX_PROBLEMS else ""
     return f"{where}: {'; '.join(named)}{more}; {recovery(name)}"
 

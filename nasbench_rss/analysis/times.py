@@ -84,7 +84,7 @@ def epoch_times(cell: CellRecord) -> tuple[list[EpochTime], str | None]:
         events = CellDirectory(cell.directory).read_jsonl(EVENTS_FILE).records
     except StorageError as error:
         events, problem = [], f"events not read ({error}): load averages unknown"
-    by_epoch = {e.get("epoch"): e for e in events if e.get("event") == "epoch"}
+    by_epoch = {e["epoch"]: e for e in events if e.get("event") == "epoch" and isinstance(e.get("epoch"), int)}
     epochs = []
     for index, (wall, cpu) in enumerate(zip(walls, cpus)):
         event = by_epoch.get(index, {})

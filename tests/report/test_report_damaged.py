@@ -11,7 +11,7 @@ import pytest
 from tests.report.helpers import RESAMPLES, has_row, load_json, markdown_rows
 from tests.report.run_fixture import PER_BUCKET, Fixture, write_run
 
-from nasbench_rss.cell.directory import EVALUATION_FILE, INTERFERENCE_FILE, RESULT_FILE
+from nasbench_rss.cell.directory import EVALUATION_FILE, EVENTS_FILE, INTERFERENCE_FILE, RESULT_FILE
 from nasbench_rss.cli import main
 from nasbench_rss.exit_codes import EXIT_OK, EXIT_STORAGE
 from nasbench_rss.report import write_report
@@ -61,6 +61,7 @@ CASES = {
     "epoch_seconds null": (RESULT_FILE, lambda p: edit_json(p, set_key("epoch_seconds", None)), "epoch_seconds: None not allowed"),
     "an integer of 400 digits": (RESULT_FILE, lambda p: edit_json(p, set_key("train_seconds", 10**400)), "train_seconds: 1000000"),
     "a bare NaN": (RESULT_FILE, bare_nan, "train_seconds: nan not allowed; allowed: a finite number"),
+    "no training time": (RESULT_FILE, lambda p: edit_json(p, set_key("train_seconds", 0)), "train_seconds 0.0 not allowed; allowed: more than 0"),
     'subnets: "oops"': (EVALUATION_FILE, lambda p: edit_json(p, first_bucket("subnets", "oops")), "buckets[0].subnets: 'oops' not allowed"),
     "an accuracy of 400 digits": (EVALUATION_FILE, lambda p: edit_json(p, first_subnet("accuracy", 10**400)), "buckets[0].subnets[0].accuracy: 1000"),
     "a probe line without probes": (INTERFERENCE_FILE, probe_line, ":2: probes: 'oops' not allowed"),
@@ -131,6 +132,16 @@ def test_claims_names_the_damaged_file_and_exits_3(case, damaged_runs, capsys):
 def test_write_report_still_writes_and_returns_the_paths(damaged_runs, registry):
     paths = write_report(damaged_runs["a bare NaN"], formats="json", resamples=RESAMPLES, registry=registry)
     assert any(p.name == "report.json" for p in paths)
+
+
+def test_odd_event_lines_cost_the_load_rule_not_the_report(tmp_path, default_registry_with_reporters):
+    """events.jsonl adds load averages to the times; a line it cannot use is passed over."""
+    run_dir = write_run(tmp_path / "run", Fixture(seeds=(0,)))
+    odd = [{"event": "epoch", "epoch": [0], "load_average": "high"}, {"event": "epoch", "epoch": 1, "load_average": "high", "threads": "x", "subnets": "y"}]
+    (cell_dir(run_dir) / EVENTS_FILE).write_text("".join(json.dumps(line) + "\n" for line in odd))
+    assert main(["report", str(run_dir), "--resamples", str(RESAMPLES), "--format", "json"], out=io.StringIO()) == EXIT_OK
+    row = next(c for c in load_json(run_dir / "report" / "report.json")["training_time"]["cells"] if c["id"] == CELL)
+    assert row["contention"]["problem"] is None and row["contention"]["contended"] == []
 
 
 def nan_accuracies(data: dict) -> None:
