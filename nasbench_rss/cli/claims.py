@@ -60,14 +60,16 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 def _write(rows: list[dict[str, Any]], args: argparse.Namespace, out: TextIO) -> None:
     """The claims as JSON, a Markdown table with links to the reports, or a plain table."""
     from nasbench_rss.report.format import p_value
+    from nasbench_rss.report.markdown import cell
 
     if args.json:
         write_json(rows, out)
-    elif args.markdown:
+    elif args.markdown:  # the suite's text escaped as the report escapes it: no HTML of a suite reaches a viewer
         table = [
-            [f"[{r['suite']}]({r['report']})", r["index"] + 1, r["claim"], r["source"], r.get("statistic") or "-", p_value(r.get("p_for_holm")), f"**{r['verdict']}**"]
+            [f"[{cell(r['suite'])}]({r['report']})", r["index"] + 1, cell(r["claim"]), cell(r["source"]), cell(r.get("statistic") or "-"),
+             p_value(r.get("p_for_holm")), f"**{r['verdict']}**"]
             for r in rows
-        ]
+        ]  # fmt: skip
         out.write(tabulate(table, headers=["suite", "#", "claim", "paper", "statistic", "p (Holm)", "verdict"], tablefmt="github", disable_numparse=True) + "\n")
     else:
         table = [[r["suite"], r["index"] + 1, r["claim"], r["source"], p_value(r.get("p_for_holm")), r["verdict"]] for r in rows]
