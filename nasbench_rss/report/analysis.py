@@ -4,7 +4,9 @@ The result is plain JSON data (``report.json`` is it, with NaN written as null);
 findings, the figures and the Markdown and HTML reports are all made from it, so no
 report shows a number that the JSON does not hold.  Its top-level keys:
 
-    format, suite, run_directory, complete, cells      what was planned, what is there, what is missing and why
+    format, suite, run_directory, complete, cells      what was planned, what is there, what is missing and why,
+                                                       which cell files are damaged (left out, with the recovery)
+                                                       and which subnets' accuracies are NaN (counted, left out)
     buckets                                            per (arch, dataset): the evaluation's buckets, skipped ones with reasons
     accuracy                                           per (arch, dataset, run, bucket): per-seed and pooled summaries,
                                                        raw accuracies, mean of seed means with a bootstrap CI
@@ -26,7 +28,10 @@ report shows a number that the JSON does not hold.  Its top-level keys:
 
 Seeds are the unit of replication and the evaluated subnets are nested within seeds.  A
 partial run is analysed with what is there and says what is missing; nothing here fails
-because a cell is absent.
+because a cell is absent or one of its files is damaged.  The run directory is read once
+(:class:`nasbench_rss.analysis.evidence.RunEvidence`); each section
+(:class:`nasbench_rss.report.section.Section`) computes its key from that evidence, in
+:data:`JSON_ORDER`.
 """
 
 from __future__ import annotations

@@ -29,17 +29,16 @@ from nasbench_rss.claims.plugin import build_claim
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import PluginRegistry, UnknownName, get_registry
 from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
 from nasbench_rss.report.findings import ALPHA
+from nasbench_rss.report.section import Analysis, Section
 from nasbench_rss.run.results import RunDirectory
 from nasbench_rss.stats import holm
-
-__all__ = ["HOLM_FAMILY", "VERDICTS", "build_claim", "claims_section", "run_claims"]
-from nasbench_rss.report.document import Document
-from nasbench_rss.report.section import Analysis, Section
 
 if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
     from nasbench_rss.report.figures import FigureFile
 
+__all__ = ["HOLM_FAMILY", "SECTION", "VERDICTS", "build_claim", "claims_section", "run_claims"]
 
 HOLM_FAMILY = "Holm's correction across all of the suite's claims (separately for the p-values for and against the claims)"
 VERDICTS = ("supported", "contradicted", "inconclusive", "not tested")

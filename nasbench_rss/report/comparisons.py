@@ -30,6 +30,10 @@ from nasbench_rss.analysis.populations import (
     buckets_of,
 )
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.findings import ALPHA
+from nasbench_rss.report.section import Analysis, Inputs, Section, by_group, group_title
 from nasbench_rss.stats import (
     brown_forsythe,
     cohens_d,
@@ -41,6 +45,9 @@ from nasbench_rss.stats import (
     wilcoxon_paired,
 )
 
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
 TESTS: dict[str, tuple[str, Callable[..., Any]]] = {
     "wilcoxon": ("paired Wilcoxon signed-rank test on the shared subnets", wilcoxon_paired),
     "welch": ("Welch's t-test", welch_t),
@@ -48,14 +55,6 @@ TESTS: dict[str, tuple[str, Callable[..., Any]]] = {
     "brown_forsythe": ("Brown-Forsythe test of equal variances (Levene's test around the median)", brown_forsythe),
 }
 """Key in report.json -> (description, test of ``(run, baseline)``), run for every compared bucket."""
-from nasbench_rss.report import format as fmt
-from nasbench_rss.report.document import Document
-from nasbench_rss.report.findings import ALPHA
-from nasbench_rss.report.section import Analysis, Inputs, Section, by_group, group_title
-
-if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
-    from nasbench_rss.report.figures import FigureFile
-
 
 HOLM_FAMILY = (
     "Holm's correction is applied separately for each compared pair and each test, across every bucket, "

@@ -13,7 +13,14 @@ import re
 
 from tabulate import tabulate
 
-from nasbench_rss.report.document import Bullets, Document, Figure, Heading, Paragraph, Table
+from nasbench_rss.report.document import (
+    Bullets,
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+)
 
 _MARKUP_START = re.compile(r"<(?=[A-Za-z/!?])")
 _ENTITY = re.compile(r"&(?=#[0-9]+;|#[xX][0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)")
