@@ -53,7 +53,7 @@ def populations(cells: list[CellRecord]) -> dict[tuple[str, str, str], Populatio
     """(arch, dataset, run) -> seed -> bucket label -> evaluated subnets, by index.
 
     Only evaluated buckets count, and only subnets with a finite accuracy (a subnet whose
-    evaluation diverged is not silently averaged in).
+    accuracy is NaN is not averaged in; :func:`nan_accuracies` counts those).
     """
     out: dict[tuple[str, str, str], Population] = defaultdict(dict)
     for cell in cells:
@@ -66,12 +66,61 @@ def populations(cells: list[CellRecord]) -> dict[tuple[str, str, str], Populatio
             subnets = [
                 Subnet(bucket["label"], int(s["index"]), s["encoding"], float(s["mflops"]), float(s["accuracy"]))
                 for s in bucket.get("subnets") or []
-                if isinstance(s.get("accuracy"), (int, float)) and math.isfinite(s["accuracy"])
+                if _finite(s.get("accuracy"))
             ]
             if subnets:
                 by_bucket[bucket["label"]] = sorted(subnets, key=lambda s: s.index)
         out[(cell.arch, cell.dataset, cell.run)][cell.seed] = by_bucket
     return out
+
+
+@dataclass(frozen=True)
+class NanAccuracies:
+    """How many of one cell's evaluated subnets have no finite accuracy (NaN or null), in all and per bucket."""
+
+    cell: str
+    arch: str
+    dataset: str
+    run: str
+    seed: int
+    nan: int
+    subnets: int
+    buckets: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.cell, "arch": self.arch, "dataset": self.dataset, "run": self.run, "seed": self.seed,
+            "nan": self.nan, "subnets": self.subnets, "buckets": dict(self.buckets),
+        }  # fmt: skip
+
+
+def nan_accuracies(cells: list[CellRecord]) -> list[NanAccuracies]:
+    """The cells with evaluated subnets whose accuracy is NaN (or null), in the cells' order.
+
+    :func:`populations` leaves those subnets out (no statistic takes a NaN); this is what
+    says so, so that a report counts them instead of dropping them in silence.
+    """
+    out = []
+    for cell in cells:
+        if cell.population is None:
+            continue
+        counts: dict[str, int] = {}
+        total = 0
+        for bucket in cell.population.get("buckets", []):
+            if bucket.get("status") != "evaluated":
+                continue
+            subnets = bucket.get("subnets") or []
+            total += len(subnets)
+            missing = sum(1 for s in subnets if not _finite(s.get("accuracy")))
+            if missing:
+                counts[bucket["label"]] = missing
+        if counts:
+            out.append(NanAccuracies(cell.id, cell.arch, cell.dataset, cell.run, cell.seed, sum(counts.values()), total, counts))
+    return out
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def aligned(pops: Sequence[Population], seed: int, labels: Sequence[str]) -> list[list[Subnet]]:

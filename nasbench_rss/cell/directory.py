@@ -68,7 +68,14 @@ _RECOVERY = {
     FAILURE_FILE: "delete it: it only records the last failure",
     EVENTS_FILE: "delete the damaged line, or the cell directory to train the cell anew",
     SUBNET_RECORDS_FILE: "delete the damaged line (or the file): those subnets are measured again",
+    EVALUATION_FILE: "delete it and run `nasbench-rss evaluate RUN_DIR`: it is made again from the subnet records of evaluation.jsonl",
+    INTERFERENCE_FILE: "delete the damaged line (or the file): the probe's records of those steps are lost",
 }
+
+
+def recovery(name: str) -> str:
+    """How to recover a damaged file ``name`` of a cell (what every message about a damaged cell file ends with)."""
+    return _RECOVERY.get(name, "restore or delete it")
 
 
 class CellFileError(StorageError):
@@ -77,13 +84,12 @@ class CellFileError(StorageError):
 
 def _json_object(text: str, where: str, name: str, damage: str) -> dict[str, Any]:
     """``text`` as a JSON object; a CellFileError naming ``where`` (file or file:line) and how to recover otherwise."""
-    recovery = _RECOVERY.get(name, "restore or delete it")
     try:
         value = json.loads(text)
     except ValueError as error:
-        raise CellFileError(f"{where}: not valid JSON ({error}); {damage}: {recovery}") from None
+        raise CellFileError(f"{where}: not valid JSON ({error}); {damage}: {recovery(name)}") from None
     if not isinstance(value, dict):
-        raise CellFileError(f"{where}: holds {type(value).__name__}, not a JSON object; {recovery}")
+        raise CellFileError(f"{where}: holds {type(value).__name__}, not a JSON object; {recovery(name)}")
     return value
 
 
@@ -130,7 +136,7 @@ class CellDirectory:
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as error:
-            raise CellFileError(f"{path}: cannot be read ({error}); {_RECOVERY.get(name, 'restore or delete it')}") from None
+            raise CellFileError(f"{path}: cannot be read ({error}); {recovery(name)}") from None
         return _json_object(text, str(path), name, "nasbench-rss writes it atomically, so it was damaged afterwards")
 
     def write_json(self, name: str, data: Any) -> Path:
@@ -185,7 +191,7 @@ class CellDirectory:
         except FileNotFoundError:
             return JsonLines([])
         except OSError as error:
-            raise CellFileError(f"{path}: cannot be read ({error}); {_RECOVERY.get(name, 'restore or delete it')}") from None
+            raise CellFileError(f"{path}: cannot be read ({error}); {recovery(name)}") from None
         lines = text.split("\n")
         torn = lines[-1] != ""  # a complete file ends with a newline
         records = []
@@ -279,7 +285,8 @@ class CellDirectory:
         except CellFileError as error:
             return CellState("damaged", 0, problem=str(error))
         if result is not None:
-            epochs = len(result.get("epoch_seconds", []))
+            listed = result.get("epoch_seconds")  # checked where the analysis reads it; a damaged value must not stop this
+            epochs = len(listed) if isinstance(listed, list) else 0
             evaluation = self.evaluation(evaluation_hash, result) if evaluation_hash else None
             if failure is not None:
                 return CellState("failed", epochs, result, failure, evaluation)

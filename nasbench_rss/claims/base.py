@@ -17,96 +17,36 @@ A claim over several buckets must hold in each (an intersection-union test: its
 ``p_for`` is the largest of the buckets' ``p_for``, no correction needed), and is
 contradicted when its opposite holds in any (``p_against``: the smallest bucket
 ``p_against`` times the number of buckets, Bonferroni).
+
+A plugin imports all of it from here: :class:`Evidence` and :class:`CellTime` are made
+once per run directory by :mod:`nasbench_rss.analysis.evidence`; :func:`seed_test`,
+:func:`intersection_union` and :class:`OneSided` are tests of :mod:`nasbench_rss.stats.one_sided`.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Sequence
 
 import numpy as np
-import scipy.stats
 
-from nasbench_rss.analysis.populations import Population, Subnet, aligned
+from nasbench_rss.analysis.evidence import Evidence
+from nasbench_rss.analysis.times import CellTime
+from nasbench_rss.stats.one_sided import (
+    Direction,
+    OneSided,
+    intersection_union,
+    seed_test,
+)
 
-Direction = Literal["greater", "less"]
+__all__ = [
+    "CellTime", "ClaimTest", "Direction", "Evidence", "OneSided", "SEED_BASIS", "SUBNET_BASIS",
+    "intersection_union", "points", "seed_basis", "seed_test", "spread", "untestable",
+]  # fmt: skip
 
 SEED_BASIS = "{n} seeds: one-sided t-test on the seeds' estimates (df {df}); subnet-level test shown for information"
 SUBNET_BASIS = "one seed: subnet-level only"
-
-
-@dataclass(frozen=True)
-class CellTime:
-    """One trained cell's training time: wall and CPU seconds and whether any epoch was contended."""
-
-    wall_seconds: float
-    cpu_seconds: float | None
-    contended_epochs: int = 0
-    epochs: int = 0
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Everything of one (architecture, dataset) group a claim may be tested on.
-
-    ``populations``: run -> seed -> bucket label -> evaluated subnets (index order);
-    ``buckets``: the evaluation's buckets in order, each ``{label, target, status}``;
-    ``trained``: run -> seed -> ``(mflops, optimizer steps)`` of every subnet it trained;
-    ``times``: run -> seed -> :class:`CellTime`;
-    ``interference``: run -> seed -> what the interference probe saw in that cell (the
-    per-seed summary of :mod:`nasbench_rss.report.interference`), for probed cells only;
-    ``ranking``: run -> seed -> scope (a bucket label or ``all``) -> ranking measure ->
-    value, against the suite's stand-alone references (:mod:`nasbench_rss.report.ranking`).
-    """
-
-    arch: str
-    dataset: str
-    populations: dict[str, Population]
-    buckets: list[dict[str, Any]]
-    trained: dict[str, dict[int, list[tuple[float, int]]]] = field(default_factory=dict)
-    times: dict[str, dict[int, CellTime]] = field(default_factory=dict)
-    interference: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
-    ranking: dict[str, dict[int, dict[str, dict[str, float]]]] = field(default_factory=dict)
-
-    def evaluated_labels(self) -> list[str]:
-        """Labels of the evaluated buckets, in the evaluation's order."""
-        return [b["label"] for b in self.buckets if b.get("status") == "evaluated"]
-
-    def labels(self, buckets: Any) -> list[str]:
-        """The evaluated bucket labels a claim's ``buckets`` option names ('all' or targets)."""
-        evaluated = [b for b in self.buckets if b.get("status") == "evaluated"]
-        if buckets == "all":
-            return [b["label"] for b in evaluated]
-        wanted = [float(t) for t in buckets]
-        return [b["label"] for b in evaluated if any(abs(float(b["target"]) - t) < 1e-9 for t in wanted)]
-
-    def label_of(self, target: float) -> str | None:
-        for b in self.buckets:
-            if abs(float(b["target"]) - float(target)) < 1e-9:
-                return b["label"]
-        return None
-
-    def target_of(self, label: str) -> float:
-        return next(float(b["target"]) for b in self.buckets if b["label"] == label)
-
-    def seeds(self, *runs: str) -> list[int]:
-        """Seeds at which every one of ``runs`` has an evaluated population."""
-        sets = [set(self.populations.get(run, {})) for run in runs]
-        return sorted(set.intersection(*sets)) if sets else []
-
-    def subnets(self, run: str, seed: int, labels: Sequence[str]) -> list[Subnet]:
-        by_bucket = self.populations.get(run, {}).get(seed, {})
-        return [s for label in labels for s in by_bucket.get(label, [])]
-
-    def paired(self, runs: Sequence[str], seed: int, labels: Sequence[str]) -> list[list[float]]:
-        """Accuracies of the subnets every one of ``runs`` evaluated at ``seed`` (same bucket, index, encoding).
-
-        One row per run, the columns aligned; subnets evaluated by only some runs are left out.
-        """
-        rows = aligned([self.populations.get(run, {}) for run in runs], seed, labels)
-        return [[s.accuracy for s in row] for row in rows]
 
 
 @dataclass
@@ -150,61 +90,8 @@ def untestable(reason: str, seeds: Sequence[int] = ()) -> ClaimTest:
     return ClaimTest("not testable", math.nan, math.nan, math.nan, "none", list(seeds), note=reason)
 
 
-@dataclass(frozen=True)
-class OneSided:
-    """A pair of one-sided p-values: for the claimed direction and for the opposite one."""
-
-    p_for: float
-    p_against: float
-    test: str
-
-
-def seed_test(estimates: dict[int, float], null: float, direction: Direction) -> OneSided:
-    """One-sided one-sample t-test of the seeds' estimates against ``null``.
-
-    ``direction`` is the claimed side (``greater``: the estimates exceed ``null``).  When
-    the estimates do not vary the t statistic is undefined; then the sign test is used
-    (each seed on the claimed side halves p: three agreeing seeds give 0.125), since
-    agreement without spread is not evidence beyond the seeds' count.
-    """
-    values = np.asarray([estimates[s] for s in sorted(estimates)], dtype=float) - null
-    n = values.size
-    if n < 2:
-        return OneSided(math.nan, math.nan, f"{n} seed: a seed-level test needs at least 2")
-    if np.all(values == values[0]) or np.ptp(values) <= 1e-12 * max(1.0, float(np.max(np.abs(values)))):
-        above, below = int(np.sum(values > 0)), int(np.sum(values < 0))
-        p_greater = 0.5**n if above == n else 1.0
-        p_less = 0.5**n if below == n else 1.0
-        test = f"sign test (the {n} seeds' estimates do not vary)"
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            p_greater = float(scipy.stats.ttest_1samp(values, 0.0, alternative="greater").pvalue)
-            p_less = float(scipy.stats.ttest_1samp(values, 0.0, alternative="less").pvalue)
-        test = f"one-sided t-test on {n} seed estimates (df {n - 1})"
-    if direction == "greater":
-        return OneSided(p_greater, p_less, test)
-    return OneSided(p_less, p_greater, test)
-
-
 def seed_basis(n: int) -> str:
     return SEED_BASIS.format(n=n, df=n - 1) if n >= 2 else SUBNET_BASIS
-
-
-def intersection_union(units: list[OneSided]) -> tuple[float, float]:
-    """(p_for, p_against) of a claim that must hold in every unit (bucket, adjacent pair, group).
-
-    ``p_for`` is the largest unit p (intersection-union test); ``p_against`` the smallest
-    unit p_against times the number of units (Bonferroni), capped at 1.  NaN when any unit
-    is untestable for ``p_for``.
-    """
-    if not units:
-        return math.nan, math.nan
-    p_for = [u.p_for for u in units]
-    p_against = [u.p_against for u in units if not math.isnan(u.p_against)]
-    combined_for = math.nan if any(math.isnan(p) for p in p_for) else max(p_for)
-    combined_against = min(1.0, min(p_against) * len(units)) if p_against else math.nan
-    return combined_for, combined_against
 
 
 def spread(values: Sequence[float]) -> float:

@@ -52,3 +52,16 @@ def _factory(class_name: str):
     factory.__qualname__ = f"factory[{class_name}]"
     factory.__doc__ = f"Make a {class_name} claim from its options."
     return factory
+
+
+def build_claim(declared: dict[str, Any], registry: Any = None) -> Any:
+    """The claim object of a recorded claim ``{kind, options, ...}``, from its kind's plugin.
+
+    Raises UnknownName when the kind is not installed and pydantic's ValidationError when
+    the options do not validate for it.
+    """
+    from nasbench_rss.plugins import get_registry
+
+    entry = (registry or get_registry()).get("claim", declared.get("kind"))
+    options = entry.options_model.model_validate(declared.get("options", {})) if entry.options_model else None
+    return entry.factory(options)

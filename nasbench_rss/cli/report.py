@@ -2,7 +2,8 @@
 
 Writes report.md, report.json and report.html (or the --format reporters) with the
 figures into RUN_DIR/report (or --out DIR) and prints the paths written.  A partial run
-gives a report that says which cells are missing.
+gives a report that says which cells are missing.  A cell file that is damaged is left
+out: the report names it and how to recover it, and the command exits with code 3.
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
-    from nasbench_rss.report.build import write_report
+    from nasbench_rss.analysis.records import DamagedCells
+    from nasbench_rss.report.build import make_report
 
-    for path in write_report(args.run_dir, args.out, args.format, seed=args.seed, resamples=args.resamples):
+    written = make_report(args.run_dir, args.out, args.format, seed=args.seed, resamples=args.resamples)
+    for path in written.paths:
         out.write(f"{path}\n")
+    if written.damaged:
+        raise DamagedCells(written.damaged, f"the report in {written.out_dir} was written")
     return EXIT_OK

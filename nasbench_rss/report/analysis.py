@@ -4,7 +4,9 @@ The result is plain JSON data (``report.json`` is it, with NaN written as null);
 findings, the figures and the Markdown and HTML reports are all made from it, so no
 report shows a number that the JSON does not hold.  Its top-level keys:
 
-    format, suite, run_directory, complete, cells      what was planned, what is there, what is missing and why
+    format, suite, run_directory, complete, cells      what was planned, what is there, what is missing and why,
+                                                       which cell files are damaged (left out, with the recovery)
+                                                       and which subnets' accuracies are NaN (counted, left out)
     buckets                                            per (arch, dataset): the evaluation's buckets, skipped ones with reasons
     accuracy                                           per (arch, dataset, run, bucket): per-seed and pooled summaries,
                                                        raw accuracies, mean of seed means with a bootstrap CI
@@ -26,32 +28,56 @@ report shows a number that the JSON does not hold.  Its top-level keys:
 
 Seeds are the unit of replication and the evaluated subnets are nested within seeds.  A
 partial run is analysed with what is there and says what is missing; nothing here fails
-because a cell is absent.
+because a cell is absent or one of its files is damaged.  The run directory is read once
+(:class:`nasbench_rss.analysis.evidence.RunEvidence`); each section
+(:class:`nasbench_rss.report.section.Section`) computes its key from that evidence, in
+:data:`JSON_ORDER`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from nasbench_rss.analysis.evidence import RunEvidence
+from nasbench_rss.analysis.populations import Bootstrap
 from nasbench_rss.plugins import PluginRegistry
-from nasbench_rss.report.accuracy import accuracy_summaries
-from nasbench_rss.report.claims import claims_section
-from nasbench_rss.report.comparisons import comparison_pairs, comparisons
-from nasbench_rss.report.exposure import exposure
-from nasbench_rss.report.exposure_range import exposure_range
-from nasbench_rss.report.interference import interference, probe_summaries
+from nasbench_rss.report import (
+    accuracy,
+    claims,
+    comparisons,
+    exposure,
+    exposure_range,
+    interference,
+    method,
+    profile,
+    ranking,
+    spread,
+    timing,
+)
+from nasbench_rss.report.cells import overview
 from nasbench_rss.report.findings import findings
-from nasbench_rss.report.method import method
-from nasbench_rss.analysis.populations import Bootstrap, bucket_facts, populations, unique
-from nasbench_rss.report.profile import accuracy_profile
-from nasbench_rss.report.ranking import ranking
-from nasbench_rss.report.spread import population_spread
-from nasbench_rss.report.timing import training_time
-from nasbench_rss.run.results import CellRecord, RunDirectory
+from nasbench_rss.report.section import Inputs, Plan, Section
+from nasbench_rss.run.results import RunDirectory
 
 ANALYSIS_FORMAT = 1
 LEVEL = 0.95
 RESAMPLES = 10_000
+
+JSON_ORDER: tuple[Section, ...] = (
+    accuracy.BUCKETS,
+    accuracy.SECTION,
+    comparisons.SECTION,
+    timing.SECTION,
+    claims.SECTION,
+    exposure.SECTION,
+    spread.SECTION,
+    exposure_range.SECTION,
+    interference.SECTION,
+    profile.SECTION,
+    ranking.SECTION,
+    method.SECTION,
+)
+"""The computed sections in ``report.json``'s key order (after the overview, before the findings)."""
 
 
 def analyse(
@@ -64,96 +90,26 @@ def analyse(
     ``seed`` seeds every bootstrap (same seed, same intervals), ``resamples`` is the
     number of bootstrap resamples and ``level`` the confidence level of every interval.
     """
-    bootstrap = Bootstrap(seed=seed, resamples=resamples, level=level)
-    every_cell = run.cells()
-    cells = [cell for cell in every_cell if cell.kind == "run"]  # the references are ranked against, not compared
-    references = [cell for cell in every_cell if cell.kind == "reference"]
-    manifest = run.manifest
-    suite = manifest.get("suite", {})
-    baseline = suite.get("baseline")
-    runs = unique(cell.run for cell in cells)
-    groups = unique((cell.arch, cell.dataset) for cell in cells)
-    pops = populations(cells)
-    facts = bucket_facts(cells, groups)
-    pairs, interactions, no_pairs = comparison_pairs(suite, runs)
-    probed = probe_summaries(cells)  # read once: the interference section and the claims use them
-    ranked = ranking(references, pops, groups, runs, facts, bootstrap)  # the ranking section and the claims
-
-    rows = [_cell_row(cell) for cell in every_cell]
-    missing = [row for row in rows if not row["trained"]]
-    unevaluated = [row for row in rows if row["trained"] and not row["evaluated"]]
+    evidence = RunEvidence(run)  # the run directory read once: every section and the claims take their numbers from it
+    suite = evidence.suite
+    plan = Plan(*comparisons.comparison_pairs(suite, evidence.runs))
+    inputs = Inputs(evidence, Bootstrap(seed=seed, resamples=resamples, level=level), registry, plan)
     analysis: dict[str, Any] = {
         "format": ANALYSIS_FORMAT,
         "suite": {
             "name": suite.get("name"),
             "description": suite.get("description"),
             "source": suite.get("source"),
-            "seeds": list(suite.get("seeds", manifest.get("seeds", []))),
-            "baseline": baseline,
+            "seeds": list(suite.get("seeds", run.manifest.get("seeds", []))),
+            "baseline": suite.get("baseline"),
             "comparisons": suite.get("comparisons"),
-            "runs": runs,
-            "groups": [{"arch": arch, "dataset": dataset} for arch, dataset in groups],
+            "runs": evidence.runs,
+            "groups": [{"arch": arch, "dataset": dataset} for arch, dataset in evidence.groups],
         },
         "run_directory": str(run.path),
-        "complete": not missing and not unevaluated,
-        "cells": {
-            "planned": len(rows),
-            "trained": len(rows) - len(missing),
-            "evaluated": sum(1 for row in rows if row["evaluated"]),
-            "missing": missing,
-            "unevaluated": unevaluated,
-            "all": rows,
-        },
-        "buckets": facts,
-        "accuracy": accuracy_summaries(pops, groups, runs, facts, bootstrap),
-        "comparisons": comparisons(pops, groups, runs, baseline, facts, bootstrap, pairs, interactions, no_pairs),
-        "training_time": training_time(cells, groups, runs, pairs, bootstrap),
-        "claims": claims_section(suite.get("claims") or [], cells, pops, groups, facts, registry=registry, probed=probed, ranked=ranked),
-        "exposure": exposure(cells, groups, runs),
-        "spread": population_spread(pops, groups, runs, bootstrap),
-        "exposure_range": exposure_range(cells, groups, runs, facts),
-        "interference": interference(cells, groups, runs, bootstrap, probed),
-        "accuracy_profile": accuracy_profile(pops, groups, runs, facts, bootstrap),
-        "ranking": ranked,
-        "method": method(run, cells, groups, bootstrap),
+        **overview(inputs),
     }
+    for section in JSON_ORDER:
+        analysis[section.key] = section.compute(inputs)
     analysis["findings"] = findings(analysis)
     return analysis
-
-
-def _cell_row(cell: CellRecord) -> dict[str, Any]:
-    return {
-        "id": cell.id,
-        "kind": cell.kind,
-        "arch": cell.arch,
-        "dataset": cell.dataset,
-        "run": cell.run,
-        "seed": cell.seed,
-        "status": cell.status,
-        "epochs": cell.epochs,
-        "epochs_done": cell.epochs_done,
-        "trained": cell.trained,
-        "evaluated": cell.evaluated,
-        "reason": why_missing(cell),
-        "directory": str(cell.directory),
-    }
-
-
-def why_missing(cell: CellRecord) -> str | None:
-    """Why a cell adds nothing (or no accuracies) to the report; None when it is all there."""
-    if cell.status == "pending":
-        return "not trained yet (pending)"
-    if cell.status == "interrupted":
-        return f"interrupted after {cell.epochs_done} of {cell.epochs} epochs (rerun the suite to resume)"
-    if cell.status == "damaged":
-        return f"damaged: {' '.join(str(cell.problem).split())[:300]}"
-    if cell.status == "failed":
-        error = " ".join(str((cell.failure or {}).get("error", "unknown error")).split())
-        stage = "in evaluation" if cell.trained else "in training"
-        return f"failed {stage}: {error[:300]}"
-    if not cell.evaluated:
-        return (
-            "trained, but its population is not evaluated under the suite's evaluation settings and its current weights "
-            "(no current evaluation.json)"
-        )
-    return None

@@ -12,9 +12,11 @@ is computed, so a typo costs nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from nasbench_rss.analysis.records import Damage
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import PluginRegistry, build_entry, get_registry
 from nasbench_rss.report.analysis import LEVEL, RESAMPLES, analyse
@@ -66,6 +68,20 @@ def build_report(
     return Report(analysis, compose(analysis, figures), figures)
 
 
+@dataclass(frozen=True)
+class WrittenReport:
+    """A report written: the report itself, where it is, and every path written (figures first)."""
+
+    report: Report
+    out_dir: Path
+    paths: list[Path]
+
+    @property
+    def damaged(self) -> list[Damage]:
+        """The damaged cell files the report leaves out (it says so in its "Damaged cell files")."""
+        return [Damage(d["id"], d["problem"]) for d in self.report.analysis["cells"].get("damaged") or []]
+
+
 def write_report(
     run_dir: str | Path,
     out: str | Path | None = None,
@@ -79,8 +95,22 @@ def write_report(
 
     Returns every path written: the figures, then each format's files.  Raises
     :class:`ReportError` for an unknown format and NasbenchError when ``run_dir`` is not
-    a run directory; a partial run is reported, saying what is missing.
+    a run directory; a partial run is reported, saying what is missing, and so is a run
+    with damaged cell files (:func:`make_report` says which).
     """
+    return make_report(run_dir, out, formats, seed=seed, resamples=resamples, registry=registry).paths
+
+
+def make_report(
+    run_dir: str | Path,
+    out: str | Path | None = None,
+    formats: str | Iterable[str] = DEFAULT_FORMATS,
+    *,
+    seed: int = 0,
+    resamples: int = RESAMPLES,
+    registry: PluginRegistry | None = None,
+) -> WrittenReport:
+    """:func:`write_report`, returning the report and its damaged cell files with the paths written."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ReportError(f"--seed: {seed!r} is not allowed; allowed: integers >= 0")
     if isinstance(resamples, bool) or not isinstance(resamples, int) or resamples < 1:
@@ -95,4 +125,4 @@ def write_report(
     paths = [figure.path for figure in report.figures if figure.path is not None]
     for _, reporter in reporters:
         paths += [Path(p) for p in reporter.write(report, out_dir)]
-    return paths
+    return WrittenReport(report, out_dir, paths)

@@ -11,53 +11,50 @@ claims and once to those against them.  The verdict, in plain words:
 - **contradicted**: the Holm-adjusted p for its opposite is below ``ALPHA``;
 - **inconclusive**: neither (too few seeds, too small an effect, seeds that disagree);
 - **not tested**: the run directory holds nothing the claim can be tested on (the reason says why).
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from nasbench_rss.claims.base import CellTime, ClaimTest, Evidence, untestable
+from nasbench_rss.analysis.evidence import Evidence, RunEvidence
+from nasbench_rss.claims.base import ClaimTest, untestable
+from nasbench_rss.claims.plugin import build_claim
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import PluginRegistry, UnknownName, get_registry
 from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
 from nasbench_rss.report.findings import ALPHA
-from nasbench_rss.report.interference import probe_summaries
-from nasbench_rss.analysis.populations import Group, Population, buckets_of
-from nasbench_rss.report.ranking import ranking_evidence
-from nasbench_rss.run.results import CellRecord, RunDirectory
+from nasbench_rss.report.section import Analysis, Section
+from nasbench_rss.run.results import RunDirectory
 from nasbench_rss.stats import holm
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
+__all__ = ["HOLM_FAMILY", "SECTION", "VERDICTS", "build_claim", "claims_section", "run_claims"]
 
 HOLM_FAMILY = "Holm's correction across all of the suite's claims (separately for the p-values for and against the claims)"
 VERDICTS = ("supported", "contradicted", "inconclusive", "not tested")
 
 
-def claims_section(
-    declared: list[dict[str, Any]],
-    cells: list[CellRecord],
-    pops: dict[tuple[str, str, str], Population],
-    groups: list[Group],
-    facts: list[dict[str, Any]],
-    times: dict[str, CellTime] | None = None,
-    registry: PluginRegistry | None = None,
-    probed: dict[str, dict[str, Any]] | None = None,
-    ranked: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The ``claims`` section of the analysis (``declared``: the manifest's ``suite.claims``; ``times`` and
-    ``probed``, the cells' training times and probe summaries, are read from the cells when not given;
-    ``ranked`` is the ranking section, none without references)."""
+def claims_section(evidence: RunEvidence, registry: PluginRegistry | None = None) -> dict[str, Any]:
+    """The ``claims`` section of the analysis: the suite's claims (its manifest's ``suite.claims``), each
+    tested on every group's evidence with its kind from ``registry`` (default: the installed plugins)."""
+    declared = evidence.suite.get("claims") or []
     section: dict[str, Any] = {"alpha": ALPHA, "holm_family": HOLM_FAMILY, "results": [], "available": bool(declared)}
     if not declared:
         section["reason"] = "the suite declares no claims (add `claims:` to the suite to have them tested)"
         return section
     registry = registry or get_registry()
-    times = claim_times(cells) if times is None else times
-    probed = probe_summaries(cells) if probed is None else probed
-    evidence = [_evidence(arch, dataset, cells, pops, facts, times, probed, ranked or {}) for arch, dataset in groups]
-    results = [_test(index, claim, evidence, registry) for index, claim in enumerate(declared)]
+    groups = [evidence.group(arch, dataset) for arch, dataset in evidence.groups]
+    results = [_test(index, claim, groups, registry) for index, claim in enumerate(declared)]
     for side in ("p_for", "p_against"):
         adjusted = holm([r[side] for r in results])
         for r, p in zip(results, adjusted):
@@ -71,71 +68,7 @@ def claims_section(
 
 def run_claims(run: RunDirectory, registry: PluginRegistry | None = None) -> dict[str, Any]:
     """The claims section of ``run`` alone (what ``nasbench-rss claims`` tabulates), without the rest of the analysis."""
-    from nasbench_rss.analysis.populations import bucket_facts, populations, unique
-    from nasbench_rss.report.ranking import ranking
-
-    every_cell = run.cells()  # read once: the runs' cells and the references
-    cells = [cell for cell in every_cell if cell.kind == "run"]
-    groups = unique((cell.arch, cell.dataset) for cell in cells)
-    claims = (run.manifest.get("suite") or {}).get("claims") or []
-    pops, facts = populations(cells), bucket_facts(cells, groups)
-    ranked = ranking([c for c in every_cell if c.kind == "reference"], pops, groups, unique(c.run for c in cells), facts, bootstrap=None)  # per-seed measures only
-    return claims_section(claims, cells, pops, groups, facts, registry=registry, ranked=ranked)
-
-
-def claim_times(cells: list[CellRecord]) -> dict[str, CellTime]:
-    """Cell id -> its training time (wall, CPU, contended epochs), from the training-time section's rows."""
-    from nasbench_rss.report.timing import cell_times
-
-    return {
-        row["id"]: CellTime(row["train_seconds"], row["train_cpu_seconds"], len(row["contention"]["contended"]), row["epochs"])
-        for row in cell_times(cells)
-    }
-
-
-def _evidence(
-    arch: str,
-    dataset: str,
-    cells: list[CellRecord],
-    pops: dict[tuple[str, str, str], Population],
-    facts: list[dict[str, Any]],
-    times: dict[str, CellTime],
-    probed: dict[str, dict[str, Any]],
-    ranked: dict[str, Any],
-) -> Evidence:
-    group_cells = [c for c in cells if (c.arch, c.dataset) == (arch, dataset)]
-    trained: dict[str, dict[int, list[tuple[float, int]]]] = {}
-    cell_time: dict[str, dict[int, CellTime]] = {}
-    interference: dict[str, dict[int, dict[str, Any]]] = {}
-    for cell in group_cells:
-        if cell.id in probed:
-            interference.setdefault(cell.run, {})[cell.seed] = probed[cell.id]
-        exposure = (cell.result or {}).get("exposure") or {}
-        if exposure.get("subnets"):
-            trained.setdefault(cell.run, {})[cell.seed] = [(float(s["mflops"]), int(s["steps"])) for s in exposure["subnets"]]
-        if cell.id in times:
-            cell_time.setdefault(cell.run, {})[cell.seed] = times[cell.id]
-    return Evidence(
-        arch=arch,
-        dataset=dataset,
-        populations={run: pop for (a, d, run), pop in pops.items() if (a, d) == (arch, dataset)},
-        buckets=buckets_of(facts, arch, dataset),
-        trained=trained,
-        times=cell_time,
-        interference=interference,
-        ranking=ranking_evidence(ranked, arch, dataset),
-    )
-
-
-def build_claim(declared: dict[str, Any], registry: PluginRegistry | None = None) -> Any:
-    """The claim object of a recorded claim ``{kind, options, ...}``, from its kind's plugin.
-
-    Raises UnknownName when the kind is not installed and pydantic's ValidationError when
-    the options do not validate for it.
-    """
-    entry = (registry or get_registry()).get("claim", declared.get("kind"))
-    options = entry.options_model.model_validate(declared.get("options", {})) if entry.options_model else None
-    return entry.factory(options)
+    return claims_section(RunEvidence(run), registry)
 
 
 def _test(index: int, declared: dict[str, Any], evidence: list[Evidence], registry: PluginRegistry) -> dict[str, Any]:
@@ -197,3 +130,50 @@ def _verdict(row: dict[str, Any]) -> tuple[str, str]:
     return "inconclusive", f"inconclusive (Holm-adjusted p = {fmt.p_value(p_for)}, opposite {fmt.p_value(p_against)}; {row['basis']})"
 
 
+def render_claims(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    """The suite's claims first: what the paper says, what this run shows, and the verdict."""
+    section = analysis.get("claims") or {}
+    results = section.get("results") or []
+    if not results:
+        return
+    doc.heading("Claims")
+    doc.table(
+        ["#", "claim", "source", "statistic", "p (Holm)", "verdict"],
+        [
+            [str(r["index"] + 1), r["claim"], r["source"], r.get("statistic") or fmt.MISSING, fmt.p_value(r.get("p_for_holm")), r["verdict"]]
+            for r in results
+        ],
+        "Each claim of the suite tested on this run",
+    )
+    counts = section.get("counts") or {}
+    doc.paragraph(
+        f"{len(results)} claims: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("supported", "contradicted", "inconclusive", "not tested"))
+        + f". p is the Holm-adjusted p-value for the claim ({section['holm_family']}); a claim is supported when it is below "
+        f"{section['alpha']:g}, contradicted when the Holm-adjusted p for its opposite is, inconclusive otherwise. With two or more "
+        "seeds the test is on the seeds' estimates (seeds are the unit of replication, subnets nest within seeds): a one-sided "
+        "one-sample t-test, or the sign test when the estimates do not vary; with one seed only the subnet-level test exists. A "
+        "claim over several buckets must hold in each (intersection-union: the largest bucket p) and is contradicted when its "
+        "opposite holds in any (Bonferroni)."
+    )
+    doc.bullets(
+        [
+            f"{r['index'] + 1}. {r['claim']} ({r['source']}"
+            + (f': "{r["says"]}"' if r.get("says") else "")
+            + f"): {r['verdict_words']}"
+            + _subnet_level_words(r)
+            + (f". Note: {r['note']}" if r.get("note") and r["verdict"] != "not tested" else "")
+            for r in results
+        ]
+    )
+
+
+def _subnet_level_words(result: dict[str, Any]) -> str:
+    """The subnet-level p beside a seed-level verdict (information only: subnets nest within seeds)."""
+    levels = [g.get("subnet_level") or {} for g in result.get("groups") or []]
+    ps = [level.get("p_for") for level in levels if isinstance(level.get("p_for"), float)]
+    if not ps or not str(result.get("basis", "")).startswith(tuple("0123456789")):
+        return ""
+    return f"; subnet level, all seeds pooled: raw p = {fmt.p_value(max(ps))}"
+
+
+SECTION = Section("claims", lambda inputs: claims_section(inputs.evidence, inputs.registry), render_claims)

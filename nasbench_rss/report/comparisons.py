@@ -11,15 +11,29 @@ An interaction (``{change: [A, B], versus: [C, D]}``) asks whether a change move
 methods alike: per subnet evaluated by all four runs, the contrast (A - B) - (C - D),
 tested per bucket with the two-sided paired Wilcoxon signed-rank test (H0: the change has
 the same effect on both), Holm-adjusted per interaction across its buckets.
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
+from nasbench_rss.analysis.populations import (
+    Bootstrap,
+    Group,
+    Population,
+    Subnet,
+    aligned,
+    buckets_of,
+)
 from nasbench_rss.errors import NasbenchError
-from nasbench_rss.analysis.populations import Bootstrap, Group, Population, Subnet, aligned, buckets_of
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.findings import ALPHA
+from nasbench_rss.report.section import Analysis, Inputs, Section, by_group, group_title
 from nasbench_rss.stats import (
     brown_forsythe,
     cohens_d,
@@ -30,6 +44,9 @@ from nasbench_rss.stats import (
     welch_t,
     wilcoxon_paired,
 )
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
 
 TESTS: dict[str, tuple[str, Callable[..., Any]]] = {
     "wilcoxon": ("paired Wilcoxon signed-rank test on the shared subnets", wilcoxon_paired),
@@ -252,3 +269,128 @@ def _guard(compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 def _float(value: float | None) -> float:
     return math.nan if value is None else float(value)
+
+
+def render_comparisons(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    section = analysis["comparisons"]
+    baseline = section["baseline"]
+    pairs = [tuple(p) for p in section.get("pairs") or []]
+    against_baseline = bool(pairs) and all(reference == baseline for _, reference in pairs) and not section.get("interactions")
+    doc.heading(f"Comparison with the baseline ({baseline})" if against_baseline else "Comparisons")
+    if not section["available"]:
+        doc.paragraph(f"Comparisons are omitted: {section['reason']}.")
+        return
+    compared = f"against {baseline}" if against_baseline else "against its reference (the suite's comparisons: " + ", ".join(
+        f"{run} vs {reference}" for run, reference in pairs
+    ) + ")"
+    doc.paragraph(
+        f"Each run {compared} on the subnets both evaluated, paired by (training seed, bucket, subnet index). "
+        "Tests are two-sided: the paired Wilcoxon signed-rank test, Welch's t-test and the Mann-Whitney U test for accuracy, "
+        f"Brown-Forsythe for variance. {section['holm_family']}. "
+        "A run beats the baseline in a bucket when its mean accuracy on the shared subnets is higher. "
+        "Δ mean is the run's mean accuracy minus the baseline's (pp); Cohen's d is standardised by the pooled SD; "
+        "P(improvement) is the share of shared subnets on which the run is more accurate (ties count one half), "
+        f"with a 95% bootstrap CI over subnet pairs. Significant below p = {ALPHA:g} after Holm's adjustment."
+        " The Wilcoxon method column says how its p was computed: exact (over all sign flips of the non-zero differences; "
+        "exact, ties: with mid-ranks for tied differences, given the observed ties) or normal (the normal approximation "
+        "with tie correction, for larger samples)."
+    )
+    results = section["results"]
+    for arch, dataset, mine in by_group(analysis, results):
+        doc.heading(group_title(arch, dataset), 3)
+        doc.table(
+            ["bucket", "run", "against", "pairs", "Δ mean", "Wilcoxon p", "Holm", "Wilcoxon method", "Welch p", "Holm", "Mann-Whitney p", "Holm", "Cohen's d", "P(improvement)", "95% CI"],
+            [
+                [
+                    r["bucket"], r["run"], r["baseline"], str(r["pairs"]), fmt.points(r["mean_difference"]),
+                    *_p_cells(r["tests"]["wilcoxon"]), _p_method(r["tests"]["wilcoxon"]), *_p_cells(r["tests"]["welch"]), *_p_cells(r["tests"]["mann_whitney"]),
+                    fmt.number(r["cohens_d"]),
+                    fmt.number(r["probability_of_improvement"].get("estimate")),
+                    fmt.interval(r["probability_of_improvement"], fmt.number) if "error" not in r["probability_of_improvement"] else fmt.MISSING,
+                ]
+                for r in mine
+            ],
+            f"Accuracy: each run {compared}",
+        )
+        doc.table(
+            ["bucket", "run", "against", "var run", "var against", "Brown-Forsythe W", "p", "Holm"],
+            [
+                [
+                    r["bucket"], r["run"], r["baseline"], fmt.variance_points(r["run_summary"]["var"]), fmt.variance_points(r["baseline_summary"]["var"]),
+                    fmt.number(r["tests"]["brown_forsythe"].get("statistic")), *_p_cells(r["tests"]["brown_forsythe"]),
+                ]
+                for r in mine
+            ],
+            "Variance (pp²): Brown-Forsythe test of equal variances",
+        )
+    notes = [
+        f"{group_title(r['arch'], r['dataset'])} bucket {r['bucket']}, {r['run']}, {name}: {outcome.get('note') or outcome.get('error')}"
+        for r in results
+        for name, outcome in r["tests"].items()
+        if outcome.get("note") or outcome.get("error")
+    ]
+    unmatched = [
+        f"{group_title(r['arch'], r['dataset'])} bucket {r['bucket']}, {r['run']}: {r['unmatched']} subnets evaluated by one side only"
+        for r in results
+        if r["unmatched"]
+    ]
+    omitted = [
+        f"{group_title(o['arch'], o['dataset'])}" + (f" bucket {o['bucket']}" if o["bucket"] else "") + f", {o['run']}: {o['reason']}"
+        for o in section["omitted"]
+    ]
+    _interaction_tables(doc, section)
+    if notes:
+        doc.paragraph("Notes from the tests:")
+        doc.bullets(notes)
+    if unmatched or omitted:
+        doc.paragraph("Not compared, or compared on fewer subnets:")
+        doc.bullets(omitted + unmatched)
+
+
+def _interaction_tables(doc: Document, section: dict[str, Any]) -> None:
+    """Does a change move two methods alike?  The two effects and their difference per bucket."""
+    for interaction in section.get("interactions") or []:
+        (a, b), (c, d) = interaction["change"], interaction["versus"]
+        if not interaction["results"]:
+            doc.paragraph(f"Interaction ({a} - {b}) vs ({c} - {d}): no subnet evaluated by all four runs at one seed.")
+            continue
+        doc.table(
+            ["dataset", "bucket", "subnets", f"{a} - {b}", f"{c} - {d}", "difference", "Wilcoxon p", "Holm"],
+            [
+                [
+                    r["dataset"], r["bucket"], str(r["subnets"]), fmt.points(r["effect_change"]), fmt.points(r["effect_versus"]),
+                    fmt.points(r["contrast"]), *_p_cells(r["wilcoxon"]),
+                ]
+                for r in interaction["results"]
+            ],
+            f"Interaction: does the change {b} -> {a} move accuracy as {d} -> {c} does? (pp; paired Wilcoxon on the per-subnet "
+            "difference of effects, two-sided, Holm across the buckets)",
+        )
+
+
+def _p_cells(outcome: dict[str, Any]) -> list[str]:
+    return [fmt.p_value(outcome.get("p_value")), fmt.p_value(outcome.get("p_holm"))]
+
+
+_P_METHODS = {
+    "exact": "exact",
+    "exact conditional (mid-ranks)": "exact, ties",
+    "normal approximation with tie correction": "normal",
+}
+"""A test's ``method`` (how its p was computed) -> the word in the comparisons table."""
+
+
+def _p_method(outcome: dict[str, Any]) -> str:
+    """The short name of how the p-value was computed; n/a where none was (or an older report.json)."""
+    method = outcome.get("method")
+    return fmt.MISSING if method is None else _P_METHODS.get(method, method)
+
+
+def _compute(inputs: Inputs) -> dict[str, Any]:
+    e, plan = inputs.evidence, inputs.plan
+    return comparisons(
+        e.populations, e.groups, e.runs, e.suite.get("baseline"), e.buckets, inputs.bootstrap, plan.pairs, plan.interactions, plan.reason
+    )
+
+
+SECTION = Section("comparisons", _compute, render_comparisons)

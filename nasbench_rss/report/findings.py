@@ -8,10 +8,16 @@ the correction behind a "significant", and says when there is only one seed.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasbench_rss.report import format as fmt
+from nasbench_rss.report.cells import nan_words
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import Analysis, Section
 from nasbench_rss.report.timing import claim_ratio
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
 
 ALPHA = 0.05
 """The significance level the findings count against (Holm-adjusted p-values)."""
@@ -19,7 +25,7 @@ ALPHA = 0.05
 
 def findings(analysis: dict[str, Any]) -> list[str]:
     """Every finding, in reading order: completeness, accuracy, variance, time, exposure, caveats."""
-    sentences = [completeness(analysis)]
+    sentences = [completeness(analysis), nan_finding(analysis)]
     sentences += claim_findings(analysis)
     sentences += accuracy_findings(analysis)
     sentences += variance_findings(analysis)
@@ -64,7 +70,20 @@ def completeness(analysis: dict[str, Any]) -> str:
     if cells["unevaluated"]:
         ids = ", ".join(c["id"] for c in cells["unevaluated"])
         parts.append(f"{len(cells['unevaluated'])} trained cell{'s are' if len(cells['unevaluated']) != 1 else ' is'} not evaluated: {ids}")
+    damaged = cells.get("damaged") or []
+    if damaged:
+        ids = ", ".join(dict.fromkeys(d["id"] for d in damaged))
+        parts.append(f"{len(damaged)} cell file{'s are' if len(damaged) != 1 else ' is'} damaged and left out: {ids} (see Damaged cell files)")
     return "Partial run: " + "; ".join(parts) + ". The numbers below use only the cells that are there."
+
+
+def nan_finding(analysis: dict[str, Any]) -> str | None:
+    """How many evaluated subnets of which cells have a NaN accuracy (left out of every statistic); None when none."""
+    nan = analysis["cells"].get("nan_accuracies") or []
+    if not nan:
+        return None
+    listed = "; ".join(f"{n['id']}: {n['nan']} of {n['subnets']}" for n in nan)
+    return f"{nan_words(nan)}: {listed} (see NaN accuracies)."
 
 
 def _by_run_group(results: list[dict[str, Any]]) -> dict[tuple[str, str, str, str], list[dict[str, Any]]]:
@@ -277,3 +296,13 @@ def shared_stream_note(analysis: dict[str, Any]) -> str | None:
         + " use the same sampler with the same options, so at each seed they draw the same subnet sequence "
         "(the shorter run's is the start of the longer's); their results are correlated, not independent."
     )
+
+
+def render_findings(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    """The plain-sentence findings, first after the claims."""
+    doc.heading("Findings")
+    doc.bullets(analysis.get("findings") or findings(analysis))
+
+
+SECTION = Section("findings", None, render_findings)
+"""Computed last, from the other sections (:func:`findings`)."""

@@ -10,7 +10,14 @@ from html import escape
 
 from tabulate import tabulate
 
-from nasbench_rss.report.document import Bullets, Document, Figure, Heading, Paragraph, Table
+from nasbench_rss.report.document import (
+    Bullets,
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 80rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }

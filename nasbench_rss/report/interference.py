@@ -16,19 +16,35 @@ seeds with a bootstrap interval over seeds (seeds are the replicates):
 
 Also by probe (its bucket label, ``smallest``, ``largest``) and by epoch, over seeds, for
 the figure of interference over training.
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from nasbench_rss.cell.directory import INTERFERENCE_FILE, CellDirectory
 from nasbench_rss.analysis.populations import Bootstrap, Group
+from nasbench_rss.analysis.probes import finite_mean
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import (
+    Analysis,
+    Inputs,
+    Section,
+    by_group,
+    group_title,
+    over_seeds,
+    show_figure,
+)
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import mean_ci
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
 
 STATISTICS = ("hurt_share", "mean_cosine", "mean_measured_change", "mean_predicted_change", "pairwise_cosine")
 
@@ -39,7 +55,7 @@ def interference(
     """One entry per (arch, dataset, run) with probed cells: ``arch, dataset, run, seeds, per_seed, across_seeds,
     by_probe`` (label -> mean over seeds of ``hurt_share`` and ``mean_cosine``), ``by_epoch`` (``epochs``,
     ``hurt_share``, ``mean_cosine``, ``pairwise_cosine``: means over seeds, None where no seed has one).
-    ``probed`` is :func:`probe_summaries` of ``cells``."""
+    ``probed`` is :func:`nasbench_rss.analysis.probes.probe_summaries` of ``cells``."""
     out = []
     for arch, dataset in groups:
         for run in runs:
@@ -51,7 +67,7 @@ def interference(
             labels = list(dict.fromkeys(label for s in per_seed for label in s["by_probe"]))
             by_probe = {
                 label: {
-                    stat: _mean([s["by_probe"][label][stat] for s in per_seed if label in s["by_probe"]])
+                    stat: finite_mean([s["by_probe"][label][stat] for s in per_seed if label in s["by_probe"]])
                     for stat in ("hurt_share", "mean_cosine")
                 }
                 for label in labels
@@ -59,7 +75,7 @@ def interference(
             epochs = sorted({e for s in per_seed for e in s["by_epoch"]})
             by_epoch = {"epochs": epochs}
             for stat in ("hurt_share", "mean_cosine", "pairwise_cosine"):
-                by_epoch[stat] = [_mean([s["by_epoch"][e][stat] for s in per_seed if e in s["by_epoch"]]) for e in epochs]
+                by_epoch[stat] = [finite_mean([s["by_epoch"][e][stat] for s in per_seed if e in s["by_epoch"]]) for e in epochs]
             out.append(
                 {
                     "arch": arch, "dataset": dataset, "run": run, "seeds": [s["seed"] for s in per_seed],
@@ -69,54 +85,57 @@ def interference(
     return out
 
 
-def probe_summaries(cells: list[CellRecord]) -> dict[str, dict[str, Any]]:
-    """Cell id -> the summary of its ``interference.jsonl``, for every trained cell that has one."""
-    out = {}
-    for cell in cells:
-        if cell.trained:
-            lines = CellDirectory(cell.directory).read_jsonl(INTERFERENCE_FILE).records
-            if lines:
-                out[cell.id] = _seed_summary(cell.seed, lines)
-    return out
-
-
-def _seed_summary(seed: int, lines: list[dict[str, Any]]) -> dict[str, Any]:
-    others = [(line["epoch"], p) for line in lines for p in line["probes"] if not p.get("trained")]
-    pairs = [(line["epoch"], q["cosine"]) for line in lines for q in line.get("pairwise", []) if q.get("cosine") is not None]
-    by_probe: dict[str, dict[str, float | None]] = {}
-    for label in dict.fromkeys(p["probe"] for _, p in others):
-        mine = [p for _, p in others if p["probe"] == label]
-        by_probe[label] = _probe_stats(mine)
-    by_epoch = {}
-    for epoch in sorted({line["epoch"] for line in lines}):
-        stats = _probe_stats([p for e, p in others if e == epoch])
-        stats["pairwise_cosine"] = _mean([c for e, c in pairs if e == epoch])
-        by_epoch[epoch] = stats
-    summary = {"seed": seed, "probed_steps": len(lines), "probe_updates": len(others), **_probe_stats([p for _, p in others])}
-    summary["mean_measured_change"] = _mean([p["measured_change"] for _, p in others])
-    summary["mean_predicted_change"] = _mean([p["predicted_change"] for _, p in others])
-    summary["pairwise_cosine"] = _mean([c for _, c in pairs])
-    summary["pairs"] = len(pairs)
-    summary["by_probe"] = by_probe
-    summary["by_epoch"] = by_epoch
-    return summary
-
-
-def _probe_stats(probes: list[dict[str, Any]]) -> dict[str, float | None]:
-    cosines = [p["cosine"] for p in probes if p.get("cosine") is not None]
-    return {
-        "hurt_share": (sum(1 for p in probes if p["measured_change"] > 0) / len(probes)) if probes else None,
-        "mean_cosine": _mean(cosines),
-    }
-
-
-def _mean(values: list[float | None]) -> float | None:
-    kept = [v for v in values if v is not None and math.isfinite(v)]
-    return float(np.mean(kept)) if kept else None
-
-
 def _over_seeds(values: list[float | None], bootstrap: Bootstrap) -> dict[str, Any]:
     kept = [v for v in values if v is not None]
     if not kept:
         return {"estimate": math.nan, "low": math.nan, "high": math.nan, "level": bootstrap.level, "method": "not available: no seed has one", "n": 0}
     return mean_ci(kept, **bootstrap.kwargs()).to_dict()
+
+
+def render_interference(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    entries = analysis.get("interference") or []
+    if not entries:
+        return
+    doc.heading("Interference measured while training")
+    doc.paragraph(
+        "What the interference probe saw: a fixed panel of probe subnets and a fixed batch of training images, measured "
+        "before and after the updates of every N-th step. Hurt: the share of probe updates, on steps that trained other "
+        "subnets than the probe, after which the probe's loss on the probe batch rose; that is interference made "
+        "visible, a step on some subnets making another worse. Cosine: between the update and the probe's descent "
+        "direction on its weights (> 0 the step helped it to first order, < 0 pushed it uphill). Pairwise: the cosine "
+        "between the gradients of the subnets one step summed (runs training one subnet per step have none). Mean over "
+        "seeds with a 95% bootstrap CI over seeds; changes are in loss units (nats)."
+    )
+    show_figure(doc, figure)
+    for arch, dataset, mine in by_group(analysis, entries):
+        rows = []
+        for e in mine:
+            a, seeds = e["across_seeds"], e["seeds"]
+            rows.append(
+                [
+                    e["run"], fmt.seeds(seeds), str(sum(s["probed_steps"] for s in e["per_seed"])),
+                    fmt.share(a["hurt_share"]["estimate"]), over_seeds(a["hurt_share"], fmt.share, seeds),
+                    fmt.number(a["mean_cosine"]["estimate"]), over_seeds(a["mean_cosine"], fmt.number, seeds),
+                    fmt.number(a["mean_measured_change"]["estimate"], 4), fmt.number(a["mean_predicted_change"]["estimate"], 4),
+                    fmt.number(a["pairwise_cosine"]["estimate"]), over_seeds(a["pairwise_cosine"], fmt.number, seeds),
+                ]
+            )  # fmt: skip
+        doc.table(
+            ["run", "seeds", "probed steps", "hurt", "95% CI", "cosine", "95% CI", "measured change", "predicted change", "pairwise cosine", "95% CI"],
+            rows,
+            f"{group_title(arch, dataset)}: probe updates",
+        )
+        labels = list(dict.fromkeys(label for e in mine for label in e["by_probe"]))
+        doc.table(
+            ["run", *(f"hurt {label}" for label in labels)],
+            [[e["run"], *(fmt.share((e["by_probe"].get(label) or {}).get("hurt_share")) for label in labels)] for e in mine],
+            f"{group_title(arch, dataset)}: share of updates that hurt each probe (mean over seeds)",
+        )
+
+
+def _compute(inputs: Inputs) -> list[dict[str, Any]]:
+    e = inputs.evidence
+    return interference(e.cells, e.groups, e.runs, inputs.bootstrap, e.probes)
+
+
+SECTION = Section("interference", _compute, render_interference, figure="interference")

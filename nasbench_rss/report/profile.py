@@ -10,15 +10,25 @@ whether the seeds agree on the peak.
 With one seed the mean is that seed's subnet-level mean and there is no interval
 (``note`` says so).  A bucket evaluated by only some seeds is averaged over those seeds
 and listed in ``incomplete_buckets``; a run with no evaluated subnets has no entry.
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasbench_rss.analysis.populations import Bootstrap, Group, Population, buckets_of
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import Analysis, Inputs, Section, by_group, group_title
 from nasbench_rss.stats import mean_ci
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
 
 ONE_SEED = "one seed: the mean of that seed's subnets per bucket, no interval over seeds"
 
@@ -98,3 +108,48 @@ def _peak(means: dict[str, float]) -> tuple[str, list[str]]:
     best = max(means.values())
     ties = [label for label, value in means.items() if value == best]
     return ties[0], ties
+
+
+def render_profile(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    entries = analysis.get("accuracy_profile") or []
+    if not entries:
+        return
+    doc.heading("Accuracy profile across buckets")
+    doc.paragraph(
+        "Mean test accuracy (%) per bucket, mean over seeds (one seed: that seed's subnet mean), and the peak bucket "
+        "(largest mean) overall and per seed, to show where a run's population is best and whether the seeds agree. "
+        "The intervals over seeds are in report.json (accuracy_profile) and equal the accuracy table's mean of seed means."
+    )
+    for arch, dataset, mine in by_group(analysis, entries):
+        targets = {label: target for e in mine for label, target in zip(e["buckets"], e["targets"])}
+        labels = sorted(targets, key=lambda label: (targets[label] is None, targets[label] or 0.0))
+        doc.table(
+            ["run", "seeds", *labels, "peak", "peak per seed", "seeds agree"],
+            [
+                [
+                    e["run"], fmt.seeds(e["seeds"]),
+                    *(fmt.percent(e["mean"][label]["estimate"]) if label in e["mean"] else fmt.MISSING for label in labels),
+                    e["peak"] + (f" (tied: {', '.join(e['peak_ties'])})" if len(e["peak_ties"]) > 1 else ""),
+                    ", ".join(e["seed_peaks"]),
+                    "one seed" if len(e["seeds"]) == 1 else ("yes" if e["seeds_agree_on_peak"] else "no"),
+                ]
+                for e in mine
+            ],
+            group_title(arch, dataset),
+        )
+        doc.bullets(
+            [f"{e['run']}: {e['note']}" for e in mine if e["note"]]
+            + [
+                f"{e['run']}: buckets {', '.join(e['incomplete_buckets'])} are evaluated by only some seeds (averaged over those)"
+                for e in mine
+                if e["incomplete_buckets"]
+            ]
+        )
+
+
+def _compute(inputs: Inputs) -> list[dict[str, Any]]:
+    e = inputs.evidence
+    return accuracy_profile(e.populations, e.groups, e.runs, e.buckets, inputs.bootstrap)
+
+
+SECTION = Section("accuracy_profile", _compute, render_profile)

@@ -1,4 +1,4 @@
-"""Ranking quality: how well each run's inherited accuracies rank subnets as stand-alone training does.
+"""The ranking section: how well each run's inherited accuracies rank subnets as stand-alone training does.
 
 A supernet is used to rank architectures.  The suite's stand-alone references (cells of
 ``references:``: subnets of the evaluation list, each trained alone from scratch) give
@@ -9,9 +9,9 @@ of them together):
 
 - per seed: Kendall's tau-b, Spearman's rho, Pearson's r between inherited and
   stand-alone accuracy, precision at the top ``TOP_SHARE`` of the scope's subnets, and
-  the stand-alone rank of the subnet the supernet ranks first (see
-  :mod:`nasbench_rss.stats.ranking`); tau and rho with a percentile bootstrap interval
-  over the scope's subnets (``ranking_ci``);
+  the stand-alone rank of the subnet the supernet ranks first (the evidence of
+  :mod:`nasbench_rss.analysis.ranking`, which the claims test too); tau and rho with a
+  percentile bootstrap interval over the scope's subnets (``ranking_ci``);
 - across seeds: the mean of each per-seed measure with a bootstrap interval over seeds;
 - ``seed_mean``: the same measures for the inherited accuracy averaged over seeds (the
   supernet method's ranking, seeds pooled), tau and rho with intervals over subnets.
@@ -21,156 +21,149 @@ win; after a few CPU-scale epochs the smaller ones train faster); within a bucke
 subnets of nearly equal FLOPs, it is what the supernet says beyond FLOPs.  ``agreement``: for every pair of runs, Kendall's tau between their
 inherited accuracies on every subnet both evaluated (the whole evaluation list, no
 reference needed), per seed, per bucket and over all, with the mean over seeds.
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
 import math
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nasbench_rss.analysis.populations import Bootstrap, Group, Population, aligned
+from nasbench_rss.analysis.ranking import (
+    SCOPE_ALL,
+    TOP_SHARE,
+    Ranking,
+    References,
+    RunRanking,
+    ScopeRanking,
+    rank_runs,
+    seed_measures,
+    top_k_of,
+)
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import (
+    Analysis,
+    Inputs,
+    Section,
+    by_group,
+    group_title,
+    over_seeds,
+    show_figure,
+)
 from nasbench_rss.run.results import CellRecord
 from nasbench_rss.stats import mean_ci
 from nasbench_rss.stats.ranking import (
     MEASURES,
     kendall_tau,
     kendall_tau_axis,
-    pearson_r,
-    precision_at_k,
     ranking_ci,
-    spearman_rho,
     spearman_rho_axis,
-    top_pick_rank,
 )
 
-SCOPE_ALL = "all"
-TOP_SHARE = 0.2
-"""Precision at k looks at the top ``ceil(TOP_SHARE * n)`` subnets of a scope (at least one)."""
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
 
 INTERVAL_MEASURES = {"kendall_tau": kendall_tau_axis, "spearman_rho": spearman_rho_axis}
 """The measures with a bootstrap interval over subnets (vectorised for the resamples)."""
 
 
-def top_k_of(n: int) -> int:
-    return max(1, math.ceil(TOP_SHARE * n))
+def ranking(
+    reference_cells: list[CellRecord],
+    pops: dict[tuple[str, str, str], Population],
+    groups: list[Group],
+    runs: list[str],
+    facts: list[dict[str, Any]],
+    bootstrap: Bootstrap,
+    ranked: Ranking | None = None,
+) -> dict[str, Any]:
+    """The ranking section: ``top_share``, ``references`` and ``runs`` (per group with evaluated references) and
+    ``agreement`` (every pair of runs, with or without references).  Keys in the module docstring.
+
+    ``ranked`` is the runs' ranking evidence (:func:`nasbench_rss.analysis.ranking.rank_runs`
+    of the same cells), computed here when not given."""
+    ranked = rank_runs(reference_cells, pops, groups, runs, facts) if ranked is None else ranked
+    labels_of = {(f["arch"], f["dataset"]): [b["label"] for b in f["buckets"] if b.get("status") == "evaluated"] for f in facts}
+    section: dict[str, Any] = {"top_share": TOP_SHARE, "references": [], "runs": [], "agreement": []}
+    for arch, dataset in groups:
+        planned = [c for c in reference_cells if (c.arch, c.dataset) == (arch, dataset)]
+        if planned:
+            section["references"].append(_references_entry(arch, dataset, planned, ranked.references.get((arch, dataset), {})))
+        for entry in ranked.runs:
+            if (entry.arch, entry.dataset) == (arch, dataset):
+                group_refs = ranked.references[(arch, dataset)]
+                scopes = [_scope(scope, entry, group_refs, bootstrap) for scope in entry.scopes]
+                section["runs"].append({"arch": arch, "dataset": dataset, "run": entry.run, "scopes": scopes, "points": _points(entry, group_refs)})
+        section["agreement"] += _agreement(arch, dataset, runs, pops, labels_of.get((arch, dataset), []), bootstrap)
+    return section
 
 
-def reference_accuracies(references: list[CellRecord]) -> dict[Group, dict[str, dict[str, Any]]]:
-    """(arch, dataset) -> encoding -> ``{mflops, buckets, per_seed, accuracy}`` of every evaluated reference."""
-    out: dict[Group, dict[str, dict[str, Any]]] = {}
-    for cell in references:
-        record = (cell.population or {}).get("stand_alone")
-        if record is None or not isinstance(record.get("accuracy"), (int, float)) or not math.isfinite(record["accuracy"]):
-            continue
-        entry = out.setdefault((cell.arch, cell.dataset), {}).setdefault(
-            record["encoding"], {"mflops": float(record["mflops"]), "buckets": list(cell.buckets), "per_seed": {}}
-        )
-        entry["per_seed"][cell.seed] = float(record["accuracy"])
-    for group in out.values():
-        for entry in group.values():
-            entry["accuracy"] = float(np.mean(list(entry["per_seed"].values())))
-    return out
-
-
-def inherited(population: dict[str, list[Any]]) -> dict[tuple[str, str], float]:
-    """(bucket label, encoding) -> accuracy in one seed's population (a subnet drawn twice in a bucket: its first draw)."""
-    out: dict[tuple[str, str], float] = {}
-    for label, subnets in population.items():
-        for subnet in subnets:
-            out.setdefault((label, subnet.encoding), subnet.accuracy)
-    return out
-
-
-def seed_measures(predicted: list[float], truth: list[float]) -> dict[str, float]:
-    """Every ranking measure of one seed's inherited accuracies against the stand-alone ones."""
+def _references_entry(arch: str, dataset: str, planned: list[CellRecord], group_refs: References) -> dict[str, Any]:
     return {
-        "kendall_tau": kendall_tau(predicted, truth),
-        "spearman_rho": spearman_rho(predicted, truth),
-        "pearson_r": pearson_r(predicted, truth),
-        "precision_at_k": precision_at_k(predicted, truth, top_k_of(len(truth))),
-        "top_pick_rank": top_pick_rank(predicted, truth),
+        "arch": arch,
+        "dataset": dataset,
+        "planned_cells": len(planned),
+        "evaluated_cells": sum(1 for c in planned if (c.population or {}).get("stand_alone") is not None),
+        "epochs": sorted({c.epochs for c in planned}),
+        "seeds": sorted({c.seed for c in planned}),
+        "subnets": [
+            {"encoding": e, **{k: v for k, v in r.items() if k != "per_seed"}, "per_seed": {str(s): a for s, a in r["per_seed"].items()}}
+            for e, r in group_refs.items()
+        ],
     }
 
 
-def _with_intervals(predicted: list[float], truth: list[float], bootstrap: Bootstrap | None) -> dict[str, Any]:
-    measures: dict[str, Any] = seed_measures(predicted, truth)
-    if bootstrap is None:
-        return measures
+def _with_intervals(predicted: list[float], truth: list[float], measures: dict[str, float], bootstrap: Bootstrap) -> dict[str, Any]:
+    """``measures`` and a bootstrap interval over the subnets of each of :data:`INTERVAL_MEASURES`."""
+    out: dict[str, Any] = dict(measures)
     for name, statistic in INTERVAL_MEASURES.items():
         if math.isfinite(measures[name]) and len(truth) >= 3:
-            measures[f"{name}_ci"] = ranking_ci(predicted, truth, statistic, **bootstrap.kwargs()).to_dict()
+            out[f"{name}_ci"] = ranking_ci(predicted, truth, statistic, **bootstrap.kwargs()).to_dict()
         else:
-            measures[f"{name}_ci"] = None
-    return measures
+            out[f"{name}_ci"] = None
+    return out
 
 
-def _scopes(references: dict[str, dict[str, Any]], labels: list[str]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(scope, [(bucket label, encoding)...]): every bucket's references, then all of them (each subnet once)."""
-    scopes = []
-    for label in labels:
-        members = [(label, encoding) for encoding, ref in references.items() if label in ref["buckets"]]
-        if members:
-            scopes.append((label, members))
-    seen: dict[str, tuple[str, str]] = {}
-    for _, members in scopes:
-        for label, encoding in members:
-            seen.setdefault(encoding, (label, encoding))
-    if seen:
-        scopes.append((SCOPE_ALL, list(seen.values())))
-    return scopes
+def _scope(scope: ScopeRanking, entry: RunRanking, references: References, bootstrap: Bootstrap) -> dict[str, Any]:
+    """One scope of one run: per seed with intervals over subnets, the mean over seeds, the seed-mean ranking."""
+    per_seed = [
+        {"seed": s.seed, "n": len(s.truth), **_with_intervals(s.predicted, s.truth, s.measures, bootstrap)} for s in scope.per_seed
+    ]
+    by_seed = entry.inherited
+    everywhere = [m for m in scope.members if all(m in accuracies for accuracies in by_seed.values())]
+    seed_mean = None
+    if len(everywhere) >= 2:
+        predicted = [float(np.mean([accuracies[m] for accuracies in by_seed.values()])) for m in everywhere]
+        truth = [references[encoding]["accuracy"] for _, encoding in everywhere]
+        seed_mean = {"n": len(everywhere), **_with_intervals(predicted, truth, seed_measures(predicted, truth), bootstrap)}
+    across = {}
+    for name in MEASURES:
+        values = [e[name] for e in per_seed if math.isfinite(e[name])]
+        across[name] = mean_ci(values, **bootstrap.kwargs()).to_dict() if values else None
+    return {
+        "scope": scope.scope,
+        "n": len(scope.members),
+        "k": top_k_of(len(scope.members)),
+        "seeds": [e["seed"] for e in per_seed],
+        "per_seed": per_seed,
+        "across_seeds": across,
+        "seed_mean": seed_mean,
+    }
 
 
-def run_ranking(
-    references: dict[str, dict[str, Any]], population: Population, labels: list[str], bootstrap: Bootstrap | None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(scopes, points) of one (arch, dataset, run): the measures per scope, and every reference's accuracies.
-
-    Without ``bootstrap`` only the per-seed measures (what claims test), no intervals or summaries.
-    """
-    by_seed = {seed: inherited(population[seed]) for seed in sorted(population)}
-    scopes = _scopes(references, labels)
-    scopes_out = []
-    for scope, members in scopes:
-        per_seed = []
-        for seed, accuracies in by_seed.items():
-            present = [m for m in members if m in accuracies]
-            if len(present) < 2:
-                continue
-            predicted = [accuracies[m] for m in present]
-            truth = [references[encoding]["accuracy"] for _, encoding in present]
-            per_seed.append({"seed": seed, "n": len(present), **_with_intervals(predicted, truth, bootstrap)})
-        if not per_seed:
-            continue
-        if bootstrap is None:
-            scopes_out.append({"scope": scope, "n": len(members), "seeds": [e["seed"] for e in per_seed], "per_seed": per_seed})
-            continue
-        everywhere = [m for m in members if all(m in accuracies for accuracies in by_seed.values())]
-        seed_mean = None
-        if len(everywhere) >= 2:
-            predicted = [float(np.mean([accuracies[m] for accuracies in by_seed.values()])) for m in everywhere]
-            truth = [references[encoding]["accuracy"] for _, encoding in everywhere]
-            seed_mean = {"n": len(everywhere), **_with_intervals(predicted, truth, bootstrap)}
-        across = {}
-        for name in MEASURES:
-            values = [entry[name] for entry in per_seed if math.isfinite(entry[name])]
-            across[name] = mean_ci(values, **bootstrap.kwargs()).to_dict() if values else None
-        scopes_out.append(
-            {
-                "scope": scope,
-                "n": len(members),
-                "k": top_k_of(len(members)),
-                "seeds": [entry["seed"] for entry in per_seed],
-                "per_seed": per_seed,
-                "across_seeds": across,
-                "seed_mean": seed_mean,
-            }
-        )
+def _points(entry: RunRanking, references: References) -> list[dict[str, Any]]:
+    """Every reference of the ``all`` scope: its stand-alone and (mean over seeds) inherited accuracy."""
     points = []
-    for label, encoding in next((m for s, m in scopes if s == SCOPE_ALL), []):
-        values = {seed: accuracies[(label, encoding)] for seed, accuracies in by_seed.items() if (label, encoding) in accuracies}
+    members = next((scope.members for scope in entry.scopes if scope.scope == SCOPE_ALL), [])
+    for label, encoding in members:
+        values = {seed: accuracies[(label, encoding)] for seed, accuracies in entry.inherited.items() if (label, encoding) in accuracies}
         if values:
             ref = references[encoding]
             points.append(
@@ -183,51 +176,7 @@ def run_ranking(
                     "per_seed": {str(seed): value for seed, value in values.items()},
                 }
             )
-    return scopes_out, points
-
-
-def ranking(
-    reference_cells: list[CellRecord],
-    pops: dict[tuple[str, str, str], Population],
-    groups: list[Group],
-    runs: list[str],
-    facts: list[dict[str, Any]],
-    bootstrap: Bootstrap | None,
-) -> dict[str, Any]:
-    """The ranking section: ``top_share``, ``references`` and ``runs`` (per group with evaluated references) and
-    ``agreement`` (every pair of runs, with or without references).  Keys in the module docstring.
-
-    ``bootstrap`` None: the per-seed measures only, no intervals, summaries or agreement (what
-    the claims need, ``report.claims.run_claims``)."""
-    refs = reference_accuracies(reference_cells)
-    labels_of = {(f["arch"], f["dataset"]): [b["label"] for b in f["buckets"] if b.get("status") == "evaluated"] for f in facts}
-    section: dict[str, Any] = {"top_share": TOP_SHARE, "references": [], "runs": [], "agreement": []}
-    for arch, dataset in groups:
-        labels = labels_of.get((arch, dataset), [])
-        planned = [c for c in reference_cells if (c.arch, c.dataset) == (arch, dataset)]
-        group_refs = refs.get((arch, dataset), {})
-        if planned:
-            section["references"].append(
-                {
-                    "arch": arch,
-                    "dataset": dataset,
-                    "planned_cells": len(planned),
-                    "evaluated_cells": sum(1 for c in planned if (c.population or {}).get("stand_alone") is not None),
-                    "epochs": sorted({c.epochs for c in planned}),
-                    "seeds": sorted({c.seed for c in planned}),
-                    "subnets": [{"encoding": e, **{k: v for k, v in r.items() if k != "per_seed"}, "per_seed": {str(s): a for s, a in r["per_seed"].items()}} for e, r in group_refs.items()],
-                }
-            )
-        for run in runs:
-            population = pops.get((arch, dataset, run))
-            if not population or not group_refs:
-                continue
-            scopes, points = run_ranking(group_refs, population, labels, bootstrap)
-            if scopes:
-                section["runs"].append({"arch": arch, "dataset": dataset, "run": run, "scopes": scopes, "points": points})
-        if bootstrap is not None:
-            section["agreement"] += _agreement(arch, dataset, runs, pops, labels, bootstrap)
-    return section
+    return points
 
 
 def _agreement(
@@ -256,14 +205,83 @@ def _agreement(
     return out
 
 
-def ranking_evidence(section: dict[str, Any], arch: str, dataset: str) -> dict[str, dict[int, dict[str, dict[str, float]]]]:
-    """run -> seed -> scope -> measure -> value, for the claims of one group."""
-    out: dict[str, dict[int, dict[str, dict[str, float]]]] = {}
-    for entry in section.get("runs", []):
-        if (entry["arch"], entry["dataset"]) != (arch, dataset):
-            continue
-        for scope in entry["scopes"]:
-            for seed_entry in scope["per_seed"]:
-                measures = {name: seed_entry[name] for name in MEASURES}
-                out.setdefault(entry["run"], {}).setdefault(int(seed_entry["seed"]), {})[scope["scope"]] = measures
-    return out
+def render_ranking(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    section = analysis.get("ranking") or {}
+    references, entries, agreement = section.get("references") or [], section.get("runs") or [], section.get("agreement") or []
+    if not references and not agreement:
+        return
+    doc.heading("Ranking")
+    if references:
+        doc.paragraph(
+            "How well the accuracy a subnet inherits from each supernet ranks subnets the way training each alone from scratch "
+            "does. The references are the first subnets of each bucket's evaluation list, every one trained alone as its own "
+            "network with the suite's training settings (references: in the suite); their stand-alone accuracy is the mean over "
+            "the references' seeds. Per scope (a bucket's references, or all of them) and training seed: Kendall's tau-b, "
+            "Spearman's rho and Pearson's r between inherited and stand-alone accuracy, precision at k (the share of the "
+            f"supernet's top {100 * section.get('top_share', 0.2):.0f}% that is in the stand-alone top {100 * section.get('top_share', 0.2):.0f}%, "
+            "ties at the boundary included) and the stand-alone rank of the subnet the supernet ranks first (1 = best). Shown: "
+            "the mean over seeds with a 95% bootstrap CI over seeds, and tau of the seed-mean inherited accuracy with a 95% "
+            "bootstrap CI over the scope's subnets. Over all buckets the ranking includes that of FLOPs (whether bigger subnets "
+            "win depends on how long they train); within a bucket, among subnets of nearly equal FLOPs, it is what the "
+            "supernet says beyond FLOPs."
+        )
+    else:
+        doc.paragraph(
+            "The suite has no stand-alone references (references: in a suite trains subnets alone to rank the runs "
+            "against), so only the runs' agreement is shown: Kendall's tau between two runs' inherited accuracies on every "
+            "subnet both evaluated, per bucket and over all, mean over seeds."
+        )
+    for r in references:
+        doc.paragraph(
+            f"{group_title(r['arch'], r['dataset'])}: {len(r['subnets'])} reference subnets evaluated "
+            f"({r['evaluated_cells']} of {r['planned_cells']} reference cells), trained {', '.join(map(str, r['epochs']))} epochs, "
+            f"seeds {fmt.seeds(r['seeds'])}."
+        )
+    show_figure(doc, figure)
+    for arch, dataset, mine in by_group(analysis, entries):
+        rows = []
+        for e in mine:
+            for scope in e["scopes"]:
+                a, seeds, mean = scope["across_seeds"], scope["seeds"], scope.get("seed_mean") or {}
+
+                def over(name: str) -> str:
+                    iv = a.get(name)
+                    return fmt.MISSING if iv is None else fmt.number(iv["estimate"])
+
+                rows.append(
+                    [
+                        e["run"], scope["scope"], str(scope["n"]), fmt.seeds(seeds),
+                        over("kendall_tau"), over_seeds(a.get("kendall_tau"), fmt.number, seeds) if a.get("kendall_tau") else fmt.MISSING,
+                        fmt.number(mean.get("kendall_tau")), fmt.interval(mean.get("kendall_tau_ci")),
+                        over("spearman_rho"), over("pearson_r"),
+                        f"{over('precision_at_k')} (k {scope['k']})", over("top_pick_rank"),
+                    ]
+                )  # fmt: skip
+        doc.table(
+            ["run", "scope", "subnets", "seeds", "tau", "95% CI (seeds)", "tau of seed mean", "95% CI (subnets)", "rho", "r", "precision at k", "rank of top pick"],
+            rows,
+            f"{group_title(arch, dataset)}: inherited against stand-alone accuracy (mean over seeds)",
+        )
+    for arch, dataset, mine in by_group(analysis, agreement):
+        labels = list(dict.fromkeys(scope["scope"] for e in mine for scope in e["scopes"]))
+        rows = []
+        for e in mine:
+            by_scope = {scope["scope"]: scope for scope in e["scopes"]}
+            cells = []
+            for label in labels:
+                iv = (by_scope.get(label) or {}).get("across_seeds")
+                cells.append(fmt.MISSING if iv is None else fmt.number(iv["estimate"]))
+            rows.append([f"{e['runs'][0]} vs {e['runs'][1]}", fmt.seeds(e["seeds"]), *cells])
+        doc.table(
+            ["runs", "seeds", *(f"tau {label}" for label in labels)],
+            rows,
+            f"{group_title(arch, dataset)}: agreement of two runs' inherited rankings on every subnet both evaluated (Kendall's tau, mean over seeds)",
+        )
+
+
+def _compute(inputs: Inputs) -> dict[str, Any]:
+    e = inputs.evidence
+    return ranking(e.references, e.populations, e.groups, e.runs, e.buckets, inputs.bootstrap, e.ranking)
+
+
+SECTION = Section("ranking", _compute, render_ranking, figure="ranking")

@@ -13,15 +13,32 @@ Partial data is analysed as it is: a seed whose cell is not evaluated is not the
 seed with fewer evaluated buckets is used with the buckets it has (and ``notes`` says so),
 and a statistic that a seed cannot have (a variance of one subnet) is left out of the
 mean over seeds for that statistic only.
+
+:data:`SECTION` is this part of the report as one unit (:mod:`nasbench_rss.report.section`): its
+``compute``, its ``render`` into the document and the key of its figure.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasbench_rss.analysis.populations import Bootstrap, Group, Population
+from nasbench_rss.report import format as fmt
+from nasbench_rss.report.document import Document
+from nasbench_rss.report.section import (
+    Analysis,
+    Inputs,
+    Section,
+    by_group,
+    group_title,
+    over_seeds,
+)
 from nasbench_rss.stats import describe, mean_ci
+
+if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
+    from nasbench_rss.report.figures import FigureFile
+
 
 TOP_K = 5
 """Subnets in the best-k and worst-k means (fewer when a seed's population is smaller)."""
@@ -120,3 +137,60 @@ def _seed_spread(seed: int, buckets: dict[str, list[Any]], k: int) -> dict[str, 
         "range": summary.max - summary.min,
         "note": note,
     }
+
+
+def render_spread(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
+    entries = analysis.get("spread") or []
+    if not entries:
+        return
+    doc.heading("Whole-population spread")
+    doc.paragraph(
+        "Spread of each run's whole evaluated population (all buckets together) per seed, then the mean over seeds with "
+        "a 95% bootstrap CI over seeds ('one seed': none). Std, best-k and worst-k means (the k most and least accurate "
+        "subnets) and the range (best minus worst) in % or pp, variance in pp²."
+    )
+    for arch, dataset, mine in by_group(analysis, entries):
+        rows = []
+        for e in mine:
+            a, seeds = e["across_seeds"], e["seeds"]
+            rows.append(
+                [
+                    e["run"], fmt.seeds(seeds), ", ".join(str(s["n"]) for s in e["per_seed"]), ", ".join(str(s["k"]) for s in e["per_seed"]),
+                    fmt.percent(a["std"]["estimate"]), over_seeds(a["std"], fmt.percent, seeds),
+                    fmt.variance_points(a["variance"]["estimate"]),
+                    fmt.percent(a["best_k_mean"]["estimate"]), over_seeds(a["best_k_mean"], fmt.percent, seeds),
+                    fmt.percent(a["worst_k_mean"]["estimate"]), over_seeds(a["worst_k_mean"], fmt.percent, seeds),
+                    fmt.percent(a["range"]["estimate"]), over_seeds(a["range"], fmt.percent, seeds),
+                ]
+            )
+        doc.table(
+            ["run", "seeds", "subnets", "k", "std", "95% CI", "var", "best-k mean", "95% CI", "worst-k mean", "95% CI", "range", "95% CI"],
+            rows,
+            f"{group_title(arch, dataset)}: mean over seeds",
+        )
+        if any(len(e["per_seed"]) > 1 for e in mine):
+            doc.table(
+                ["run", "seed", "subnets", "k", "std", "var", "best-k mean", "worst-k mean", "best", "worst", "range"],
+                [
+                    [
+                        e["run"], str(s["seed"]), str(s["n"]), str(s["k"]), fmt.percent(s["std"]), fmt.variance_points(s["variance"]),
+                        fmt.percent(s["best_k_mean"]), fmt.percent(s["worst_k_mean"]), fmt.percent(s["best"]),
+                        fmt.percent(s["worst"]), fmt.percent(s["range"]),
+                    ]
+                    for e in mine
+                    for s in e["per_seed"]
+                ],
+                f"{group_title(arch, dataset)}: per seed",
+            )
+        doc.bullets(
+            [f"{e['run']}: {e['interval_note']}" for e in mine if e["interval_note"]]
+            + [f"{e['run']}: {note}" for e in mine for note in e["notes"]]
+        )
+
+
+def _compute(inputs: Inputs) -> list[dict[str, Any]]:
+    e = inputs.evidence
+    return population_spread(e.populations, e.groups, e.runs, inputs.bootstrap)
+
+
+SECTION = Section("spread", _compute, render_spread)

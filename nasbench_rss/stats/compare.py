@@ -13,7 +13,8 @@ Which test answers which question:
   Welch's version, because nothing makes the two variances equal.
 - :func:`mann_whitney`: independent samples; does one tend to be larger? (rank based)
 - :func:`brown_forsythe`: do the spreads differ?  Levene's test centred on the median,
-  robust to the skew of accuracy distributions.
+  robust to the skew of accuracy distributions; :func:`brown_forsythe_t` is the same test
+  as a t statistic, which also says which spread is the larger (one-sided).
 
 Effect sizes and the multiple-comparison correction live in :mod:`.effect` and
 :mod:`.multiple`, and are re-exported here.
@@ -40,6 +41,7 @@ __all__ = [
     "welch_t",
     "mann_whitney",
     "brown_forsythe",
+    "brown_forsythe_t",
     "cohens_d",
     "probability_of_improvement",
     "holm",
@@ -49,6 +51,7 @@ WILCOXON = "wilcoxon_signed_rank"
 WELCH_T = "welch_t"
 MANN_WHITNEY = "mann_whitney_u"
 BROWN_FORSYTHE = "brown_forsythe"
+BROWN_FORSYTHE_T = "brown_forsythe_t"
 
 WILCOXON_EXACT = "exact"
 WILCOXON_EXACT_TIES = "exact conditional (mid-ranks)"
@@ -135,23 +138,50 @@ def wilcoxon_paired(run: Sequence[float], baseline: Sequence[float], alternative
     return TestResult(WILCOXON, float(result.statistic), p_value, n, n, _join(messages), method)
 
 
-def welch_t(run: Sequence[float], baseline: Sequence[float]) -> TestResult:
-    """Welch's unequal-variance t test (``scipy.stats.ttest_ind(equal_var=False)``), two-sided.
+def welch_t(run: Sequence[float], baseline: Sequence[float], alternative: Alternative = "two-sided") -> TestResult:
+    """Welch's unequal-variance t test (``scipy.stats.ttest_ind(equal_var=False)``).
 
+    ``alternative``: ``"two-sided"``, ``"greater"`` (the run's mean is larger) or ``"less"``.
     Each sample needs two values to estimate its variance; with fewer the result is NaN.
     Two constant samples give t = NaN (equal values) or infinite t (different values).
     """
+    return _t_test(WELCH_T, "Welch's t", run, baseline, alternative, equal_var=False)
+
+
+def brown_forsythe_t(run: Sequence[float], baseline: Sequence[float], alternative: Alternative = "two-sided") -> TestResult:
+    """Brown-Forsythe as a t test: Student's t on the absolute deviations from each sample's median.
+
+    With two samples its square is :func:`brown_forsythe`'s F, so two-sided it gives the same
+    p; one-sided it says which spread is larger (``"less"``: the run's deviations are
+    smaller, its spread is).  Each sample needs at least 3 values, as for the F test.
+    """
+    r = finite_array(run, "run")
+    b = finite_array(baseline, "baseline")
+    if r.size < 3 or b.size < 3:
+        return TestResult(
+            BROWN_FORSYTHE_T, math.nan, math.nan, int(r.size), int(b.size),
+            f"Brown-Forsythe needs at least 3 values in each sample; got {r.size} (run) and {b.size} (baseline)",
+        )
+    deviations = np.abs(r - np.median(r)), np.abs(b - np.median(b))
+    return _t_test(BROWN_FORSYTHE_T, "Student's t", *deviations, alternative, equal_var=True)
+
+
+def _t_test(
+    name: str, words: str, run: Sequence[float], baseline: Sequence[float], alternative: Alternative, equal_var: bool
+) -> TestResult:
+    """scipy's two-sample t test (Welch's or Student's), with its degenerate cases said."""
+    alternative = check_alternative(alternative)
     r = finite_array(run, "run")
     b = finite_array(baseline, "baseline")
     if r.size < 2 or b.size < 2:
         return TestResult(
-            WELCH_T, math.nan, math.nan, int(r.size), int(b.size),
-            f"Welch's t needs at least 2 values in each sample; got {r.size} (run) and {b.size} (baseline)",
+            name, math.nan, math.nan, int(r.size), int(b.size),
+            f"{words} needs at least 2 values in each sample; got {r.size} (run) and {b.size} (baseline)",
         )
-    result, messages = _call_scipy(scipy.stats.ttest_ind, r, b, equal_var=False, alternative="two-sided")
+    result, messages = _call_scipy(scipy.stats.ttest_ind, r, b, equal_var=equal_var, alternative=alternative)
     if is_constant(r) and is_constant(b):
         messages.insert(0, "both samples are constant: zero variance, t is undefined or infinite")
-    return TestResult(WELCH_T, float(result.statistic), float(result.pvalue), int(r.size), int(b.size), _join(messages))
+    return TestResult(name, float(result.statistic), float(result.pvalue), int(r.size), int(b.size), _join(messages))
 
 
 def mann_whitney(run: Sequence[float], baseline: Sequence[float]) -> TestResult:

@@ -199,3 +199,18 @@ def test_describe_in_plain_words():
     assert Better(o.BetterOptions(run="rss", than="ofa")).describe() == "rss is more accurate than ofa in every bucket"
     assert Ordering(o.OrderingOptions.model_validate(["a", "b"])).describe() == "accuracy is ordered a > b over all buckets together"
     assert "2 pp" in Interaction(o.InteractionOptions(change=["a", "b"], versus=["c", "d"], margin=0.02)).describe()
+
+
+def test_a_claims_buckets_are_matched_by_their_bucket_key():
+    # The evaluation recorded bucket 8.25 with float noise (8.2500001): its key, as everywhere
+    # (exposure, the suite's checks), is "8.25", so a claim naming 8.25 is tested on it.
+    targets = (4, 6, 8.2500001, 10)
+
+    def accuracy(run, seed, target, index):
+        return 0.6 + 0.004 * index + noise(run, seed, target, index) + (0.05 if run == "rss" else 0.0) + (0.03 if target > 8 else 0.0)
+
+    evidence = make_evidence(["rss", "ofa"], accuracy, targets=targets)
+    assert evidence.labels([8.25, 10]) == ["8.25", "10"] and evidence.label_of(8.25) == "8.25" and evidence.label_of(9) is None
+    better = Better(o.BetterOptions(run="rss", than="ofa", buckets=[8.25])).evaluate(evidence)
+    assert better.p_for < 0.01 and [u["buckets"] for u in better.units] == [["8.25"]] and better.note is None
+    assert PeakAt(o.PeakAtOptions(run="rss", bucket=8.25)).evaluate(evidence).note != "bucket 8.25 is not evaluated"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nasbench_rss.report.contention import CONTENDED_UTILISATION_SHARE, EpochTime, contention
+from nasbench_rss.analysis.contention import CONTENDED_UTILISATION_SHARE, EpochTime, contention
 
 
 def epochs(*rows: tuple[float, float | None, float | None], threads: int | None = None) -> list[EpochTime]:

@@ -10,7 +10,8 @@ import scipy.stats
 from nasbench_rss.claims import options as o
 from nasbench_rss.claims.kinds import RankingClaim
 from nasbench_rss.analysis.populations import Bootstrap, Subnet
-from nasbench_rss.report.ranking import ranking, ranking_evidence
+from nasbench_rss.analysis.ranking import rank_runs
+from nasbench_rss.report.ranking import ranking
 from nasbench_rss.run.results import CellRecord
 from tests.claims.evidence import make_evidence
 
@@ -112,14 +113,15 @@ def claim(**options) -> RankingClaim:
     return RankingClaim(o.RankingOptions(**options))
 
 
-def evidence_with(section):
+def evidence_with_ranking():
     evidence = make_evidence(["good", "bad"], lambda *a: 0.5)
-    evidence.ranking.update(ranking_evidence(section, *GROUP))
+    references = [reference_cell(label, i) for label in LABELS for i in range(PER_BUCKET)]
+    evidence.ranking.update(rank_runs(references, populations(), [GROUP], ["good", "bad"], FACTS).measures(*GROUP))
     return evidence
 
 
-def test_ranking_claim_verdicts(section):
-    evidence = evidence_with(section)
+def test_ranking_claim_verdicts():
+    evidence = evidence_with_ranking()
     better = claim(run="good", than="bad", scope=4).evaluate(evidence)
     assert better.p_for < 0.05 and better.estimate == pytest.approx((2 + 2 + (1 + 4 / 6)) / 3)
     assert claim(run="bad", than="good", scope=4).evaluate(evidence).p_against < 0.05

@@ -7,9 +7,11 @@ from tests.report.helpers import RESAMPLES, find, has_row, load_json, markdown_r
 from tests.report.run_fixture import CPU_COUNT, Fixture, rss_short_contended, seconds, steady, write_run
 
 from nasbench_rss.report import analyse, write_report
-from nasbench_rss.report.contention import CONTENDED_UTILISATION_SHARE
-from nasbench_rss.analysis.populations import Bootstrap, unique
-from nasbench_rss.report.timing import cell_times, claim_ratio, pair_ratio, training_time
+from nasbench_rss.analysis.contention import CONTENDED_UTILISATION_SHARE
+from nasbench_rss.analysis.evidence import RunEvidence
+from nasbench_rss.analysis.populations import Bootstrap
+from nasbench_rss.analysis.times import cell_timings
+from nasbench_rss.report.timing import claim_ratio, pair_ratio, training_time
 from nasbench_rss.run.results import open_run
 from nasbench_rss.stats import time_ratio
 
@@ -88,11 +90,8 @@ def test_old_records_without_cpu_time_are_analysed_and_say_not_recorded(tmp_path
 
 
 def test_pairs_other_than_against_one_baseline_give_ratios(tmp_path):
-    run = open_run(write_run(tmp_path / "run", Fixture(timing=steady)))
-    cells = run.cells()
-    runs = unique(c.run for c in cells)
-    groups = unique((c.arch, c.dataset) for c in cells)
-    timing = training_time(cells, groups, runs, [("rss-short", "rss"), ("ofa", "rss-short")], BOOTSTRAP)
+    evidence = RunEvidence(open_run(write_run(tmp_path / "run", Fixture(timing=steady))))
+    timing = training_time(evidence, [("rss-short", "rss"), ("ofa", "rss-short")], BOOTSTRAP)
     assert [(r["run"], r["baseline"]) for r in timing["ratios"]] == [("rss-short", "rss"), ("ofa", "rss-short")]
     short = find(timing["ratios"], run="rss-short")
     expected = time_ratio({s: seconds("rss", s) for s in (0, 1)}, {s: seconds("rss-short", s) for s in (0, 1)}, seed=0, resamples=RESAMPLES)
@@ -100,19 +99,20 @@ def test_pairs_other_than_against_one_baseline_give_ratios(tmp_path):
     assert find(timing["ratios"], run="ofa")["total"]["estimate"] < 1
     assert timing["ratios_reason"] is None
 
-    unknown = training_time(cells, groups, runs, [("rss", "nope")], BOOTSTRAP)
+    unknown = training_time(evidence, [("rss", "nope")], BOOTSTRAP)
     assert unknown["ratios"] == [] and unknown["ratios_reason"] == "'nope' is named in a compared pair but not a run of this suite"
-    assert training_time(cells, groups, runs, [], BOOTSTRAP)["ratios_reason"].startswith("the suite names no baseline")
+    assert training_time(evidence, [], BOOTSTRAP)["ratios_reason"].startswith("the suite names no baseline")
 
 
 def test_cell_times_and_pair_ratio_serve_a_timing_claim(tmp_path):
     cells = open_run(write_run(tmp_path / "run", Fixture(timing=rss_short_contended))).cells()
-    rows = cell_times(cells)
-    assert len(rows) == 6 and all(r["cpu_count"] == CPU_COUNT for r in rows)
-    ofa = [r for r in rows if r["run"] == "ofa"]
-    short = [r for r in rows if r["run"] == "rss-short"]
-    assert ofa[0]["train_cpu_seconds"] == pytest.approx(0.95 * seconds("ofa", 0))
-    assert ofa[0]["contention"]["contended"] == [] and short[0]["contention"]["contended_share"] == pytest.approx(20 / 22)
+    rows = cell_timings(cells)
+    assert len(rows) == 6 and all(r.cpu_count == CPU_COUNT for r in rows)
+    ofa = [r for r in rows if r.run == "ofa"]
+    short = [r for r in rows if r.run == "rss-short"]
+    assert ofa[0].train_cpu_seconds == pytest.approx(0.95 * seconds("ofa", 0))
+    assert ofa[0].contention["contended"] == [] and short[0].contention["contended_share"] == pytest.approx(20 / 22)
+    assert short[0].time.contended_epochs == 1 and short[0].time.cpu_seconds == short[0].train_cpu_seconds
     ratio = pair_ratio(short, ofa, BOOTSTRAP)
     claim = claim_ratio(ratio)
     assert claim["contended"] is True and claim["basis"] == "cpu" and claim["ratio"] == ratio["cpu_total"]

@@ -198,8 +198,9 @@ def test_one_damaged_file_fails_its_cell_only_and_says_how_to_recover(write_suit
     assert again.returncode == EXIT_FAILED and "Traceback" not in again.stderr
     assert f"{damaged}: not valid JSON" in again.stdout and "delete it and rerun" in again.stdout
     assert "1 complete, 1 failed" in again.stdout
-    report = cli("report", str(out))
-    assert report.returncode == EXIT_OK and "damaged" in (out / "report" / "report.md").read_text()
+    report = cli("report", str(out))  # written without the damaged cell, which it names (exit 3: a file cannot be read)
+    assert report.returncode == EXIT_STORAGE and "damaged" in (out / "report" / "report.md").read_text()
+    assert f"{damaged}: not valid JSON" in report.stderr and "Traceback" not in report.stderr
 
     damaged.unlink()  # the recovery the message names: the last checkpoint writes result.json again
     fixed = cli("run", str(suite), "--out", str(out))
