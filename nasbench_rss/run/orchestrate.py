@@ -28,7 +28,7 @@ from nasbench_rss.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT
 from nasbench_rss.locks import DirectoryLock
 from nasbench_rss.plugins import PluginRegistry, get_registry, validate_options
 from nasbench_rss.run import manifest as manifests
-from nasbench_rss.run.executors.base import ExecutorContext, Job, resolve_jobs
+from nasbench_rss.run.executors.base import ExecutorContext, Job, oversubscription, resolve_jobs
 from nasbench_rss.run.layout import CELLS_DIR, HISTORY_DIR, LOCK_FILE, MANIFEST_FILE, RUN_FILES, SUITE_FILE, read_manifest
 from nasbench_rss.run.progress import Progress, format_duration
 from nasbench_rss.run.workload import cell_workload
@@ -171,15 +171,16 @@ def run_suite(
         raise RunError(f"--jobs: {jobs!r} is not allowed; allowed: 1 or more")
     device = device or suite.device
     resolved_device = resolve_device(device)  # an unusable device is an error before anything runs
-    try:
-        jobs = resolve_jobs(device, jobs, cells_per_gpu)  # --cells-per-gpu > 1 without CUDA: refused here
-    except NasbenchError as error:
-        raise RunError(str(error)) from None
     executor, merged_options = _executor_choice(suite, executor, executor_options)
     executor_entry = registry.get("executor", executor)
     executor_config = validate_options(executor_entry, merged_options)
     _check_directory(run_dir, suite)
     entries = plan(suite, run_dir, only)
+    threads = max((e.cell.config.train.threads for e in entries if not e.done and e.state.status != "damaged"), default=1)
+    try:
+        jobs = resolve_jobs(device, jobs, cells_per_gpu, threads)  # --cells-per-gpu > 1 without CUDA: refused here
+    except NasbenchError as error:
+        raise RunError(str(error)) from None
     missing_data = suite.data_problems([e.cell for e in entries if not e.done and e.state.status != "damaged"])
     if missing_data:
         raise RunError("the data of cells to run is missing:\n" + "\n".join(missing_data))
@@ -195,6 +196,10 @@ def run_suite(
         device=device, jobs=jobs, allow_changed_environment=allow_changed_environment, cells_per_gpu=cells_per_gpu
     )
     runner = executor_entry.factory(executor_config, context)
+    if getattr(executor_config, "address", None) in (None, "local"):  # an executor that runs the cells on this machine
+        warning = oversubscription(jobs, threads)
+        if warning:
+            print(warning, file=stream)
 
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -246,7 +251,12 @@ def run_suite(
                 progress.finished += 1
             else:
                 CellDirectory(entry.directory).write_planned(entry.cell)
-                todo.append(Job(entry.cell.id, entry.directory, entry.cell.config.epochs, state.epochs_done, trained=entry.trained))
+                todo.append(
+                    Job(
+                        entry.cell.id, entry.directory, entry.cell.config.epochs, state.epochs_done, trained=entry.trained,
+                        threads=entry.cell.config.train.threads,
+                    )
+                )
                 progress.add(entry.cell.id, entry.cell.config.epochs, workloads[entry.cell.id], state.epochs_done, evaluated=False)
         if len(todo) < len(entries):
             progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete (or not to be run) in {run_dir}")

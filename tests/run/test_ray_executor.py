@@ -60,8 +60,7 @@ def two_nodes():
 
 
 @needs_ray
-def test_ray_on_a_local_instance_measures_what_local_measures(write_suite, tmp_path, monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # local's one slot: torch's default threads; a ray task: num_cpus_per_cell (1)
+def test_ray_on_a_local_instance_measures_what_local_measures(write_suite, tmp_path):
     suite = write_suite(epochs=2)
     local, on_ray = tmp_path / "local", tmp_path / "ray"
     assert cli("run", str(suite), "--out", str(local)).returncode == EXIT_OK

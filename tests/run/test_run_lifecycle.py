@@ -101,13 +101,9 @@ def test_a_cell_resumed_under_other_jobs_ends_with_the_weights_of_an_uninterrupt
     interrupted_run(suite, pieces, tmp_path / "first.log")
     resumed = cli("run", str(suite), "--out", str(pieces), "--jobs", "2")
     assert resumed.returncode == EXIT_OK, resumed.stderr
-    started_with = json.loads((cell_of(pieces) / "provenance.json").read_text())["threads"]
-    slot = max(1, (os.cpu_count() or 1) // 2)
-    if slot != started_with:
-        assert f"using the {started_with} CPU threads the cell started with (not {slot})" in (cell_of(pieces) / "worker.log").read_text()
     a, b = latest_weights(cell_of(whole)), latest_weights(cell_of(pieces))
     assert all(torch.equal(a[name], b[name]) for name in a)
-    assert open_run(pieces).cells()[0].result["provenance"]["threads"] == started_with
+    assert open_run(pieces).cells()[0].result["provenance"]["threads"] == 1  # training.threads, under either --jobs
 
 
 # ------------------------------------------------------------------ plugin drift

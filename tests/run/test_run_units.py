@@ -105,11 +105,9 @@ def test_manifest_keeps_every_invocation_and_flags_mixed_code():
     assert ended["started"] == first["started"]
 
 
-def test_job_slots_split_cpu_cores(monkeypatch):
-    monkeypatch.setattr("os.cpu_count", lambda: 8)
-    assert job_slots("cpu", 1) == [("cpu", None)]
-    assert job_slots("cpu", 2) == [("cpu", 4), ("cpu", 4)]
-    assert job_slots("cpu", 16) == [("cpu", 1)] * 16
+def test_job_slots_are_devices_and_the_cpu_slots_share_the_cpu():
+    assert job_slots("cpu", 1) == ["cpu"]
+    assert job_slots("cpu", 3) == ["cpu"] * 3  # each cell's threads are its own training.threads
     with pytest.raises(ValueError):
         job_slots("cpu", 0)
 
@@ -117,5 +115,5 @@ def test_job_slots_split_cpu_cores(monkeypatch):
 def test_job_slots_spread_over_gpus(monkeypatch):
     monkeypatch.setattr("torch.cuda.is_available", lambda: True)
     monkeypatch.setattr("torch.cuda.device_count", lambda: 2)
-    assert job_slots("auto", 3) == [("cuda:0", None), ("cuda:1", None), ("cuda:0", None)]
-    assert job_slots("cuda:1", 2) == [("cuda:1", None)] * 2
+    assert job_slots("auto", 3) == ["cuda:0", "cuda:1", "cuda:0"]
+    assert job_slots("cuda:1", 2) == ["cuda:1"] * 2

@@ -1,7 +1,8 @@
 """The ``ray`` executor: each cell is one Ray task, on a local Ray instance or a cluster.
 
 Without an ``address`` it starts a Ray instance on this machine (``--jobs`` cells side by
-side, ``num_cpus_per_cell`` cores each) and shuts it down at the end; with one
+side, each reserving its ``training.threads`` cores, or ``num_cpus_per_cell``; a task's torch
+threads are the cell's ``training.threads`` either way) and shuts it down at the end; with one
 (``--ray-address HOST:6379``, or ``auto``) it connects to that cluster, whose resources
 decide how many cells run at once.  The run directory must be on storage every node sees
 at the same path: a task runs :class:`~nasbench_rss.run.runner.CellRunner` on its cell's
@@ -46,7 +47,10 @@ class RayOptions(pydantic.BaseModel):
         None,
         description="the Ray cluster to connect to (HOST:PORT, ray://HOST:PORT or auto); unset or local: a Ray instance on this machine for the run",
     )
-    num_cpus_per_cell: float = pydantic.Field(1.0, gt=0, allow_inf_nan=False, description="CPU cores each cell's task reserves (its torch threads on the CPU)")
+    num_cpus_per_cell: Optional[float] = pydantic.Field(
+        None, gt=0, allow_inf_nan=False,
+        description="CPU cores each cell's task reserves; unset: the cell's training.threads (its torch threads are those either way)",
+    )  # fmt: skip
     num_gpus_per_cell: Optional[float] = pydantic.Field(
         None, ge=0, allow_inf_nan=False, description="GPUs each cell's task reserves; unset: 1 / --cells-per-gpu when the run's device is cuda (or auto with a GPU here), else 0"
     )
@@ -105,8 +109,11 @@ class RayExecutor:
             self._joined = self._connect()
 
     # ------------------------------------------------------------------ setup
-    def _connect(self) -> bool:
-        """Start or join Ray; True when this executor did (and so shuts it down at the end)."""
+    def _connect(self, threads: int = 1) -> bool:
+        """Start or join Ray; True when this executor did (and so shuts it down at the end).
+
+        A Ray instance started here holds ``--jobs`` cells of ``threads`` (the largest cell's) cores each.
+        """
         ray, options = self.ray, self.options
         if ray.is_initialized():  # the caller's own Ray (a script that called ray.init): used as it is
             return False
@@ -114,7 +121,7 @@ class RayExecutor:
         if options.address in (None, "local"):
             per_cell = self._gpus_per_cell()
             num_gpus = min(self._gpus_here(), max(1, round(self.context.jobs * per_cell))) if per_cell else 0
-            num_cpus = max(1, round(self.context.jobs * options.num_cpus_per_cell))
+            num_cpus = max(1, round(self.context.jobs * (options.num_cpus_per_cell or threads)))
             # address="local": a new instance even when RAY_ADDRESS names a cluster
             ray.init(address="local", num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=False, **quiet)
             return True
@@ -165,22 +172,20 @@ class RayExecutor:
 
         if not jobs and not self._joined:
             return {}
-        started_ray = self._joined or self._connect()
+        started_ray = self._joined or self._connect(max(job.threads for job in jobs) if jobs else 1)
         self._joined = False
         try:
             if not jobs:
                 return {}
             gpus = self._gpus_per_cell()
             control = ray.remote(num_cpus=0)(ray_task.Control).remote()
-            remote = ray.remote(ray_task.run_cell).options(
-                num_cpus=self.options.num_cpus_per_cell, num_gpus=gpus, max_retries=self.options.max_retries, retry_exceptions=False
-            )
-            threads = max(1, int(self.options.num_cpus_per_cell)) if not gpus else None
+            remote = ray.remote(ray_task.run_cell)
             device = self._task_device(gpus)
             tasks: dict[Any, _Task] = {}
             for job in jobs:
-                ref = remote.remote(
-                    control, job.cell_id, str(job.directory.resolve()), device, threads, self.context.allow_changed_environment,
+                options = {"num_cpus": self._cpus_per_cell(job), "num_gpus": gpus, "max_retries": self.options.max_retries}
+                ref = remote.options(**options, retry_exceptions=False).remote(
+                    control, job.cell_id, str(job.directory.resolve()), device, self.context.allow_changed_environment,
                     os.getcwd(), self.options.lock_wait_seconds,
                 )  # fmt: skip
                 tasks[ref] = _Task(job, ref)
@@ -188,6 +193,10 @@ class RayExecutor:
         finally:
             if started_ray:
                 ray.shutdown()
+
+    def _cpus_per_cell(self, job: Job) -> float:
+        """The cores a cell's task reserves: ``num_cpus_per_cell`` when given, else the cell's threads."""
+        return self.options.num_cpus_per_cell if self.options.num_cpus_per_cell is not None else float(job.threads)
 
     def _wait(self, tasks: dict[Any, _Task], control: Any, progress: Progress) -> dict[str, JobResult]:
         ray = self.ray

@@ -116,7 +116,6 @@ def run_cell(
     cell_id: str,
     cell_dir: str,
     device: str,
-    threads: int | None,
     allow_changed_environment: bool,
     cwd: str,
     lock_wait_seconds: float = 0.0,
@@ -147,9 +146,7 @@ def run_cell(
         try:
             if os.path.isdir(cwd):  # relative dataset roots mean the driver's directory (shared storage)
                 os.chdir(cwd)
-            runner = CellRunner(
-                directory, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment
-            )
+            runner = CellRunner(directory, device=device, events=events, allow_changed_environment=allow_changed_environment)
             deadline, said = time.monotonic() + lock_wait_seconds, False
             while True:
                 outcome, error = runner.run()
