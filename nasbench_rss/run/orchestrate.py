@@ -28,7 +28,7 @@ from nasbench_rss.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT
 from nasbench_rss.locks import DirectoryLock
 from nasbench_rss.plugins import PluginRegistry, get_registry, validate_options
 from nasbench_rss.run import manifest as manifests
-from nasbench_rss.run.executors.base import ExecutorContext, Job, oversubscription, resolve_jobs
+from nasbench_rss.run.executors.base import ExecutorContext, Job, check_jobs, oversubscription, resolve_jobs
 from nasbench_rss.run.layout import CELLS_DIR, HISTORY_DIR, LOCK_FILE, MANIFEST_FILE, RUN_FILES, SUITE_FILE, read_manifest
 from nasbench_rss.run.progress import Progress, format_duration
 from nasbench_rss.run.workload import cell_workload
@@ -176,7 +176,7 @@ def run_suite(
     executor_config = validate_options(executor_entry, merged_options)
     _check_directory(run_dir, suite)
     entries = plan(suite, run_dir, only)
-    threads = max((e.cell.config.train.threads for e in entries if not e.done and e.state.status != "damaged"), default=1)
+    threads = max((e.cell.config.train.threads for e in entries if _to_run(e, evaluate_only)), default=1)
     try:
         jobs = resolve_jobs(device, jobs, cells_per_gpu, threads)  # --cells-per-gpu > 1 without CUDA: refused here
     except NasbenchError as error:
@@ -196,6 +196,7 @@ def run_suite(
         device=device, jobs=jobs, allow_changed_environment=allow_changed_environment, cells_per_gpu=cells_per_gpu
     )
     runner = executor_entry.factory(executor_config, context)
+    check_jobs(runner, [_job(entry) for entry in entries if _to_run(entry, evaluate_only)])  # e.g. a Ray cell no node holds
     if getattr(executor_config, "address", None) in (None, "local"):  # an executor that runs the cells on this machine
         warning = oversubscription(jobs, threads)
         if warning:
@@ -251,12 +252,7 @@ def run_suite(
                 progress.finished += 1
             else:
                 CellDirectory(entry.directory).write_planned(entry.cell)
-                todo.append(
-                    Job(
-                        entry.cell.id, entry.directory, entry.cell.config.epochs, state.epochs_done, trained=entry.trained,
-                        threads=entry.cell.config.train.threads,
-                    )
-                )
+                todo.append(_job(entry))
                 progress.add(entry.cell.id, entry.cell.config.epochs, workloads[entry.cell.id], state.epochs_done, evaluated=False)
         if len(todo) < len(entries):
             progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete (or not to be run) in {run_dir}")
@@ -280,6 +276,16 @@ def run_suite(
         except StorageError as error:
             summary.storage_problems.append(str(error))
     return summary
+
+
+def _to_run(entry: PlannedEntry, evaluate_only: bool) -> bool:
+    """Whether the run hands this cell to the executor (not complete, not damaged, trained when only evaluating)."""
+    return not entry.done and entry.state.status != "damaged" and (entry.trained or not evaluate_only)
+
+
+def _job(entry: PlannedEntry) -> Job:
+    cell = entry.cell
+    return Job(cell.id, entry.directory, cell.config.epochs, entry.state.epochs_done, trained=entry.trained, threads=cell.config.train.threads)
 
 
 def _executor_choice(suite: Suite, executor: str | None, options: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:

@@ -176,6 +176,28 @@ def test_a_suite_executor_block_picks_ray_and_the_command_line_wins(write_suite,
     assert done.returncode == EXIT_INVALID and "executor.options.adress: unknown key 'adress'" in done.stderr, done.stderr
 
 
+@needs_ray
+def test_a_cell_no_node_of_the_cluster_can_hold_is_refused_before_anything_runs(write_suite, tmp_path, two_nodes):
+    """Defect 3: a task asking for more cores than any node has was never scheduled, and the run waited in silence."""
+    cluster, _ = two_nodes  # two nodes of 1 CPU each
+    suite = write_suite(epochs=1)
+    suite.write_text(suite.read_text().replace("training: {", "training: {threads: 2, "))
+    out = tmp_path / "run"
+    done = cli("run", str(suite), "--out", str(out), "--executor", "ray", "--ray-address", cluster.address, timeout=120)
+    assert done.returncode == EXIT_INVALID, done.stderr[-3000:]
+    assert (
+        "cell mobilenet-v3/synthetic/rss/seed0 asks for 2 CPUs (training.threads 2) and 0 GPUs; "
+        "the largest node of the Ray cluster has 1 CPU and 0 GPUs"
+    ) in done.stderr, done.stderr[-3000:]
+    assert "nothing ran" in done.stderr and not out.exists()
+    block = tmp_path / "block.yaml"  # the option, on a Ray instance made for the run on this machine
+    block.write_text(write_suite(epochs=1).read_text() + "executor: {name: ray, options: {num_gpus_per_cell: 1}}\n")
+    done = cli("run", str(block), "--out", str(out), "--device", "cpu", timeout=120)
+    assert done.returncode == EXIT_INVALID, done.stderr[-3000:]
+    assert "asks for 1 CPU (training.threads 1) and 1 GPU (num_gpus_per_cell 1); the Ray instance this run starts here has" in done.stderr
+    assert not out.exists()
+
+
 def test_without_ray_the_executor_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
     with pytest.raises(RayUnavailable, match=r"pip install 'nasbench-rss\[ray\]'"):

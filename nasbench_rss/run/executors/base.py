@@ -129,9 +129,21 @@ def oversubscription(jobs: int, threads: int) -> str | None:
 
 
 class Executor(Protocol):
-    """Runs jobs; see the module docstring for the contract."""
+    """Runs jobs; see the module docstring for the contract.
+
+    An executor may also have ``check(jobs)``: the runner calls it before anything is
+    written, and a NasbenchError from it (a job that can never run there) stops the run
+    with nothing done.
+    """
 
     def run(self, jobs: list[Job], progress: Progress) -> dict[str, JobResult]: ...
+
+
+def check_jobs(executor: Any, jobs: list[Job]) -> None:
+    """The executor's own ``check(jobs)``, where it has one (see :class:`Executor`)."""
+    check = getattr(executor, "check", None)
+    if check is not None:
+        check(jobs)
 
 
 def forward_event(progress: Progress, cell_id: str, kind: str, fields: list[Any]) -> bool:

@@ -18,6 +18,7 @@ checkpoint and is ``interrupted``.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import socket
@@ -81,6 +82,10 @@ class RayUnavailable(NasbenchError):
     """ray is not installed, or its cluster cannot be reached."""
 
 
+class RayCellTooLarge(NasbenchError):
+    """A cell asks for more CPUs or GPUs than any node of the Ray cluster has: nothing ran."""
+
+
 def import_ray() -> Any:
     try:
         import ray
@@ -119,9 +124,7 @@ class RayExecutor:
             return False
         quiet = {"log_to_driver": False, "logging_level": "ERROR"}
         if options.address in (None, "local"):
-            per_cell = self._gpus_per_cell()
-            num_gpus = min(self._gpus_here(), max(1, round(self.context.jobs * per_cell))) if per_cell else 0
-            num_cpus = max(1, round(self.context.jobs * (options.num_cpus_per_cell or threads)))
+            num_cpus, num_gpus = self._local_instance(threads)
             # address="local": a new instance even when RAY_ADDRESS names a cluster
             ray.init(address="local", num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=False, **quiet)
             return True
@@ -134,6 +137,48 @@ class RayExecutor:
                 f"{' '.join(str(error).split())[:300]}); start one with `ray start --head` and pass its address"
             ) from None
         return True
+
+    def _local_instance(self, threads: int) -> tuple[int, int]:
+        """(CPUs, GPUs) of the Ray instance a run without a cluster starts here: ``--jobs`` cells of ``threads`` cores each."""
+        per_cell = self._gpus_per_cell()
+        num_gpus = min(self._gpus_here(), max(1, math.ceil(self.context.jobs * per_cell))) if per_cell else 0
+        num_cpus = max(1, math.ceil(self.context.jobs * (self.options.num_cpus_per_cell or threads)))
+        return num_cpus, num_gpus
+
+    def check(self, jobs: list[Job]) -> None:
+        """Refuse, before anything runs, a cell that no node can hold: Ray would keep its task waiting forever, in silence.
+
+        The nodes are the cluster's (or the caller's Ray instance's), or the Ray instance a run
+        without a cluster starts here.  Raises :class:`RayCellTooLarge` naming the first such
+        cell, what it asks for and what the largest node has.
+        """
+        if not jobs:
+            return
+        if self.ray.is_initialized():
+            nodes = [node.get("Resources", {}) for node in self.ray.nodes() if node.get("Alive")]
+            where = "the largest node of the Ray cluster"
+        else:
+            cpus, gpus = self._local_instance(max(job.threads for job in jobs))
+            nodes, where = [{"CPU": cpus, "GPU": gpus}], "the Ray instance this run starts here"
+        gpus = self._gpus_per_cell()
+        unfit = [job for job in jobs if not any(_holds(node, self._cpus_per_cell(job), gpus) for node in nodes)]
+        if not unfit:
+            return
+        if self._joined:  # joined for this run, which ends here
+            self.ray.shutdown()
+            self._joined = False
+        job = unfit[0]
+        largest = max(nodes, key=lambda node: (node.get("CPU", 0), node.get("GPU", 0)), default={})
+        cpu_source = "num_cpus_per_cell" if self.options.num_cpus_per_cell is not None else "training.threads"
+        gpu_source = f" ({'num_gpus_per_cell' if self.options.num_gpus_per_cell is not None else '1 / --cells-per-gpu'} {gpus:g})" if gpus else ""
+        others = f" (and {len(unfit) - 1} more cell{'s' if len(unfit) > 2 else ''})" if len(unfit) > 1 else ""
+        raise RayCellTooLarge(
+            f"cell {job.cell_id}{others} asks for {_count(self._cpus_per_cell(job), 'CPU')} ({cpu_source} "
+            f"{self._cpus_per_cell(job):g}) and {_count(gpus, 'GPU')}{gpu_source}; {where} has "
+            f"{_count(largest.get('CPU', 0), 'CPU')} and {_count(largest.get('GPU', 0), 'GPU')}, so its task would never "
+            f"start. Ask for less (training.threads, the ray options num_cpus_per_cell and num_gpus_per_cell) or run it "
+            "where a node has that much"
+        )
 
     @staticmethod
     def _gpus_here() -> int:
@@ -285,6 +330,15 @@ class RayExecutor:
                 self.ray.cancel(task.ref, force=True, recursive=False)
             except Exception:  # finished meanwhile
                 pass
+
+
+def _holds(node: dict[str, float], cpus: float, gpus: float) -> bool:
+    """Whether a node with these Ray resources can run a task that reserves ``cpus`` and ``gpus``."""
+    return node.get("CPU", 0) >= cpus and node.get("GPU", 0) >= gpus
+
+
+def _count(amount: float, unit: str) -> str:
+    return f"{amount:g} {unit}{'' if amount == 1 else 's'}"
 
 
 def _probe(address: str, timeout: float = 5.0) -> None:
