@@ -241,15 +241,14 @@ def run_suite(
             state = entry.state
             if entry.done:
                 summary.outcomes[entry.cell.id] = "complete"
-                progress.finished += 1
+                progress.skipped()
             elif state.status == "damaged":
                 summary.outcomes[entry.cell.id] = "failed"
                 summary.failures[entry.cell.id] = state.problem or "damaged"
-                progress.finished += 1
-                progress.failed += 1
+                progress.skipped(failed=True)
             elif evaluate_only and not entry.trained:
                 summary.outcomes[entry.cell.id] = "not trained"
-                progress.finished += 1
+                progress.skipped()
             else:
                 CellDirectory(entry.directory).write_planned(entry.cell)
                 todo.append(_job(entry))

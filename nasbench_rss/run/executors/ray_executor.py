@@ -251,34 +251,46 @@ class RayExecutor:
         cancel_at: float | None = None
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None
+        announce = False
         try:
             while len(outcomes) < len(tasks):
                 try:
+                    if announce:
+                        announce = False
+                        self._announce_stop(control, tasks, outcomes, progress)
                     waiting = [ref for ref, task in tasks.items() if task.job.cell_id not in outcomes]
                     ready, _ = ray.wait(waiting, num_returns=len(waiting), timeout=POLL_SECONDS)
-                    self._forward(ray.get(control.take.remote()), by_cell, progress)
+                    now, starts = _starts_last(ray.get(control.take.remote()))
+                    self._forward(now, by_cell, progress)
                     for ref in ready:
                         task = tasks[ref]
                         outcomes[task.job.cell_id] = self._finish(task, progress, stopping)
+                    self._forward(starts, by_cell, progress)  # after the cells that ended: their slots made room
                     if cancel_at is not None and time.monotonic() > cancel_at:
                         self._cancel(tasks, outcomes, progress, f"still running {self.options.stop_grace_seconds:g} s after the stop request")
                         cancel_at = None
                 except KeyboardInterrupt:
                     if not stopping:
-                        stopping = True
+                        stopping = announce = True
                         cancel_at = time.monotonic() + self.options.stop_grace_seconds
-                        not_started = sum(1 for t in tasks.values() if not t.running and t.job.cell_id not in outcomes)
-                        progress.message(
-                            "interrupted: stopping the running cells at their next step (Ctrl-C again to cancel them); "
-                            f"{not_started} cells not started"
-                        )
-                        control.stop.remote()
+                        control.stop.remote()  # a task that begins after this returns without running (ray_task.Control.begin)
                     else:
                         self._cancel(tasks, outcomes, progress, "a second interrupt")
         finally:
             if main:
                 signal.signal(signal.SIGTERM, previous)
         return outcomes
+
+    def _announce_stop(self, control: Any, tasks: dict[Any, _Task], outcomes: dict[str, JobResult], progress: Progress) -> None:
+        """Say the run stops, and how many cells never started: the events taken after the stop request hold the start of
+        every task that began before it, and no task begins after it (``ray_task.Control.begin``)."""
+        by_cell = {task.job.cell_id: task for task in tasks.values()}
+        self._forward(self.ray.get(control.take.remote()), by_cell, progress)
+        not_started = sum(1 for t in tasks.values() if not t.running and t.job.cell_id not in outcomes)
+        progress.message(
+            "interrupted: stopping the running cells at their next step (Ctrl-C again to cancel them); "
+            f"{not_started} cells not started"
+        )
 
     def _forward(self, events: list[tuple[Any, ...]], by_cell: dict[str, _Task], progress: Progress) -> None:
         for cell_id, kind, *fields in events:
@@ -315,6 +327,8 @@ class RayExecutor:
         node.pop("pid", None)
         if outcome == "complete":
             progress.cell_finished(cell_id, "complete")
+        elif outcome == "interrupted" and not task.running:  # never started: said in the stop message, as local does
+            pass
         elif outcome == "interrupted":
             progress.cell_finished(cell_id, "interrupted", "rerun to resume from its last checkpoint")
         else:
@@ -330,6 +344,22 @@ class RayExecutor:
                 self.ray.cancel(task.ref, force=True, recursive=False)
             except Exception:  # finished meanwhile
                 pass
+
+
+def _starts_last(events: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """``events`` split in two, each cell's in order: those before its ``running`` event, and from it on.
+
+    The driver forwards the first, handles the tasks that ended, then the second, so that a
+    cell's start is shown after the end of the cell whose cores it took.
+    """
+    now, later, starting = [], [], set()
+    for event in events:
+        if event[1] == "running" or event[0] in starting:
+            starting.add(event[0])
+            later.append(event)
+        else:
+            now.append(event)
+    return now, later
 
 
 def _holds(node: dict[str, float], cpus: float, gpus: float) -> bool:
