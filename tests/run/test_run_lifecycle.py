@@ -48,14 +48,14 @@ def test_an_interrupt_with_cells_still_waiting_ends_with_exit_2_and_a_report(wri
     suite = write_suite(seeds="[0, 1, 2]", epochs=6)
     out = tmp_path / "run"
     log = tmp_path / "run.log"
-    process = run_process("run", str(suite), "--out", str(out), "--plain", log=log)
+    process = run_process("run", str(suite), "--out", str(out), "--plain", "--jobs", "1", log=log)
     wait_for_epochs(out, 1, process)
     started = time.monotonic()
     assert interrupt(process, how, timeout=90) == EXIT_INTERRUPTED
     assert time.monotonic() - started < 60
     text = log.read_text()
     assert "2 cells not started" in text
-    assert f"rerun `nasbench-rss run {suite} --out {out}` to resume" in text
+    assert f"rerun `nasbench-rss run {suite} --out {out} --jobs 1` to resume" in text
     assert (out / "report" / "report.md").exists() and "PARTIAL RUN" in (out / "report" / "report.md").read_text()
     statuses = [cell.status for cell in open_run(out).cells()]
     assert statuses == ["interrupted", "pending", "pending"]
