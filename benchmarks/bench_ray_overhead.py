@@ -4,10 +4,9 @@ The same suite is run twice in one invocation, side by side: by ``run_suite`` wi
 ``local`` executor (a worker process per cell, forked from a fork server with torch
 loaded) and with the ``ray`` executor on a local Ray instance (started and shut down by
 the run, as ``nasbench-rss run SUITE --executor ray`` does; each cell a Ray task, the
-worker importing torch when it starts).  Both with ``--jobs 1`` and one CPU thread per cell
-(the ray executor's default ``num_cpus_per_cell: 1``; the local pass gets
-``OMP_NUM_THREADS=1`` through torch), so that the training is the same and the difference
-in wall time per cell is the executor's.  Neither writes the report.
+worker importing torch when it starts).  Both with ``--jobs 1``, each cell with its own
+``training.threads`` under either executor, so that the training is the same and the
+difference in wall time per cell is the executor's.  Neither writes the report.
 
     python benchmarks/bench_ray_overhead.py                     # suites/smoke.yaml
     python benchmarks/bench_ray_overhead.py --suite suites/quick.yaml --only '*/rss-short/*'
@@ -33,7 +32,6 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="cell id globs, as for nasbench-rss run")
     parser.add_argument("--device", default="cpu", help="the run's device (default cpu)")
     args = parser.parse_args()
-    os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch: the local pass trains with one thread, as a ray task does
 
     from nasbench_rss.run import open_run, run_suite
     from nasbench_rss.run.orchestrate import select_cells
@@ -46,11 +44,11 @@ def main() -> None:
     for executor in ("local", "ray"):
         out = root / executor
         started = time.perf_counter()
-        run_suite(suite, out, only=args.only, device=args.device, executor=executor, stream=io.StringIO(), interactive=False)
+        run_suite(suite, out, only=args.only, device=args.device, executor=executor, jobs=1, stream=io.StringIO(), interactive=False)
         walls[executor] = time.perf_counter() - started
         train = sum(c.result["train_seconds"] for c in open_run(out).cells() if c.result)
         rows.append([executor, f"{walls[executor]:.1f}", f"{walls[executor] / len(cells):.2f}", f"{train:.1f}"])
-    print(f"{suite.name}: {len(cells)} cells on {args.device}, jobs 1, one CPU thread per cell ({os.cpu_count()} cores here)")
+    print(f"{suite.name}: {len(cells)} cells on {args.device}, jobs 1, each cell with its training.threads ({os.cpu_count()} cores here)")
     print(tabulate(rows, headers=["executor", "wall s", "s per cell", "train s (cells' own)"]))
     per_cell = (walls["ray"] - walls["local"]) / len(cells)
     print(f"ray / local wall: {walls['ray'] / walls['local']:.2f}x; ray's overhead {per_cell:+.2f} s per cell")

@@ -48,7 +48,8 @@ def main() -> None:
     device = args.device or suite.device
 
     started = time.perf_counter()
-    run_suite(suite, root / "runner", only=args.only, device=args.device, stream=io.StringIO(), interactive=False)
+    # jobs=1: one cell at a time, as the in-process pass runs them (on the CPU the default is as many as the cores hold)
+    run_suite(suite, root / "runner", only=args.only, device=args.device, jobs=1, stream=io.StringIO(), interactive=False)
     runner_wall = time.perf_counter() - started
     runner_train = {c.id: c.result["train_seconds"] for c in open_run(root / "runner").cells() if c.result}
 

@@ -38,12 +38,14 @@ def add_execution_flags(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--device", help="override the suite's device: auto, cpu, cuda or cuda:N")
     parser.add_argument(
         "--jobs", type=int, default=None, metavar="N",
-        help=f"cells {what} side by side, one process each, spread over the GPUs when there are several "
-        "(default 1; with --cells-per-gpu K > 1, GPUs x K, and N may only lower it)",
+        help=f"cells {what} side by side, one process each, spread over the GPUs when there are several; never what a "
+        "cell computes (each runs with its training.threads CPU threads). Default on the CPU: as many cells as the usable "
+        "cores hold (cores // the largest training.threads, at least 1); on CUDA 1, or GPUs x K with --cells-per-gpu K > 1, "
+        "which N may only lower. More threads than cores is a warning",
     )  # fmt: skip
     parser.add_argument(
         "--cells-per-gpu", type=int, default=1, metavar="K",
-        help=f"cells {what} side by side on each GPU, the CPU cores shared out between them (default 1; K > 1 needs CUDA)",
+        help=f"cells {what} side by side on each GPU, each with its training.threads CPU threads (default 1; K > 1 needs CUDA)",
     )  # fmt: skip
     parser.add_argument(
         "--executor", metavar="NAME",
@@ -62,7 +64,7 @@ def execution_words(args: argparse.Namespace) -> list[str]:
     words = []
     if args.device:
         words += ["--device", args.device]
-    if args.jobs is not None and (args.jobs != 1 or args.cells_per_gpu != 1):
+    if args.jobs is not None:
         words += ["--jobs", str(args.jobs)]
     if args.cells_per_gpu != 1:
         words += ["--cells-per-gpu", str(args.cells_per_gpu)]

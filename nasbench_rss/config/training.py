@@ -30,6 +30,8 @@ Augmentation = Literal["standard", "ofa", "none"]
 Precision = Literal["auto", "fp32", "bf16"]
 MemoryFormat = Literal["auto", "channels_last", "contiguous"]
 Init = Literal["he_fout", "torch"]
+MAX_THREADS = 1024
+"""The most CPU threads one cell may ask for (more than any machine this runs on has cores)."""
 """``nasbench_rss.arch.init``'s schemes (not imported: a config needs no torch; a test keeps them equal)."""
 
 
@@ -63,6 +65,15 @@ class TrainConfig(_Strict):
     image_size: int = Field(32, ge=8, description="training and test image size (the MNIST family is resized 28->32)")
     precision: Precision = Field("auto", description="auto: bf16 autocast on CUDA, fp32 on the CPU")
     memory_format: MemoryFormat = Field("auto", description="auto: channels_last (measured faster on CPU and GPU)")
+    threads: int = Field(
+        1,
+        ge=1,
+        le=MAX_THREADS,
+        description=(
+            "CPU threads torch uses for this cell, under every executor and --jobs (float reductions depend on the "
+            "count, so it is part of the cell); --jobs only decides how many cells run at once"
+        ),
+    )
 
 
 class CellConfig(_Strict):

@@ -6,18 +6,23 @@ interrupted ones from their last checkpoint and retries failed ones; a failing c
 recorded and the others go on.  A cell with a damaged file is not run: the summary says
 which file and how to recover.  Nothing is written by a dry run.
 
-The runner plans and keeps the books (manifest, summary); an executor plugin (``local``
-by default) runs the cells.  The report is the commands' business (``nasbench-rss run``
-and ``evaluate`` write ``RUN_DIR/report`` after the cells ran, partial or not).
+The pipeline is four steps: :func:`plan_run` checks the options and plans the cells
+(nothing written; every refusal is here), :func:`prepare_run` builds the executor and
+writes the run directory's books (manifest, suite, each cell's ``cell.json``),
+:func:`dispatch` hands the cells to the executor plugin (``local`` by default), and
+:func:`summarise` records every outcome.  The report is the commands' business
+(``nasbench-rss run`` and ``evaluate`` write ``RUN_DIR/report`` after the cells ran,
+partial or not).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Iterator, Sequence, TextIO
 
 from tabulate import tabulate
 
@@ -28,7 +33,7 @@ from nasbench_rss.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT
 from nasbench_rss.locks import DirectoryLock
 from nasbench_rss.plugins import PluginRegistry, get_registry, validate_options
 from nasbench_rss.run import manifest as manifests
-from nasbench_rss.run.executors.base import ExecutorContext, Job, resolve_jobs
+from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, check_jobs, oversubscription, resolve_jobs
 from nasbench_rss.run.layout import CELLS_DIR, HISTORY_DIR, LOCK_FILE, MANIFEST_FILE, RUN_FILES, SUITE_FILE, read_manifest
 from nasbench_rss.run.progress import Progress, format_duration
 from nasbench_rss.run.workload import cell_workload
@@ -131,145 +136,242 @@ def plan(suite: Suite, run_dir: Path, only: Sequence[str] | None = None) -> list
     return entries
 
 
-def run_suite(
-    suite: Suite,
-    out: str | Path | None = None,
-    *,
-    only: Sequence[str] | None = None,
-    device: str | None = None,
-    jobs: int | None = None,
-    cells_per_gpu: int = 1,
-    executor: str | None = None,
-    executor_options: dict[str, Any] | None = None,
-    allow_changed_environment: bool = False,
-    dry_run: bool = False,
-    stream: TextIO | None = None,
-    interactive: bool | None = None,
-    evaluate_only: bool = False,
-    registry: PluginRegistry | None = None,
-) -> RunSummary:
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a suite: :func:`run_suite`'s keyword arguments.
+
+    ``device`` overrides the suite's.  ``jobs`` (cells side by side) defaults on the CPU to
+    as many cells as the usable cores hold at the cells' ``training.threads``, on CUDA to 1,
+    or to GPUs x ``cells_per_gpu`` when that is K > 1 (refused without CUDA), which it may
+    cap but not exceed (see :func:`~nasbench_rss.run.executors.base.resolve_jobs`).
+    ``executor`` (default: the suite's ``executor:``, else ``local``) overrides the suite's
+    executor; ``executor_options`` are laid over the suite's options key by key when it
+    names the same executor.  Progress goes to ``stream`` (default stderr).
+    ``evaluate_only`` evaluates trained cells and trains nothing (untrained cells are
+    ``not trained``).
+    """
+
+    only: Sequence[str] | None = None
+    device: str | None = None
+    jobs: int | None = None
+    cells_per_gpu: int = 1
+    executor: str | None = None
+    executor_options: dict[str, Any] | None = None
+    allow_changed_environment: bool = False
+    dry_run: bool = False
+    stream: TextIO | None = None
+    interactive: bool | None = None
+    evaluate_only: bool = False
+    registry: PluginRegistry | None = None
+
+
+@dataclass
+class RunPlan:
+    """What :func:`plan_run` decided, with nothing written: the cells, where and how they run."""
+
+    suite: Suite
+    run_dir: Path
+    entries: list[PlannedEntry]
+    options: RunOptions
+    registry: PluginRegistry
+    stream: TextIO
+    device: str
+    resolved_device: Any
+    """The ``torch.device`` that ``device`` names here."""
+    executor: str
+    executor_entry: Any
+    executor_config: Any
+    jobs: int
+    threads: int
+    """The largest ``training.threads`` of the cells to run."""
+
+    def to_run(self) -> list[PlannedEntry]:
+        """The cells the executor gets (not complete, not damaged, trained when only evaluating)."""
+        return [entry for entry in self.entries if _to_run(entry, self.options.evaluate_only)]
+
+
+@dataclass
+class Prepared:
+    """What :func:`prepare_run` made ready: the executor, the jobs, the summary of the cells not run, the progress."""
+
+    plan: RunPlan
+    executor: Any
+    manifest: dict[str, Any]
+    jobs: list[Job]
+    summary: RunSummary
+    progress: Progress
+
+
+def run_suite(suite: Suite, out: str | Path | None = None, **options: Any) -> RunSummary:
     """Train and evaluate ``suite``'s cells (those matching ``only``) into ``out`` (default ``runs/<name>``).
 
-    ``device`` overrides the suite's.  ``cells_per_gpu`` K > 1 runs up to K cells side by
-    side on each GPU (refused without a CUDA device); ``jobs`` (cells side by side in all)
-    defaults to 1, or to GPUs x K with K > 1, where it may cap the total but not exceed it
-    (see :func:`~nasbench_rss.run.executors.base.resolve_jobs`).  ``executor`` (default: the
-    suite's ``executor:``, else ``local``) overrides the suite's executor, and
-    ``executor_options`` are laid over the suite's options key by key when it names the
-    same executor.  Progress goes to ``stream`` (default stderr).
-    ``evaluate_only`` evaluates trained cells and trains nothing (untrained cells are
-    ``not trained``).  The commands write the report afterwards.  Raises
-    :class:`RunError` (or another NasbenchError) before anything runs when the run cannot
-    start; KeyboardInterrupt while cells run is handled (``summary.interrupted``).
+    ``options`` are :class:`RunOptions`' fields.  The pipeline: :func:`plan_run` (nothing
+    written), :func:`prepare_run` (the executor built, then the run directory's books),
+    :func:`dispatch` (the executor runs the cells), :func:`summarise` (the outcomes, the
+    manifest's end).  The commands write the report afterwards.  Raises :class:`RunError`
+    (or another NasbenchError) before anything runs when the run cannot start;
+    KeyboardInterrupt while cells run is handled (``summary.interrupted``).
     """
+    run = plan_run(suite, out, RunOptions(**options))
+    if run.options.dry_run:
+        summary = RunSummary(run.run_dir, run.entries, dry_run=True)
+        summary.outcomes = {entry.cell.id: entry.state.status for entry in run.entries}
+        return summary
+    with prepare_run(run) as prepared:
+        return summarise(prepared, dispatch(prepared))
+
+
+def plan_run(suite: Suite, out: str | Path | None, options: RunOptions) -> RunPlan:
+    """Check the options, plan the cells and how many run at once; a RunError (nothing written) when the run cannot start."""
     from nasbench_rss.runtime.device import resolve_device
 
-    stream = stream or sys.stderr
-    registry = registry or get_registry()
-    run_dir = Path(out) if out is not None else default_run_dir(suite)
+    jobs = options.jobs
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise RunError(f"--jobs: {jobs!r} is not allowed; allowed: 1 or more")
-    device = device or suite.device
+    registry = options.registry or get_registry()
+    run_dir = Path(out) if out is not None else default_run_dir(suite)
+    device = options.device or suite.device
     resolved_device = resolve_device(device)  # an unusable device is an error before anything runs
-    try:
-        jobs = resolve_jobs(device, jobs, cells_per_gpu)  # --cells-per-gpu > 1 without CUDA: refused here
-    except NasbenchError as error:
-        raise RunError(str(error)) from None
-    executor, merged_options = _executor_choice(suite, executor, executor_options)
+    executor, merged_options = _executor_choice(suite, options.executor, options.executor_options)
     executor_entry = registry.get("executor", executor)
     executor_config = validate_options(executor_entry, merged_options)
     _check_directory(run_dir, suite)
-    entries = plan(suite, run_dir, only)
+    entries = plan(suite, run_dir, options.only)
+    threads = max((e.cell.config.train.threads for e in entries if _to_run(e, options.evaluate_only)), default=1)
+    try:
+        jobs = resolve_jobs(device, jobs, options.cells_per_gpu, threads)  # --cells-per-gpu > 1 without CUDA: refused here
+    except NasbenchError as error:
+        raise RunError(str(error)) from None
     missing_data = suite.data_problems([e.cell for e in entries if not e.done and e.state.status != "damaged"])
     if missing_data:
         raise RunError("the data of cells to run is missing:\n" + "\n".join(missing_data))
-    summary = RunSummary(run_dir, entries, dry_run=dry_run)
-    if dry_run:
-        for entry in entries:
-            summary.outcomes[entry.cell.id] = entry.state.status
-        return summary
-    workloads = {entry.cell.id: cell_workload(entry.cell, registry) for entry in entries if not entry.done}
-    # Built before anything is written: an executor that cannot start (a package missing, a
-    # cluster out of reach) is an error of the command, like a bad option.
+    return RunPlan(
+        suite, run_dir, entries, options, registry, options.stream or sys.stderr, device, resolved_device,
+        executor, executor_entry, executor_config, jobs, threads,
+    )  # fmt: skip
+
+
+@contextmanager
+def prepare_run(run: RunPlan) -> Iterator[Prepared]:
+    """Build the executor (an error of the command, with nothing written, when it cannot start or run a cell), then,
+    holding the run directory's lock: the manifest, ``suite.resolved.yaml`` and each cell's ``cell.json``."""
+    stream = run.stream
+    workloads = {entry.cell.id: cell_workload(entry.cell, run.registry) for entry in run.to_run()}
     context = ExecutorContext(
-        device=device, jobs=jobs, allow_changed_environment=allow_changed_environment, cells_per_gpu=cells_per_gpu
-    )
-    runner = executor_entry.factory(executor_config, context)
-
+        device=run.device, jobs=run.jobs, allow_changed_environment=run.options.allow_changed_environment,
+        cells_per_gpu=run.options.cells_per_gpu,
+    )  # fmt: skip
+    executor = run.executor_entry.factory(run.executor_config, context)
+    check_jobs(executor, [_job(entry) for entry in run.to_run()])  # e.g. a Ray cell no node holds
+    if getattr(run.executor_config, "address", None) in (None, "local"):  # an executor that runs the cells on this machine
+        warning = oversubscription(run.jobs, run.threads)
+        if warning:
+            print(warning, file=stream)
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
+        run.run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise atomic.storage_error("create", run_dir, error) from None
-    with DirectoryLock(run_dir / LOCK_FILE, f"run directory {run_dir}"):
-        for path, size in atomic.remove_temp_files(run_dir):
-            print(f"note: removed {path.name} ({size} bytes), left by a write that was killed", file=stream)
-        environment = manifests.environment_record(registry, device, resolved_device)
-        manifest = manifests.start_invocation(
-            read_manifest(run_dir),
-            {
-                "name": suite.name,
-                "description": suite.description,
-                "source": str(suite.source) if suite.source else None,
-                "seeds": list(suite.seeds),
-                "baseline": suite.baseline,
-                "comparisons": suite.comparisons,
-                "claims": suite.claims,
-            },
-            [cell.record() | {"epochs": cell.config.epochs} for cell in suite.cells()],
-            environment,
-            {"only": list(only or []), "jobs": jobs, "cells_per_gpu": cells_per_gpu, "executor": executor},
-        )
-        atomic.write_json(run_dir / MANIFEST_FILE, manifest)  # first: a directory with a manifest is a run directory
-        _write_suite(run_dir, suite)
-        if manifest["mixed_environments"]:
-            print(
-                f"note: {run_dir} holds cells made with different {', '.join(manifest['mixed_environments'])} "
-                f"(see {MANIFEST_FILE} invocations)",
-                file=stream,
-            )
-        _note_stale_cells(run_dir, suite, stream)
-
-        progress = Progress(stream, len(entries), slots=jobs, interactive=interactive)
-        todo = []
-        for entry in entries:
-            state = entry.state
-            if entry.done:
-                summary.outcomes[entry.cell.id] = "complete"
-                progress.finished += 1
-            elif state.status == "damaged":
-                summary.outcomes[entry.cell.id] = "failed"
-                summary.failures[entry.cell.id] = state.problem or "damaged"
-                progress.finished += 1
-                progress.failed += 1
-            elif evaluate_only and not entry.trained:
-                summary.outcomes[entry.cell.id] = "not trained"
-                progress.finished += 1
-            else:
+        raise atomic.storage_error("create", run.run_dir, error) from None
+    with DirectoryLock(run.run_dir / LOCK_FILE, f"run directory {run.run_dir}"):
+        manifest = _open_books(run)
+        summary = RunSummary(run.run_dir, run.entries)
+        progress = Progress(stream, len(run.entries), slots=run.jobs, interactive=run.options.interactive)
+        jobs = []
+        for entry in run.entries:
+            if _to_run(entry, run.options.evaluate_only):
                 CellDirectory(entry.directory).write_planned(entry.cell)
-                todo.append(Job(entry.cell.id, entry.directory, entry.cell.config.epochs, state.epochs_done, trained=entry.trained))
-                progress.add(entry.cell.id, entry.cell.config.epochs, workloads[entry.cell.id], state.epochs_done, evaluated=False)
-        if len(todo) < len(entries):
-            progress.message(f"{len(entries) - len(todo)} of {len(entries)} cells already complete (or not to be run) in {run_dir}")
-        try:
-            outcomes = runner.run(todo, progress)
-        finally:
-            progress.close()
-        for job in todo:
-            ended = outcomes[job.cell_id]
-            summary.outcomes[job.cell_id] = ended.outcome
-            if ended.node:
-                summary.nodes[job.cell_id] = dict(ended.node)
-            if ended.outcome == "failed":
-                summary.failures[job.cell_id] = ended.error or "unknown error"
-            elif ended.outcome == "interrupted":
-                summary.interrupted = True
-        status = "interrupted" if summary.interrupted else ("failed" if summary.failures else "complete")
-        counts = {name: sum(1 for o in summary.outcomes.values() if o == name) for name in ("complete", "failed", "interrupted")}
-        try:
-            atomic.write_json(run_dir / MANIFEST_FILE, manifests.end_invocation(manifest, status, counts, summary.nodes))
-        except StorageError as error:
-            summary.storage_problems.append(str(error))
+                jobs.append(_job(entry))
+                progress.add(entry.cell.id, entry.cell.config.epochs, workloads[entry.cell.id], entry.state.epochs_done)
+            else:
+                _pass_over(entry, summary, progress)
+        if len(jobs) < len(run.entries):
+            progress.message(f"{len(run.entries) - len(jobs)} of {len(run.entries)} cells already complete (or not to be run) in {run.run_dir}")
+        yield Prepared(run, executor, manifest, jobs, summary, progress)
+
+
+def dispatch(prepared: Prepared) -> dict[str, JobResult]:
+    """The executor runs the jobs (Ctrl-C is its to handle); every job's outcome."""
+    try:
+        return prepared.executor.run(prepared.jobs, prepared.progress)
+    finally:
+        prepared.progress.close()
+
+
+def summarise(prepared: Prepared, outcomes: dict[str, JobResult]) -> RunSummary:
+    """Every job's outcome into the summary, and the invocation's end into the manifest."""
+    summary = prepared.summary
+    for job in prepared.jobs:
+        ended = outcomes[job.cell_id]
+        summary.outcomes[job.cell_id] = ended.outcome
+        if ended.node:
+            summary.nodes[job.cell_id] = dict(ended.node)
+        if ended.outcome == "failed":
+            summary.failures[job.cell_id] = ended.error or "unknown error"
+        elif ended.outcome == "interrupted":
+            summary.interrupted = True
+    status = "interrupted" if summary.interrupted else ("failed" if summary.failures else "complete")
+    counts = {name: sum(1 for o in summary.outcomes.values() if o == name) for name in ("complete", "failed", "interrupted")}
+    try:
+        atomic.write_json(prepared.plan.run_dir / MANIFEST_FILE, manifests.end_invocation(prepared.manifest, status, counts, summary.nodes))
+    except StorageError as error:
+        summary.storage_problems.append(str(error))
     return summary
+
+
+def _open_books(run: RunPlan) -> dict[str, Any]:
+    """The run directory's own files at the start of an invocation: temp files cleared, manifest, suite; notes said."""
+    run_dir, suite, stream, options = run.run_dir, run.suite, run.stream, run.options
+    for path, size in atomic.remove_temp_files(run_dir):
+        print(f"note: removed {path.name} ({size} bytes), left by a write that was killed", file=stream)
+    manifest = manifests.start_invocation(
+        read_manifest(run_dir),
+        {
+            "name": suite.name,
+            "description": suite.description,
+            "source": str(suite.source) if suite.source else None,
+            "seeds": list(suite.seeds),
+            "baseline": suite.baseline,
+            "comparisons": suite.comparisons,
+            "claims": suite.claims,
+        },
+        [cell.record() | {"epochs": cell.config.epochs} for cell in suite.cells()],
+        manifests.environment_record(run.registry, run.device, run.resolved_device),
+        {"only": list(options.only or []), "jobs": run.jobs, "cells_per_gpu": options.cells_per_gpu, "executor": run.executor},
+    )
+    atomic.write_json(run_dir / MANIFEST_FILE, manifest)  # first: a directory with a manifest is a run directory
+    _write_suite(run_dir, suite)
+    if manifest["mixed_environments"]:
+        print(
+            f"note: {run_dir} holds cells made with different {', '.join(manifest['mixed_environments'])} "
+            f"(see {MANIFEST_FILE} invocations)",
+            file=stream,
+        )
+    _note_stale_cells(run_dir, suite, stream)
+    return manifest
+
+
+def _pass_over(entry: PlannedEntry, summary: RunSummary, progress: Progress) -> None:
+    """A cell this invocation does not run: complete, damaged (a failure naming the file), or not trained (evaluate)."""
+    cell_id, state = entry.cell.id, entry.state
+    if entry.done:
+        summary.outcomes[cell_id] = "complete"
+        progress.skipped()
+    elif state.status == "damaged":
+        summary.outcomes[cell_id] = "failed"
+        summary.failures[cell_id] = state.problem or "damaged"
+        progress.skipped(failed=True)
+    else:
+        summary.outcomes[cell_id] = "not trained"
+        progress.skipped()
+
+
+def _to_run(entry: PlannedEntry, evaluate_only: bool) -> bool:
+    """Whether the run hands this cell to the executor (not complete, not damaged, trained when only evaluating)."""
+    return not entry.done and entry.state.status != "damaged" and (entry.trained or not evaluate_only)
+
+
+def _job(entry: PlannedEntry) -> Job:
+    cell = entry.cell
+    return Job(cell.id, entry.directory, cell.config.epochs, entry.state.epochs_done, trained=entry.trained, threads=cell.config.train.threads)
 
 
 def _executor_choice(suite: Suite, executor: str | None, options: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:

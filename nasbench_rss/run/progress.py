@@ -77,6 +77,8 @@ class Progress:
         self.slots = max(1, slots)
         self.finished = 0
         self.failed = 0
+        self.numbered = 0
+        """Cells started or passed over so far: the next started cell is number ``numbered + 1``."""
         self.cells: dict[str, CellProgress] = {}
         self._train_seconds = 0.0
         self._train_passes = 0
@@ -100,14 +102,22 @@ class Progress:
             cell.evaluated = workload.subnets
         self.cells[cell_id] = cell
 
+    def skipped(self, failed: bool = False) -> None:
+        """A cell this invocation does not run (complete, damaged, not trained): it counts as done, and in the numbering."""
+        self.finished += 1
+        self.numbered += 1
+        self.failed += int(failed)
+
     def cell_started(self, cell_id: str, epochs: int, epochs_done: int) -> None:
+        """A cell starts: numbered in the order cells start, so cells started side by side read [1/N], [2/N], ..."""
         cell = self.cells.setdefault(cell_id, CellProgress(cell_id, epochs, Workload((0,) * epochs, 0), epoch=epochs_done))
         cell.running, cell.epoch = True, epochs_done
+        self.numbered += 1
         if epochs_done >= epochs:
             what = "trained; evaluating its subnets"
         else:
             what = f"training {epochs} epochs" + (f", resuming after epoch {epochs_done}" if epochs_done else "") + ", then evaluating"
-        self.message(f"[{self.finished + 1}/{self.total_cells}] {cell_id}: {what}")
+        self.message(f"[{self.numbered}/{self.total_cells}] {cell_id}: {what}")
 
     def cell_resumed(self, cell_id: str, epochs_done: int, epochs: int) -> None:
         """The worker loaded the cell: ``epochs_done`` is its checkpoint's count."""

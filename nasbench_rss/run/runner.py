@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from nasbench_rss.cell.directory import CELL_FILE, FAILURE_FILE, PROVENANCE_FILE, CellDirectory
 from nasbench_rss.cell.planned import PlannedCell
-from nasbench_rss.config.training import CellConfig
+from nasbench_rss.config.training import MAX_THREADS, CellConfig
 from nasbench_rss.cell.provenance import changes, identity
 from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import NasbenchError
@@ -70,7 +70,7 @@ class RunnerEvents:
 
 
 class CellRunner:
-    """Runs the cell in ``directory`` on ``device``; ``threads`` CPU threads for a cell not yet started."""
+    """Runs the cell in ``directory`` on ``device``, with the CPU threads its config names (``training.threads``)."""
 
     def __init__(
         self,
@@ -78,7 +78,6 @@ class CellRunner:
         spec: PlannedCell | None = None,
         *,
         device: str = "auto",
-        threads: int | None = None,
         events: RunnerEvents | None = None,
         allow_changed_environment: bool = False,
         evaluate: bool = True,
@@ -87,7 +86,6 @@ class CellRunner:
         self.spec = spec
         """The planned cell; None: read from ``cell.json``."""
         self.device = device
-        self.threads = threads
         self.events = events or RunnerEvents()
         self.allow_changed_environment = allow_changed_environment
         self.evaluate = evaluate
@@ -128,15 +126,10 @@ class CellRunner:
         """Build, train (or resume), evaluate; exceptions propagate.  Call it holding the cell's lock.
 
         ``epoch_limit`` stops after that many more epochs (no evaluation then);
-        ``extra_observers`` are TrainObserver instances added to the cell's own.
+        ``extra_observers`` are TrainObserver instances added to the cell's own.  torch's
+        CPU threads are the cell's while it runs, and what they were afterwards.
         """
         import torch
-
-        from nasbench_rss.evaluate.cell import evaluate_cell
-        from nasbench_rss.plugins import get_registry
-        from nasbench_rss.runtime.build import build_cell, provenance
-        from nasbench_rss.runtime.device import resolve_device
-        from nasbench_rss.train.loop import Trainer
 
         directory, events = self.directory, self.events
         for path, size in directory.remove_temp_files():
@@ -149,7 +142,23 @@ class CellRunner:
         epochs_done = spec.config.epochs if trained else (latest[0] if latest else 0)
         # Before a first checkpoint nothing was trained: the cell starts afresh, under this process's provenance.
         started = directory.read_json(PROVENANCE_FILE) if (trained or latest) else None
-        self._set_threads(torch, started)
+        previous = torch.get_num_threads()
+        torch.set_num_threads(self._threads(spec, started))
+        try:
+            self._train_and_evaluate(spec, started, trained, epochs_done, epoch_limit, extra_observers)
+        finally:
+            torch.set_num_threads(previous)
+
+    def _train_and_evaluate(
+        self, spec: PlannedCell, started: dict[str, Any] | None, trained: bool, epochs_done: int, epoch_limit: int | None, extra_observers: tuple[Any, ...]
+    ) -> None:
+        from nasbench_rss.evaluate.cell import evaluate_cell
+        from nasbench_rss.plugins import get_registry
+        from nasbench_rss.runtime.build import build_cell, provenance
+        from nasbench_rss.runtime.device import resolve_device
+        from nasbench_rss.train.loop import Trainer
+
+        directory, events = self.directory, self.events
         self.stage = "build"
         registry = get_registry()
         cell = build_cell(spec.config, resolve_device(self.device), registry)
@@ -168,13 +177,18 @@ class CellRunner:
             self.stage = "evaluate"
             self.evaluation = evaluate_cell(cell, directory, spec.evaluation, spec.id, now, events.log, self._on_subnet)
 
-    def _set_threads(self, torch: Any, started: dict[str, Any] | None) -> None:
-        """A cell started with N CPU threads runs with N (float reductions depend on it), whatever the slot offers."""
-        wanted = started.get("threads") if started else self.threads
-        if started and self.threads and self.threads != wanted:
-            self.events.log(f"using the {wanted} CPU threads the cell started with (not {self.threads}), so that it resumes exactly")
-        if wanted:
-            torch.set_num_threads(int(wanted))
+    def _threads(self, spec: PlannedCell, started: dict[str, Any] | None) -> int:
+        """The cell's ``training.threads``; a cell started with another count (before the setting existed) keeps that
+        count, which its provenance recorded: float reductions depend on it, so it resumes exactly."""
+        wanted = spec.config.train.threads
+        recorded = started.get("threads") if started else None
+        if isinstance(recorded, int) and not isinstance(recorded, bool) and 1 <= recorded <= MAX_THREADS and recorded != wanted:
+            self.events.log(
+                f"using the {recorded} CPU threads the cell started with (its {PROVENANCE_FILE}), not training.threads "
+                f"{wanted}, so that it resumes exactly"
+            )
+            return recorded
+        return wanted
 
     def _check_provenance(self, started: dict[str, Any] | None, now: dict[str, Any], epochs_done: int) -> dict[str, Any]:
         """The provenance to record: this process's for a new cell; the cell's own when they agree."""
@@ -224,7 +238,6 @@ def train_cell(
     epoch_limit: int | None = None,
     observers: tuple[Any, ...] = (),
     observer_plugins: tuple[tuple[str, dict[str, Any]], ...] = (),
-    threads: int | None = None,
     allow_changed_environment: bool = False,
 ) -> dict[str, Any] | None:
     """Train (or resume, or just read back) one cell into ``out``, in this process; no evaluation.
@@ -237,7 +250,7 @@ def train_cell(
     directory = CellDirectory(out)
     spec = PlannedCell.for_training(config, tuple(observer_plugins))
     runner = CellRunner(
-        directory, spec, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment, evaluate=False
+        directory, spec, device=device, events=events, allow_changed_environment=allow_changed_environment, evaluate=False
     )
     with directory.lock():
         runner.execute(epoch_limit, observers)

@@ -252,12 +252,7 @@ class Trainer:
                     f"training.warmup_epochs: {train.warmup_epochs} and sampler {cell.config.sampler}'s own warm-up of phase "
                     f"{phase.name!r} ({phase.warmup_epochs} epochs) both apply; allowed: one of them"
                 )
-        if phase.kd_ratio > 0 and self.teacher is None:
-            if phase.teacher != "untrained":
-                raise NasbenchError(f"sampler {cell.config.sampler}: phase {phase.name!r} distils, but no earlier phase snapshots a teacher")
-            self.teacher = self._untrained_teacher()
-        base_lr = train.lr * phase.lr_scale
-
+        self._ensure_teacher(phase)
         for observer in self.observers:
             observer.on_epoch_start(epoch, phase)
         if epoch == phase_start:
@@ -282,19 +277,7 @@ class Trainer:
             subnets = self.sampler.subnets(epoch, step)
             lr = self._phase_learning_rate(index, phase, first_step + step, steps)
             set_learning_rate(optimizer, lr)
-            optimizer.zero_grad(set_to_none=False)
-            teacher_logits = None
-            if phase.kd_ratio > 0:
-                with torch.no_grad(), autocast:
-                    teacher_logits = self.teacher(inputs)
-            losses, step_correct = accumulate_gradients(
-                model, subnets, inputs, labels, autocast, train.label_smoothing, teacher_logits, phase.kd_ratio, phase.inplace_distillation
-            )
-            if self._watch_updates:
-                update = UpdateInfo(epoch, step, steps, tuple(subnets), inputs, labels)
-                for observer in self._watch_updates:
-                    observer.on_before_update(update)
-            optimizer.step()
+            losses, step_correct = self._update(UpdateInfo(epoch, step, steps, tuple(subnets), inputs, labels), phase, autocast)
             correct += step_correct
             seen += labels.shape[0] * len(subnets)
             passes += len(subnets)
@@ -308,15 +291,7 @@ class Trainer:
         if phase.snapshot_teacher and epoch == phase_start + phase.epochs - 1:
             self.teacher = self._snapshot_teacher()
 
-        finite = torch.isfinite(step_losses)
-        if not bool(finite.all()):
-            bad = int((~finite).nonzero()[0])
-            self.directory.append_jsonl(EVENTS_FILE, {"event": "diverged", "epoch": epoch, "step": bad, "loss": str(float(step_losses[bad]))})
-            kept = f"the checkpoint after epoch {epoch} and the events before it are kept" if epoch else "no epoch finished, so there is no checkpoint yet"
-            raise TrainingDiverged(
-                f"{self.directory.path}: loss is {float(step_losses[bad])} at epoch {epoch + 1} step {bad + 1} "
-                f"(phase {phase.name!r}, lr {base_lr:g} x schedule); {kept}"
-            )
+        self._check_finite(epoch, phase, step_losses)
         record: dict[str, Any] = {
             "event": "epoch",
             "epoch": epoch,
@@ -333,6 +308,44 @@ class Trainer:
         for observer in reversed(self.observers):
             observer.on_epoch_end(epoch, record)
         return record
+
+    def _ensure_teacher(self, phase: Phase) -> None:
+        """A distilling phase's teacher: an earlier phase's snapshot, or (``teacher: untrained``) a fresh network."""
+        if phase.kd_ratio > 0 and self.teacher is None:
+            if phase.teacher != "untrained":
+                raise NasbenchError(f"sampler {self.cell.config.sampler}: phase {phase.name!r} distils, but no earlier phase snapshots a teacher")
+            self.teacher = self._untrained_teacher()
+
+    def _update(self, update: UpdateInfo, phase: Phase, autocast: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step over ``update.subnets`` (their gradients summed): their losses and correct predictions."""
+        optimizer, train, inputs = self.optimizer, self.cell.config.train, update.inputs
+        optimizer.zero_grad(set_to_none=False)
+        teacher_logits = None
+        if phase.kd_ratio > 0:
+            with torch.no_grad(), autocast:
+                teacher_logits = self.teacher(inputs)
+        losses, step_correct = accumulate_gradients(
+            self.model, list(update.subnets), inputs, update.labels, autocast, train.label_smoothing, teacher_logits,
+            phase.kd_ratio, phase.inplace_distillation,
+        )  # fmt: skip
+        for observer in self._watch_updates:
+            observer.on_before_update(update)
+        optimizer.step()
+        return losses, step_correct
+
+    def _check_finite(self, epoch: int, phase: Phase, step_losses: torch.Tensor) -> None:
+        """Stop with TrainingDiverged (and a ``diverged`` event) at the first step whose loss is not finite."""
+        finite = torch.isfinite(step_losses)
+        if bool(finite.all()):
+            return
+        bad = int((~finite).nonzero()[0])
+        self.directory.append_jsonl(EVENTS_FILE, {"event": "diverged", "epoch": epoch, "step": bad, "loss": str(float(step_losses[bad]))})
+        kept = f"the checkpoint after epoch {epoch} and the events before it are kept" if epoch else "no epoch finished, so there is no checkpoint yet"
+        base_lr = self.cell.config.train.lr * phase.lr_scale
+        raise TrainingDiverged(
+            f"{self.directory.path}: loss is {float(step_losses[bad])} at epoch {epoch + 1} step {bad + 1} "
+            f"(phase {phase.name!r}, lr {base_lr:g} x schedule); {kept}"
+        )
 
     def _result(self) -> dict[str, Any]:
         cell = self.cell

@@ -1,4 +1,4 @@
-"""``--cells-per-gpu K``: K job slots per GPU, the CPU cores shared out, refused without CUDA.
+"""``--cells-per-gpu K``: K job slots per GPU (each cell with its own training.threads), refused without CUDA.
 
 CPU-only: the GPUs are monkeypatched into ``torch.cuda`` where slots are planned; what needs
 a real GPU (two cells training side by side on one) is in tests/gpu/test_cuda.py.
@@ -26,29 +26,28 @@ def two_gpus(monkeypatch):
     """torch sees 2 CUDA devices and the machine has 16 cores (nothing touches a real GPU)."""
     monkeypatch.setattr("torch.cuda.is_available", lambda: True)
     monkeypatch.setattr("torch.cuda.device_count", lambda: 2)
-    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    monkeypatch.setattr("nasbench_rss.run.executors.base.usable_cores", lambda: 16)
 
 
 @pytest.fixture
 def no_gpu(monkeypatch):
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     monkeypatch.setattr("torch.cuda.device_count", lambda: 0)
+    monkeypatch.setattr("nasbench_rss.run.executors.base.usable_cores", lambda: 2)
 
 
-def test_k_slots_per_gpu_spread_round_robin_and_the_cores_split_between_all_slots(two_gpus):
+def test_k_slots_per_gpu_spread_round_robin(two_gpus):
     assert resolve_jobs("auto", None, 3) == 6  # --jobs defaults to GPUs x K
     slots = job_slots("auto", 6, 3)
-    assert [device for device, _ in slots] == ["cuda:0", "cuda:1"] * 3
-    assert {threads for _, threads in slots} == {2}  # 16 cores // 6 slots
+    assert slots == ["cuda:0", "cuda:1"] * 3
     assert job_slots("cuda", 6, 3) == slots
-    # --jobs caps the total: 4 of the 6 slots, still spread, each with more cores
+    # --jobs caps the total: 4 of the 6 slots, still spread
     assert resolve_jobs("auto", 4, 3) == 4
-    assert job_slots("auto", 4, 3) == [("cuda:0", 4), ("cuda:1", 4), ("cuda:0", 4), ("cuda:1", 4)]
+    assert job_slots("auto", 4, 3) == ["cuda:0", "cuda:1", "cuda:0", "cuda:1"]
     # a named GPU holds all K
     assert resolve_jobs("cuda:1", None, 2) == 2
-    assert job_slots("cuda:1", 2, 2) == [("cuda:1", 8), ("cuda:1", 8)]
-    # many slots on few cores: at least one thread each
-    assert job_slots("auto", 32, 16) == [(f"cuda:{i % 2}", 1) for i in range(32)]
+    assert job_slots("cuda:1", 2, 2) == ["cuda:1", "cuda:1"]
+    assert job_slots("auto", 32, 16) == [f"cuda:{i % 2}" for i in range(32)]
 
 
 def test_the_local_executor_takes_its_slots_from_the_context(two_gpus):
@@ -58,11 +57,11 @@ def test_the_local_executor_takes_its_slots_from_the_context(two_gpus):
 
 
 def test_k_1_keeps_the_jobs_behaviour(two_gpus):
-    assert resolve_jobs("auto", None, 1) == 1  # --jobs still defaults to 1
+    assert resolve_jobs("auto", None, 1) == 1  # --jobs still defaults to 1 on CUDA
     assert resolve_jobs("auto", 5, 1) == 5  # and is not capped by the GPUs
-    assert job_slots("auto", 3, 1) == job_slots("auto", 3) == [("cuda:0", None), ("cuda:1", None), ("cuda:0", None)]
-    assert job_slots("cpu", 2, 1) == [("cpu", 8), ("cpu", 8)]
-    assert resolve_jobs("cpu", None, 1) == 1
+    assert job_slots("auto", 3, 1) == job_slots("auto", 3) == ["cuda:0", "cuda:1", "cuda:0"]
+    assert job_slots("cpu", 2, 1) == ["cpu", "cpu"]
+    assert resolve_jobs("cpu", None, 1) == 16  # on the CPU: as many cells as the cores hold at 1 thread each
 
 
 def test_more_jobs_than_gpus_x_k_and_k_below_1_are_refused(two_gpus):
@@ -83,7 +82,7 @@ def test_k_above_1_without_cuda_is_refused(no_gpu):
     assert str(raised.value) == NO_CUDA
     with pytest.raises(NasbenchError, match="needs a CUDA device"):
         job_slots("auto", 4, 4)
-    assert resolve_jobs("auto", None, 1) == 1 and job_slots("auto", 1, 1) == [("auto", None)]
+    assert resolve_jobs("auto", None, 1) == 2 and job_slots("auto", 1, 1) == ["auto"]  # the CPU: 2 cores, 1 thread a cell
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the refusal is for a machine without CUDA")
@@ -123,6 +122,6 @@ def test_the_resume_command_repeats_the_flags():
     def words(jobs, k):
         return execution_words(argparse.Namespace(device=None, jobs=jobs, cells_per_gpu=k, executor=None))
 
-    assert words(None, 1) == [] and words(1, 1) == [] and words(3, 1) == ["--jobs", "3"]
+    assert words(None, 1) == [] and words(1, 1) == ["--jobs", "1"] and words(3, 1) == ["--jobs", "3"]  # 1 is no default
     assert words(None, 4) == ["--cells-per-gpu", "4"]
     assert words(1, 4) == ["--jobs", "1", "--cells-per-gpu", "4"]  # a cap of 1 matters with K > 1

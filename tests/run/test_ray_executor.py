@@ -60,8 +60,7 @@ def two_nodes():
 
 
 @needs_ray
-def test_ray_on_a_local_instance_measures_what_local_measures(write_suite, tmp_path, monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # local's one slot: torch's default threads; a ray task: num_cpus_per_cell (1)
+def test_ray_on_a_local_instance_measures_what_local_measures(write_suite, tmp_path):
     suite = write_suite(epochs=2)
     local, on_ray = tmp_path / "local", tmp_path / "ray"
     assert cli("run", str(suite), "--out", str(local)).returncode == EXIT_OK
@@ -74,6 +73,21 @@ def test_ray_on_a_local_instance_measures_what_local_measures(write_suite, tmp_p
     assert node["hostname"] == os.uname().nodename and node["ray_node_id"]
     assert last_invocation(local)["nodes"][cell_id] == {"hostname": os.uname().nodename}
     assert last_invocation(on_ray)["executor"] == "ray"
+
+
+@needs_ray
+def test_jobs_1_runs_one_cell_at_a_time_and_progress_numbers_them_in_turn(write_suite, tmp_path):
+    """Defect 9: every progress line read [1/N]; the tasks' first call to the driver, made from their main thread, let Ray
+    start them all at once (a task blocked in ray.get gives its CPU back)."""
+    suite = write_suite(seeds="[0, 1, 2]", epochs=1)
+    out = tmp_path / "run"
+    done = cli("run", str(suite), "--out", str(out), "--executor", "ray", "--jobs", "1", "--plain")
+    assert done.returncode == EXIT_OK, done.stderr[-3000:]
+    lines = done.stderr.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("[")]
+    assert [lines[i].split("]")[0] + "]" for i in starts] == ["[1/3]", "[2/3]", "[3/3]"], done.stderr[-3000:]
+    ends = [i for i, line in enumerate(lines) if line.endswith(": complete")]
+    assert starts[1] > ends[0] and starts[2] > ends[1], done.stderr[-3000:]  # one at a time
 
 
 @needs_ray
@@ -124,13 +138,15 @@ def test_ctrl_c_stops_the_running_cell_at_a_step_and_leaves_the_others_pending(w
     suite = write_suite(seeds="[0, 1, 2]", epochs=6)
     out = tmp_path / "run"
     log = tmp_path / "run.log"
-    process = run_process("run", str(suite), "--out", str(out), "--executor", "ray", "--plain", log=log)
+    process = run_process("run", str(suite), "--out", str(out), "--executor", "ray", "--jobs", "1", "--plain", log=log)
     wait_for_epochs(out, 1, process)
     started = time.monotonic()
     assert interrupt(process, how, timeout=90) == EXIT_INTERRUPTED
     assert time.monotonic() - started < 60
     text = log.read_text()
     assert "2 cells not started" in text, text[-3000:]
+    for seed in (1, 2):  # defect 9: a cell reported not started printed "training" as its task returned
+        assert not [line for line in text.splitlines() if f"seed{seed}" in line and "training" in line], text[-3000:]
     assert "--executor ray` to resume" in text
     assert [cell.status for cell in open_run(out).cells()] == ["interrupted", "pending", "pending"]
     assert last_invocation(out)["status"] == "interrupted"
@@ -175,6 +191,28 @@ def test_a_suite_executor_block_picks_ray_and_the_command_line_wins(write_suite,
     bad.write_text(suite.read_text() + "executor: {name: ray, options: {adress: head:6379}}\n")
     done = cli("validate", str(bad))
     assert done.returncode == EXIT_INVALID and "executor.options.adress: unknown key 'adress'" in done.stderr, done.stderr
+
+
+@needs_ray
+def test_a_cell_no_node_of_the_cluster_can_hold_is_refused_before_anything_runs(write_suite, tmp_path, two_nodes):
+    """Defect 3: a task asking for more cores than any node has was never scheduled, and the run waited in silence."""
+    cluster, _ = two_nodes  # two nodes of 1 CPU each
+    suite = write_suite(epochs=1)
+    suite.write_text(suite.read_text().replace("training: {", "training: {threads: 2, "))
+    out = tmp_path / "run"
+    done = cli("run", str(suite), "--out", str(out), "--executor", "ray", "--ray-address", cluster.address, timeout=120)
+    assert done.returncode == EXIT_INVALID, done.stderr[-3000:]
+    assert (
+        "cell mobilenet-v3/synthetic/rss/seed0 asks for 2 CPUs (training.threads 2) and 0 GPUs; "
+        "the largest node of the Ray cluster has 1 CPU and 0 GPUs"
+    ) in done.stderr, done.stderr[-3000:]
+    assert "nothing ran" in done.stderr and not out.exists()
+    block = tmp_path / "block.yaml"  # the option, on a Ray instance made for the run on this machine
+    block.write_text(write_suite(epochs=1).read_text() + "executor: {name: ray, options: {num_gpus_per_cell: 1}}\n")
+    done = cli("run", str(block), "--out", str(out), "--device", "cpu", timeout=120)
+    assert done.returncode == EXIT_INVALID, done.stderr[-3000:]
+    assert "asks for 1 CPU (training.threads 1) and 1 GPU (num_gpus_per_cell 1); the Ray instance this run starts here has" in done.stderr
+    assert not out.exists()
 
 
 def test_without_ray_the_executor_says_how_to_install_it(monkeypatch):

@@ -48,14 +48,14 @@ def test_an_interrupt_with_cells_still_waiting_ends_with_exit_2_and_a_report(wri
     suite = write_suite(seeds="[0, 1, 2]", epochs=6)
     out = tmp_path / "run"
     log = tmp_path / "run.log"
-    process = run_process("run", str(suite), "--out", str(out), "--plain", log=log)
+    process = run_process("run", str(suite), "--out", str(out), "--plain", "--jobs", "1", log=log)
     wait_for_epochs(out, 1, process)
     started = time.monotonic()
     assert interrupt(process, how, timeout=90) == EXIT_INTERRUPTED
     assert time.monotonic() - started < 60
     text = log.read_text()
     assert "2 cells not started" in text
-    assert f"rerun `nasbench-rss run {suite} --out {out}` to resume" in text
+    assert f"rerun `nasbench-rss run {suite} --out {out} --jobs 1` to resume" in text
     assert (out / "report" / "report.md").exists() and "PARTIAL RUN" in (out / "report" / "report.md").read_text()
     statuses = [cell.status for cell in open_run(out).cells()]
     assert statuses == ["interrupted", "pending", "pending"]
@@ -101,13 +101,9 @@ def test_a_cell_resumed_under_other_jobs_ends_with_the_weights_of_an_uninterrupt
     interrupted_run(suite, pieces, tmp_path / "first.log")
     resumed = cli("run", str(suite), "--out", str(pieces), "--jobs", "2")
     assert resumed.returncode == EXIT_OK, resumed.stderr
-    started_with = json.loads((cell_of(pieces) / "provenance.json").read_text())["threads"]
-    slot = max(1, (os.cpu_count() or 1) // 2)
-    if slot != started_with:
-        assert f"using the {started_with} CPU threads the cell started with (not {slot})" in (cell_of(pieces) / "worker.log").read_text()
     a, b = latest_weights(cell_of(whole)), latest_weights(cell_of(pieces))
     assert all(torch.equal(a[name], b[name]) for name in a)
-    assert open_run(pieces).cells()[0].result["provenance"]["threads"] == started_with
+    assert open_run(pieces).cells()[0].result["provenance"]["threads"] == 1  # training.threads, under either --jobs
 
 
 # ------------------------------------------------------------------ plugin drift

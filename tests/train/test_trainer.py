@@ -82,7 +82,7 @@ def test_cell_writes_config_events_checkpoint_and_result(tmp_path):
         assert e["phase"] == "train" and e["steps"] == 4 and e["images"] == 128
         assert len(e["subnets"]) == 1 and e["subnets"][0]["steps"] == 4  # one subnet per epoch
         assert e["seconds"] > 0 and e["images_per_second"] == pytest.approx(128 / e["seconds"])
-        assert e["cpu_seconds"] > 0 and e["threads"] == torch.get_num_threads()
+        assert e["cpu_seconds"] > 0 and e["threads"] == 1  # training.threads, the default
         assert e["load_average"] is None or e["load_average"] >= 0
         assert 0 <= e["train_accuracy"] <= 1 and e["train_loss"] > 0
     assert events[0]["lr_start"] == pytest.approx(0.01)
@@ -96,7 +96,7 @@ def test_cell_writes_config_events_checkpoint_and_result(tmp_path):
     assert result["epoch_cpu_seconds"] == [e["cpu_seconds"] for e in events] and result["cpu_count"] >= 1
     assert result["exposure"]["total_subnet_steps"] == 8
     assert sum(result["exposure"]["buckets"].values()) == 8
-    assert result["provenance"]["device"] == "cpu" and result["provenance"]["threads"] == torch.get_num_threads()
+    assert result["provenance"]["device"] == "cpu" and result["provenance"]["threads"] == 1
     assert json.loads((tmp_path / "result.json").read_text()) == result
 
 

@@ -50,6 +50,9 @@ class Job:
     epochs_done: int = 0
     trained: bool = False
     """Only its evaluation is left."""
+    threads: int = 1
+    """The cell's CPU threads (``training.threads``; what its provenance recorded for a cell started before that
+    setting existed is the runner's business): what an executor that reserves cores reserves for it."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +70,14 @@ class ExecutorContext:
     by the runner: > 1 only with a CUDA device, and ``jobs`` never exceeds GPUs x ``cells_per_gpu``."""
 
 
-def resolve_jobs(device: str, jobs: int | None, cells_per_gpu: int = 1) -> int:
-    """How many cells run side by side, from ``--jobs``, ``--cells-per-gpu`` and the GPUs ``device`` spans.
+def resolve_jobs(device: str, jobs: int | None, cells_per_gpu: int = 1, threads: int = 1) -> int:
+    """How many cells run side by side, from ``--jobs``, ``--cells-per-gpu``, the GPUs ``device`` spans and the cells' threads.
 
-    ``cells_per_gpu`` 1 (the default) keeps ``--jobs`` as it is (default 1; several jobs on
-    several GPUs spread over them).  ``cells_per_gpu`` K > 1 needs a CUDA device; ``--jobs``
-    then defaults to GPUs x K and, when given, caps the total (at most GPUs x K).  Raises
-    :class:`NasbenchError` (nothing ran) for a value that is not allowed.
+    ``cells_per_gpu`` 1 (the default) keeps ``--jobs`` as given; left out, it is as many
+    cells as the usable cores hold at ``threads`` each (the largest ``training.threads``
+    of the cells to run) on the CPU, and 1 on CUDA.  ``cells_per_gpu`` K > 1 needs a CUDA
+    device; ``--jobs`` then defaults to GPUs x K and, when given, caps the total (at most
+    GPUs x K).  Raises :class:`NasbenchError` (nothing ran) for a value that is not allowed.
     """
     from nasbench_rss.runtime.device import cuda_device_count
 
@@ -81,9 +85,11 @@ def resolve_jobs(device: str, jobs: int | None, cells_per_gpu: int = 1) -> int:
         raise NasbenchError(f"--cells-per-gpu: {cells_per_gpu!r} is not allowed; allowed: 1 or more (1 on the CPU)")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise NasbenchError(f"--jobs: {jobs!r} is not allowed; allowed: 1 or more")
-    if cells_per_gpu == 1:
-        return 1 if jobs is None else jobs
     gpus = cuda_device_count(device)
+    if cells_per_gpu == 1:
+        if jobs is not None:
+            return jobs
+        return 1 if gpus else max(1, usable_cores() // max(1, threads))
     if not gpus:
         import torch
 
@@ -103,10 +109,41 @@ def resolve_jobs(device: str, jobs: int | None, cells_per_gpu: int = 1) -> int:
     return jobs
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask where the OS has one)."""
+    from nasbench_rss.train.observers.timing import usable_cpus
+
+    return usable_cpus()
+
+
+def oversubscription(jobs: int, threads: int) -> str | None:
+    """A warning when ``jobs`` cells of ``threads`` CPU threads each need more cores than this machine lets us use."""
+    cores = usable_cores()
+    if jobs * threads <= cores:
+        return None
+    return (
+        f"warning: --jobs {jobs} x training.threads {threads} = {jobs * threads} CPU threads on {cores} usable core"
+        f"{'s' if cores != 1 else ''}: the cells will slow each other down (their results do not change); "
+        "a smaller --jobs or training.threads avoids it"
+    )
+
+
 class Executor(Protocol):
-    """Runs jobs; see the module docstring for the contract."""
+    """Runs jobs; see the module docstring for the contract.
+
+    An executor may also have ``check(jobs)``: the runner calls it before anything is
+    written, and a NasbenchError from it (a job that can never run there) stops the run
+    with nothing done.
+    """
 
     def run(self, jobs: list[Job], progress: Progress) -> dict[str, JobResult]: ...
+
+
+def check_jobs(executor: Any, jobs: list[Job]) -> None:
+    """The executor's own ``check(jobs)``, where it has one (see :class:`Executor`)."""
+    check = getattr(executor, "check", None)
+    if check is not None:
+        check(jobs)
 
 
 def forward_event(progress: Progress, cell_id: str, kind: str, fields: list[Any]) -> bool:

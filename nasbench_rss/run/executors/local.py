@@ -3,8 +3,8 @@
 Workers are forked from a fork server that has torch and the training code imported (see
 ``worker.py``), each in a process of its own.  With several GPUs each job slot gets its
 own device (``cuda:0``, ``cuda:1``, ...); with ``--cells-per-gpu K`` up to K slots share
-each GPU; on the CPU (and between K slots per GPU) the cores are shared out between the
-slots.
+each GPU.  Every cell runs with its own ``training.threads`` CPU threads, whatever the
+slot: ``--jobs`` decides how many cells run at once, never what a cell computes.
 
 Ctrl-C (or SIGTERM, turned into the same) asks every running worker to stop at its next
 step, marks the cells not yet started ``interrupted`` and waits for the workers, at most
@@ -48,16 +48,15 @@ class LocalOptions(pydantic.BaseModel):
     )
 
 
-def job_slots(device: str, jobs: int, cells_per_gpu: int = 1) -> list[tuple[str, int | None]]:
-    """(device, CPU threads) of each of ``jobs`` slots.
+def job_slots(device: str, jobs: int, cells_per_gpu: int = 1) -> list[str]:
+    """The device of each of ``jobs`` slots.
 
     ``auto``/``cuda`` with several GPUs spreads the slots over them; a named device
-    (``cuda:1``, ``cpu``) is shared by all slots.  On the CPU, several slots split the cores
-    (a single slot leaves torch's own choice).  ``cells_per_gpu`` K > 1 (checked by
+    (``cuda:1``, ``cpu``) is shared by all slots.  ``cells_per_gpu`` K > 1 (checked by
     :func:`~nasbench_rss.run.executors.base.resolve_jobs`: a CUDA device, ``jobs`` at most
     GPUs x K) puts up to K slots on each GPU, spread round-robin (``cuda:0``, ``cuda:1``,
-    ``cuda:0``, ...), and splits the CPU cores between all the slots, so that K processes
-    per GPU do not each start a thread per core.
+    ``cuda:0``, ...).  A slot's CPU threads are not the slot's to choose: each cell runs
+    with its own ``training.threads``.
     """
     import torch
 
@@ -69,13 +68,11 @@ def job_slots(device: str, jobs: int, cells_per_gpu: int = 1) -> list[tuple[str,
     if cells_per_gpu > 1:
         resolve_jobs(device, jobs, cells_per_gpu)  # refuses K > 1 without CUDA and jobs over GPUs x K
         names = [f"cuda:{index}" for index in range(cuda_device_count(device))] if device in ("auto", "cuda") else [device]
-        threads = max(1, (os.cpu_count() or 1) // jobs)
-        return [(names[slot % len(names)], threads) for slot in range(jobs)]
+        return [names[slot % len(names)] for slot in range(jobs)]
     gpus = torch.cuda.device_count() if device in ("auto", "cuda") and torch.cuda.is_available() else 0
     if gpus:
-        return [(f"cuda:{slot % gpus}", None) for slot in range(jobs)]
-    threads = None if jobs == 1 else max(1, (os.cpu_count() or 1) // jobs)
-    return [(device, threads if device in ("auto", "cpu") else None)] * jobs
+        return [f"cuda:{slot % gpus}" for slot in range(jobs)]
+    return [device] * jobs
 
 
 def worker_context() -> multiprocessing.context.BaseContext:
@@ -155,11 +152,10 @@ class LocalExecutor:
     def _start(self, processes: Any, job: Job, slot: int, progress: Progress) -> _Running:
         from nasbench_rss.run.executors.worker import worker_main
 
-        device, threads = self.slots[slot]
         receive, send = processes.Pipe(duplex=False)
         process = processes.Process(
             target=worker_main,
-            args=(send, str(job.directory), device, threads, self.context.allow_changed_environment, dict(os.environ), os.getcwd()),
+            args=(send, str(job.directory), self.slots[slot], self.context.allow_changed_environment, dict(os.environ), os.getcwd()),
             name=f"nasbench-rss {job.cell_id}",
             daemon=True,
         )

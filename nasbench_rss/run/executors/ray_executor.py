@@ -1,7 +1,8 @@
 """The ``ray`` executor: each cell is one Ray task, on a local Ray instance or a cluster.
 
 Without an ``address`` it starts a Ray instance on this machine (``--jobs`` cells side by
-side, ``num_cpus_per_cell`` cores each) and shuts it down at the end; with one
+side, each reserving its ``training.threads`` cores, or ``num_cpus_per_cell``; a task's torch
+threads are the cell's ``training.threads`` either way) and shuts it down at the end; with one
 (``--ray-address HOST:6379``, or ``auto``) it connects to that cluster, whose resources
 decide how many cells run at once.  The run directory must be on storage every node sees
 at the same path: a task runs :class:`~nasbench_rss.run.runner.CellRunner` on its cell's
@@ -17,6 +18,7 @@ checkpoint and is ``interrupted``.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import socket
@@ -46,7 +48,10 @@ class RayOptions(pydantic.BaseModel):
         None,
         description="the Ray cluster to connect to (HOST:PORT, ray://HOST:PORT or auto); unset or local: a Ray instance on this machine for the run",
     )
-    num_cpus_per_cell: float = pydantic.Field(1.0, gt=0, allow_inf_nan=False, description="CPU cores each cell's task reserves (its torch threads on the CPU)")
+    num_cpus_per_cell: Optional[float] = pydantic.Field(
+        None, gt=0, allow_inf_nan=False,
+        description="CPU cores each cell's task reserves; unset: the cell's training.threads (its torch threads are those either way)",
+    )  # fmt: skip
     num_gpus_per_cell: Optional[float] = pydantic.Field(
         None, ge=0, allow_inf_nan=False, description="GPUs each cell's task reserves; unset: 1 / --cells-per-gpu when the run's device is cuda (or auto with a GPU here), else 0"
     )
@@ -77,6 +82,10 @@ class RayUnavailable(NasbenchError):
     """ray is not installed, or its cluster cannot be reached."""
 
 
+class RayCellTooLarge(NasbenchError):
+    """A cell asks for more CPUs or GPUs than any node of the Ray cluster has: nothing ran."""
+
+
 def import_ray() -> Any:
     try:
         import ray
@@ -105,16 +114,17 @@ class RayExecutor:
             self._joined = self._connect()
 
     # ------------------------------------------------------------------ setup
-    def _connect(self) -> bool:
-        """Start or join Ray; True when this executor did (and so shuts it down at the end)."""
+    def _connect(self, threads: int = 1) -> bool:
+        """Start or join Ray; True when this executor did (and so shuts it down at the end).
+
+        A Ray instance started here holds ``--jobs`` cells of ``threads`` (the largest cell's) cores each.
+        """
         ray, options = self.ray, self.options
         if ray.is_initialized():  # the caller's own Ray (a script that called ray.init): used as it is
             return False
         quiet = {"log_to_driver": False, "logging_level": "ERROR"}
         if options.address in (None, "local"):
-            per_cell = self._gpus_per_cell()
-            num_gpus = min(self._gpus_here(), max(1, round(self.context.jobs * per_cell))) if per_cell else 0
-            num_cpus = max(1, round(self.context.jobs * options.num_cpus_per_cell))
+            num_cpus, num_gpus = self._local_instance(threads)
             # address="local": a new instance even when RAY_ADDRESS names a cluster
             ray.init(address="local", num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=False, **quiet)
             return True
@@ -127,6 +137,48 @@ class RayExecutor:
                 f"{' '.join(str(error).split())[:300]}); start one with `ray start --head` and pass its address"
             ) from None
         return True
+
+    def _local_instance(self, threads: int) -> tuple[int, int]:
+        """(CPUs, GPUs) of the Ray instance a run without a cluster starts here: ``--jobs`` cells of ``threads`` cores each."""
+        per_cell = self._gpus_per_cell()
+        num_gpus = min(self._gpus_here(), max(1, math.ceil(self.context.jobs * per_cell))) if per_cell else 0
+        num_cpus = max(1, math.ceil(self.context.jobs * (self.options.num_cpus_per_cell or threads)))
+        return num_cpus, num_gpus
+
+    def check(self, jobs: list[Job]) -> None:
+        """Refuse, before anything runs, a cell that no node can hold: Ray would keep its task waiting forever, in silence.
+
+        The nodes are the cluster's (or the caller's Ray instance's), or the Ray instance a run
+        without a cluster starts here.  Raises :class:`RayCellTooLarge` naming the first such
+        cell, what it asks for and what the largest node has.
+        """
+        if not jobs:
+            return
+        if self.ray.is_initialized():
+            nodes = [node.get("Resources", {}) for node in self.ray.nodes() if node.get("Alive")]
+            where = "the largest node of the Ray cluster"
+        else:
+            cpus, gpus = self._local_instance(max(job.threads for job in jobs))
+            nodes, where = [{"CPU": cpus, "GPU": gpus}], "the Ray instance this run starts here"
+        gpus = self._gpus_per_cell()
+        unfit = [job for job in jobs if not any(_holds(node, self._cpus_per_cell(job), gpus) for node in nodes)]
+        if not unfit:
+            return
+        if self._joined:  # joined for this run, which ends here
+            self.ray.shutdown()
+            self._joined = False
+        job = unfit[0]
+        largest = max(nodes, key=lambda node: (node.get("CPU", 0), node.get("GPU", 0)), default={})
+        cpu_source = "num_cpus_per_cell" if self.options.num_cpus_per_cell is not None else "training.threads"
+        gpu_source = f" ({'num_gpus_per_cell' if self.options.num_gpus_per_cell is not None else '1 / --cells-per-gpu'} {gpus:g})" if gpus else ""
+        others = f" (and {len(unfit) - 1} more cell{'s' if len(unfit) > 2 else ''})" if len(unfit) > 1 else ""
+        raise RayCellTooLarge(
+            f"cell {job.cell_id}{others} asks for {_count(self._cpus_per_cell(job), 'CPU')} ({cpu_source} "
+            f"{self._cpus_per_cell(job):g}) and {_count(gpus, 'GPU')}{gpu_source}; {where} has "
+            f"{_count(largest.get('CPU', 0), 'CPU')} and {_count(largest.get('GPU', 0), 'GPU')}, so its task would never "
+            f"start. Ask for less (training.threads, the ray options num_cpus_per_cell and num_gpus_per_cell) or run it "
+            "where a node has that much"
+        )
 
     @staticmethod
     def _gpus_here() -> int:
@@ -165,22 +217,20 @@ class RayExecutor:
 
         if not jobs and not self._joined:
             return {}
-        started_ray = self._joined or self._connect()
+        started_ray = self._joined or self._connect(max(job.threads for job in jobs) if jobs else 1)
         self._joined = False
         try:
             if not jobs:
                 return {}
             gpus = self._gpus_per_cell()
             control = ray.remote(num_cpus=0)(ray_task.Control).remote()
-            remote = ray.remote(ray_task.run_cell).options(
-                num_cpus=self.options.num_cpus_per_cell, num_gpus=gpus, max_retries=self.options.max_retries, retry_exceptions=False
-            )
-            threads = max(1, int(self.options.num_cpus_per_cell)) if not gpus else None
+            remote = ray.remote(ray_task.run_cell)
             device = self._task_device(gpus)
             tasks: dict[Any, _Task] = {}
             for job in jobs:
-                ref = remote.remote(
-                    control, job.cell_id, str(job.directory.resolve()), device, threads, self.context.allow_changed_environment,
+                options = {"num_cpus": self._cpus_per_cell(job), "num_gpus": gpus, "max_retries": self.options.max_retries}
+                ref = remote.options(**options, retry_exceptions=False).remote(
+                    control, job.cell_id, str(job.directory.resolve()), device, self.context.allow_changed_environment,
                     os.getcwd(), self.options.lock_wait_seconds,
                 )  # fmt: skip
                 tasks[ref] = _Task(job, ref)
@@ -188,6 +238,10 @@ class RayExecutor:
         finally:
             if started_ray:
                 ray.shutdown()
+
+    def _cpus_per_cell(self, job: Job) -> float:
+        """The cores a cell's task reserves: ``num_cpus_per_cell`` when given, else the cell's threads."""
+        return self.options.num_cpus_per_cell if self.options.num_cpus_per_cell is not None else float(job.threads)
 
     def _wait(self, tasks: dict[Any, _Task], control: Any, progress: Progress) -> dict[str, JobResult]:
         ray = self.ray
@@ -197,34 +251,46 @@ class RayExecutor:
         cancel_at: float | None = None
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None
+        announce = False
         try:
             while len(outcomes) < len(tasks):
                 try:
+                    if announce:
+                        announce = False
+                        self._announce_stop(control, tasks, outcomes, progress)
                     waiting = [ref for ref, task in tasks.items() if task.job.cell_id not in outcomes]
                     ready, _ = ray.wait(waiting, num_returns=len(waiting), timeout=POLL_SECONDS)
-                    self._forward(ray.get(control.take.remote()), by_cell, progress)
+                    now, starts = _starts_last(ray.get(control.take.remote()))
+                    self._forward(now, by_cell, progress)
                     for ref in ready:
                         task = tasks[ref]
                         outcomes[task.job.cell_id] = self._finish(task, progress, stopping)
+                    self._forward(starts, by_cell, progress)  # after the cells that ended: their slots made room
                     if cancel_at is not None and time.monotonic() > cancel_at:
                         self._cancel(tasks, outcomes, progress, f"still running {self.options.stop_grace_seconds:g} s after the stop request")
                         cancel_at = None
                 except KeyboardInterrupt:
                     if not stopping:
-                        stopping = True
+                        stopping = announce = True
                         cancel_at = time.monotonic() + self.options.stop_grace_seconds
-                        not_started = sum(1 for t in tasks.values() if not t.running and t.job.cell_id not in outcomes)
-                        progress.message(
-                            "interrupted: stopping the running cells at their next step (Ctrl-C again to cancel them); "
-                            f"{not_started} cells not started"
-                        )
-                        control.stop.remote()
+                        control.stop.remote()  # a task that begins after this returns without running (ray_task.Control.begin)
                     else:
                         self._cancel(tasks, outcomes, progress, "a second interrupt")
         finally:
             if main:
                 signal.signal(signal.SIGTERM, previous)
         return outcomes
+
+    def _announce_stop(self, control: Any, tasks: dict[Any, _Task], outcomes: dict[str, JobResult], progress: Progress) -> None:
+        """Say the run stops, and how many cells never started: the events taken after the stop request hold the start of
+        every task that began before it, and no task begins after it (``ray_task.Control.begin``)."""
+        by_cell = {task.job.cell_id: task for task in tasks.values()}
+        self._forward(self.ray.get(control.take.remote()), by_cell, progress)
+        not_started = sum(1 for t in tasks.values() if not t.running and t.job.cell_id not in outcomes)
+        progress.message(
+            "interrupted: stopping the running cells at their next step (Ctrl-C again to cancel them); "
+            f"{not_started} cells not started"
+        )
 
     def _forward(self, events: list[tuple[Any, ...]], by_cell: dict[str, _Task], progress: Progress) -> None:
         for cell_id, kind, *fields in events:
@@ -261,6 +327,8 @@ class RayExecutor:
         node.pop("pid", None)
         if outcome == "complete":
             progress.cell_finished(cell_id, "complete")
+        elif outcome == "interrupted" and not task.running:  # never started: said in the stop message, as local does
+            pass
         elif outcome == "interrupted":
             progress.cell_finished(cell_id, "interrupted", "rerun to resume from its last checkpoint")
         else:
@@ -276,6 +344,31 @@ class RayExecutor:
                 self.ray.cancel(task.ref, force=True, recursive=False)
             except Exception:  # finished meanwhile
                 pass
+
+
+def _starts_last(events: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """``events`` split in two, each cell's in order: those before its ``running`` event, and from it on.
+
+    The driver forwards the first, handles the tasks that ended, then the second, so that a
+    cell's start is shown after the end of the cell whose cores it took.
+    """
+    now, later, starting = [], [], set()
+    for event in events:
+        if event[1] == "running" or event[0] in starting:
+            starting.add(event[0])
+            later.append(event)
+        else:
+            now.append(event)
+    return now, later
+
+
+def _holds(node: dict[str, float], cpus: float, gpus: float) -> bool:
+    """Whether a node with these Ray resources can run a task that reserves ``cpus`` and ``gpus``."""
+    return node.get("CPU", 0) >= cpus and node.get("GPU", 0) >= gpus
+
+
+def _count(amount: float, unit: str) -> str:
+    return f"{amount:g} {unit}{'' if amount == 1 else 's'}"
 
 
 def _probe(address: str, timeout: float = 5.0) -> None:

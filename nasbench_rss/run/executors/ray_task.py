@@ -8,7 +8,13 @@ The task and the driver talk through one small actor, :class:`Control`: each tas
 its buffered events every :data:`FLUSH_SECONDS` from a thread of its own and gets back
 whether the driver asked to stop; the driver takes the events and forwards them to its
 ``Progress``.  A stop is honoured at the cell's next step or subnet (a safe point), as
-with the local executor.
+with the local executor; a task that begins after the stop request returns at once,
+without saying it runs.
+
+A task talks to the actor only from threads other than its main one: a Ray task blocked
+in ``ray.get`` on its main thread hands its CPUs back to Ray for the while, and Ray starts
+queued tasks on them, so more cells ran at once than the cores reserved for them (all of
+them, under ``--jobs 1``).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 FLUSH_SECONDS = 0.5
 """How often a task sends its events to the driver (and learns of a stop request)."""
@@ -31,6 +37,12 @@ class Control:
     def __init__(self) -> None:
         self.events: list[tuple[Any, ...]] = []
         self.stopping = False
+
+    def begin(self, cell_id: str, node: dict[str, Any]) -> bool:
+        """A task starts its cell: it runs (``("running", node)`` for the driver) unless a stop was asked; True: stop."""
+        if not self.stopping:
+            self.events.append((cell_id, "running", node))
+        return self.stopping
 
     def push(self, batch: list[tuple[Any, ...]]) -> bool:
         self.events.extend(batch)
@@ -73,14 +85,23 @@ def _events_class() -> type:
             self._done = threading.Event()
             self._thread = threading.Thread(target=self._flusher, name="nasbench-rss events", daemon=True)
 
-        def start(self) -> None:
-            self.flush()
-            self._thread.start()
+        def start(self, node: dict[str, Any]) -> bool:
+            """Tell the driver the cell runs on ``node`` and start flushing; False (and nothing said) after a stop request."""
+            import ray
+
+            try:
+                self.stop = _off_main_thread(lambda: ray.get(self.control.begin.remote(self.cell_id, node), timeout=60))
+            except Exception:  # the driver is gone: nobody waits for this cell
+                self.stop = True
+            if not self.stop:
+                self._thread.start()
+            return not self.stop
 
         def close(self) -> None:
             self._done.set()
-            self._thread.join(timeout=5)
-            self.flush()
+            if self._thread.is_alive():
+                self._thread.join(timeout=5)
+            _off_main_thread(self.flush)
 
         def _flusher(self) -> None:
             while not self._done.wait(FLUSH_SECONDS):
@@ -111,12 +132,29 @@ def _events_class() -> type:
     return ActorEvents
 
 
+def _off_main_thread(call: Callable[[], Any]) -> Any:
+    """``call()`` on a thread of its own, waited for: a blocking Ray call there keeps the task's CPUs (see above)."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as error:  # re-raised on the calling thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, name="nasbench-rss ray call", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
 def run_cell(
     control: Any,
     cell_id: str,
     cell_dir: str,
     device: str,
-    threads: int | None,
     allow_changed_environment: bool,
     cwd: str,
     lock_wait_seconds: float = 0.0,
@@ -135,10 +173,8 @@ def run_cell(
     node = node_record() | {"pid": os.getpid()}
     directory = CellDirectory(cell_dir)
     events = _events_class()(control, cell_id, str(directory.file(WORKER_LOG)))
-    events.send("running", node)
-    events.start()
     try:
-        if events.stop:  # the run was interrupted before this cell started: it keeps what it has
+        if not events.start(node):  # the run was interrupted before this cell started: it keeps what it has
             return "interrupted", "", node
         events.log(
             f"[{timestamp()}] ray task on node {node.get('ray_node_id', '?')} (host {node['hostname']}, pid {node['pid']})"
@@ -147,9 +183,7 @@ def run_cell(
         try:
             if os.path.isdir(cwd):  # relative dataset roots mean the driver's directory (shared storage)
                 os.chdir(cwd)
-            runner = CellRunner(
-                directory, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment
-            )
+            runner = CellRunner(directory, device=device, events=events, allow_changed_environment=allow_changed_environment)
             deadline, said = time.monotonic() + lock_wait_seconds, False
             while True:
                 outcome, error = runner.run()

@@ -78,7 +78,7 @@ def _log_to(directory: CellDirectory) -> None:
 
 
 def worker_main(
-    conn: Any, cell_dir: str, device: str, threads: int | None, allow_changed_environment: bool, environ: dict[str, str], cwd: str
+    conn: Any, cell_dir: str, device: str, allow_changed_environment: bool, environ: dict[str, str], cwd: str
 ) -> None:
     """Run the cell in ``cell_dir``; the last message is ``("done", outcome, error)``."""
     events = PipeEvents(conn)
@@ -94,9 +94,7 @@ def worker_main(
     except (OSError, NasbenchError) as error:
         conn.send(("done", "failed", f"{type(error).__name__}: {error}"))
         return
-    runner = CellRunner(
-        directory, device=device, threads=threads, events=events, allow_changed_environment=allow_changed_environment
-    )
+    runner = CellRunner(directory, device=device, events=events, allow_changed_environment=allow_changed_environment)
     outcome, error = runner.run()
     events.send("done", outcome, error)
     try:
