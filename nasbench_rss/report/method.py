@@ -191,8 +191,8 @@ def _what_ran(method: dict[str, Any]) -> list[str]:
     device = method.get("device") or {}
     if device:
         items.append(
-            f"Device: {device.get('name')} ({device.get('type')}, requested {device.get('requested')}, count {device.get('count')}, "
-            f"{device.get('cpu_threads')} CPU threads)."
+            f"Device: {device.get('name')} ({device.get('type')}, requested {device.get('requested')}, count {device.get('count')}; "
+            f"the run's own process had {device.get('cpu_threads')} CPU threads, each cell computes with its training.threads, below)."
         )
     host = method.get("host") or {}
     if host:
