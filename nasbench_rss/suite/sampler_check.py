@@ -27,7 +27,7 @@ from nasbench_rss.plugins import OptionsError, PluginRegistry
 from nasbench_rss.samplers.base import Phase, SamplerContext, SamplerError
 from nasbench_rss.samplers.registry import build_sampler
 from nasbench_rss.suite.problems import Problem
-from nasbench_rss.suite.resolve import GridEntry, ResolvedRun, ResolvedSuite
+from nasbench_rss.suite.resolved import GridEntry, ResolvedRun, ResolvedSuite
 from nasbench_rss.validation import format_path
 
 
