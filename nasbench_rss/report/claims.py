@@ -30,6 +30,7 @@ from nasbench_rss.analysis.populations import Group, Population, buckets_of
 from nasbench_rss.report.ranking import ranking_evidence
 from nasbench_rss.run.results import CellRecord, RunDirectory
 from nasbench_rss.stats import holm
+from nasbench_rss.validation import error_text
 
 HOLM_FAMILY = "Holm's correction across all of the suite's claims (separately for the p-values for and against the claims)"
 VERDICTS = ("supported", "contradicted", "inconclusive", "not tested")
@@ -159,7 +160,8 @@ def _test(index: int, declared: dict[str, Any], evidence: list[Evidence], regist
         row["note"] = f"claim kind {kind!r} is not installed (see `nasbench-rss plugins`): not tested"
         return row
     except pydantic.ValidationError as error:
-        row["note"] = f"the recorded options no longer validate for claim kind {kind!r}: {' '.join(str(error).split())[:300]}"
+        options_model = registry.get("claim", kind).options_model
+        row["note"] = f"the recorded options no longer validate for claim kind {kind!r}: {error_text(error, options_model, declared.get('options', {}))}"
         return row
     tests: list[ClaimTest] = []
     for group in evidence:

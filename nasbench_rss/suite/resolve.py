@@ -21,7 +21,7 @@ What it produces is in :mod:`~nasbench_rss.suite.resolved`, the matrix axes are 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 import pydantic
 
@@ -69,8 +69,8 @@ def resolve(document: Any, raw: Any, registry: PluginRegistry) -> tuple[Resolved
     suite_protocol = getattr(defaults, "protocol", None) or DEFAULT_PROTOCOL
     evaluation, evaluation_sources = _with_protocol(
         EvaluationConfig,
-        get_protocol(suite_protocol).settings("evaluation"),
         suite_protocol,
+        "evaluation",
         [(("defaults", "evaluation"), defaults.evaluation)],
         ("defaults", "evaluation"),
         problems,
@@ -99,23 +99,16 @@ def _resolve_run(
     path = ("runs", name)
     found = len(problems)
     protocol_name = getattr(run, "protocol", None) or suite_protocol
-    protocol = get_protocol(protocol_name)
     training, sources = _with_protocol(
         TrainConfig,
-        protocol.settings("training"),
         protocol_name,
+        "training",
         [(("defaults", "training"), defaults.training), ((*path, "training"), run.training)],
         (*path, "training"),
         problems,
     )
-    option_model = type(run.options)
     options, option_sources = _with_protocol(
-        option_model,
-        {k: v for k, v in protocol.settings("sampler_options", run.sampler).items() if k in option_model.model_fields},
-        protocol_name,
-        [((*path, "options"), run.options)],
-        (*path, "options"),
-        problems,
+        type(run.options), protocol_name, "sampler_options", [((*path, "options"), run.options)], (*path, "options"), problems, run.sampler
     )
     if isinstance(run.epochs, dict) and dataset_names:
         problems += epochs_problems(path, run.epochs, dataset_names)
@@ -177,8 +170,8 @@ def _references(
         problems += epochs_problems((*path,), block.epochs, dataset_names)
     training, training_sources = _with_protocol(
         TrainConfig,
-        get_protocol(protocol_name).settings("training"),
         protocol_name,
+        "training",
         [(("defaults", "training"), document.defaults.training), ((*path, "training"), block.training)],
         (*path, "training"),
         problems,
@@ -197,23 +190,24 @@ def _references(
 
 def _with_protocol(
     model: type[pydantic.BaseModel],
-    protocol_settings: Mapping[str, Any],
     protocol_name: str,
+    section: str,
     layers: list[tuple[tuple[Any, ...], pydantic.BaseModel]],
     path: tuple[Any, ...],
     problems: list[Problem],
+    sampler: str | None = None,
 ) -> tuple[Any, dict[str, SettingSource]]:
-    """``model`` from the protocol's values under each layer's explicit fields (later layers win).
+    """``model`` from the protocol's ``section`` under each layer's explicit fields (later layers win).
 
     Returns the validated model (None when it fails: the problems say why, at ``path``) and,
     for every field, where its value came from.
     """
-    values = {key: setting.value for key, setting in protocol_settings.items()}
-    sources = {key: SettingSource("protocol", protocol=protocol_name) for key in protocol_settings}
-    for layer_path, layer in layers:
-        explicit = layer.model_fields_set
-        values.update(layer.model_dump(include=explicit))
-        sources.update({key: SettingSource("suite", (*layer_path, key)) for key in explicit})
+    explicit = [(where, layer.model_dump(include=layer.model_fields_set)) for where, layer in layers]
+    values, origins = get_protocol(protocol_name).merge(section, explicit, sampler, fields=model.model_fields)
+    sources = {
+        key: SettingSource("protocol", protocol=protocol_name) if where is None else SettingSource("suite", (*where, key))
+        for key, where in origins.items()
+    }
     try:
         resolved = model.model_validate(values)
     except pydantic.ValidationError as error:
