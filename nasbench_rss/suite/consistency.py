@@ -10,6 +10,7 @@ from nasbench_rss.config.claims import RUN_KEYS
 from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import PluginRegistry
+from nasbench_rss.space.buckets import bucket_key
 from nasbench_rss.suite.problems import Problem
 from nasbench_rss.validation import did_you_mean
 
@@ -114,16 +115,16 @@ def named_run_problems(document: Any, evaluation: EvaluationConfig) -> list[Prob
                 check(("comparisons", i, "against") + (() if isinstance(comparison.against, str) else (j,)), name)
             if comparison.run in against:
                 problems.append(Problem(("comparisons", i, "against"), f"run {comparison.run!r} is compared with itself; name another run"))
-    targets = [float(b) for b in evaluation.buckets] if evaluation is not None else []
+    keys = {bucket_key(b): b for b in evaluation.buckets} if evaluation is not None else {}
     for i, claim in enumerate(getattr(document, "claims", None) or []):
         options = claim.options()
         base = ("claims", i, claim.kind)
         for path, name in named_runs(options):
             check(base + path, name)
         for path, bucket in named_buckets(options):
-            if targets and not any(abs(bucket - t) < 1e-9 for t in targets):
-                allowed = ", ".join(f"{t:g}" for t in targets)
-                problems.append(Problem(base + path, f"{bucket:g} is not a bucket of the evaluation; allowed: {allowed}"))
+            if keys and bucket_key(bucket) not in keys:  # as reports name buckets: by key
+                allowed = ", ".join(keys)
+                problems.append(Problem(base + path, f"{bucket_key(bucket)} is not a bucket of the evaluation; allowed: {allowed}"))
     return problems
 
 
