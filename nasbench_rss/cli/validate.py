@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     rows = [_cell_record(cell) for cell in cells]
     total = sum(row["epochs"] for row in rows)
     settings = suite.settings()
-    plans = suite.phase_plans(registry(args))
+    plans = suite.phase_plans()
     claims = _claim_rows(suite, registry(args))
     if args.json:
         write_json(

@@ -188,7 +188,7 @@ def run_suite(
         for entry in entries:
             summary.outcomes[entry.cell.id] = entry.state.status
         return summary
-    workloads = {entry.cell.id: cell_workload(entry.cell, registry) for entry in entries if not entry.done}
+    workloads = {entry.cell.id: cell_workload(entry.cell, suite.plan(entry.cell)) for entry in entries if not entry.done}
     # Built before anything is written: an executor that cannot start (a package missing, a
     # cluster out of reach) is an error of the command, like a bad option.
     context = ExecutorContext(

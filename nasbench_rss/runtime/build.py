@@ -32,8 +32,8 @@ from nasbench_rss.data.subset import apply_subsets, hold_out
 from nasbench_rss.environment import device_name
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import Entry, PluginRegistry, get_registry
-from nasbench_rss.samplers.base import Sampler, SamplerContext
-from nasbench_rss.samplers.registry import build_sampler
+from nasbench_rss.samplers.base import Sampler
+from nasbench_rss.samplers.registry import sampler_for
 from nasbench_rss.seeding import AUGMENTATION, DATA_ORDER, INIT, SAMPLER, SUBSET, forked_global_rng, numpy_rng, torch_generator
 from nasbench_rss.config.training import CellConfig
 from nasbench_rss.runtime.device import Numerics
@@ -72,8 +72,10 @@ def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistr
     dataset = prepare(dataset, train.image_size).to(device)
     shape = Shape(in_channels=dataset.channels, num_classes=dataset.num_classes, image_size=train.image_size)
     space, arch_options = architecture_space(arch_entry, config.arch_options)
-    context = SamplerContext(space=space, epochs=config.epochs, rng=numpy_rng(config.seed, SAMPLER), flops=arch.flops_table(shape, space))
-    sampler = build_sampler(config.sampler, config.sampler_options, context, registry=registry)
+    sampler = sampler_for(
+        config.sampler, config.sampler_options, epochs=config.epochs, architecture=arch, space=space, shape=shape,
+        rng=numpy_rng(config.seed, SAMPLER), registry=registry,
+    )  # fmt: skip
 
     numerics = Numerics.choose(train, device)
     if sampler.trains_stand_alone:

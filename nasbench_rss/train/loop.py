@@ -33,7 +33,7 @@ from nasbench_rss.train.observers.exposure import ExposureObserver
 from nasbench_rss.train.observers.progress import ProgressObserver
 from nasbench_rss.train.observers.timing import TimingObserver
 from nasbench_rss.train.optimizer import make_optimizer, set_learning_rate
-from nasbench_rss.train.schedule import learning_rate
+from nasbench_rss.train.schedule import learning_rate, warmup_problem
 
 
 class TrainingDiverged(NasbenchError, RuntimeError):
@@ -244,14 +244,9 @@ class Trainer:
         index, phase = self.sampler.phase_at(epoch)
         phase_start = self.sampler.phase_start(index)
         steps = len(loader)
-        if index == 0 and train.warmup_epochs:
-            if train.warmup_epochs >= phase.epochs:
-                raise NasbenchError(f"warmup_epochs: {train.warmup_epochs} leaves no epoch of the first phase ({phase.epochs} epochs) after warmup")
-            if phase.warmup_epochs:
-                raise NasbenchError(
-                    f"training.warmup_epochs: {train.warmup_epochs} and sampler {cell.config.sampler}'s own warm-up of phase "
-                    f"{phase.name!r} ({phase.warmup_epochs} epochs) both apply; allowed: one of them"
-                )
+        warmup = warmup_problem(train.warmup_epochs, self.sampler.phases, cell.config.sampler) if index == 0 else None
+        if warmup is not None:
+            raise NasbenchError(f"training.warmup_epochs: {warmup}")
         if phase.kd_ratio > 0 and self.teacher is None:
             if phase.teacher != "untrained":
                 raise NasbenchError(f"sampler {cell.config.sampler}: phase {phase.name!r} distils, but no earlier phase snapshots a teacher")
