@@ -1,5 +1,5 @@
 """Checks of the document as a whole: distinct seeds, per-dataset epochs, unknown option keys,
-and the runs and buckets that ``baseline``, comparisons and claims name.
+the runs and buckets that ``baseline``, comparisons and claims name, and how many cells it plans.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from nasbench_rss.config.claims import RUN_KEYS
 from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.limits import MAX_CELLS
 from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.space.buckets import bucket_key
 from nasbench_rss.suite.problems import Problem
@@ -145,3 +146,39 @@ def named_runs(options: Any) -> list[tuple[tuple[Any, ...], str]]:
 def named_buckets(options: Any) -> list[tuple[tuple[Any, ...], float]]:
     """(path, bucket target) of every bucket a claim's options name (their ``bucket_fields()``, else none)."""
     return options.bucket_fields() if hasattr(options, "bucket_fields") else []
+
+
+def cell_count_problems(suite: Any, seeds: list[int]) -> list[Problem]:
+    """A problem when the grid (and its references, at most ``per_bucket`` per bucket each) plans more than
+    :data:`~nasbench_rss.limits.MAX_CELLS` cells: counted before a cell is made, at the largest factor's line."""
+    archs, datasets, runs = len(suite.architectures), len(suite.datasets), len(suite.runs)
+    grid = archs * datasets * runs * len(seeds)
+    what = f"{_count(archs, 'architecture')} x {_count(datasets, 'dataset')} x {_count(runs, 'run')} x {_count(len(seeds), 'seed')}"
+    references = suite.references
+    if references is None:
+        total, text = grid, f"{grid} cells ({what})"
+    else:
+        most = references.per_bucket * len(suite.evaluation.buckets) * len(references.seeds) * archs * datasets
+        total = grid + most
+        text = (
+            f"up to {total} cells ({_count(grid, 'run cell')} + up to {most} stand-alone references: {references.per_bucket} "
+            f"per bucket x {_count(len(suite.evaluation.buckets), 'bucket')} x {_count(len(references.seeds), 'seed')} x "
+            f"{_count(archs, 'architecture')} x {_count(datasets, 'dataset')})"
+        )
+    if total <= MAX_CELLS:
+        return []
+    if grid <= MAX_CELLS:
+        path: tuple[Any, ...] = ("references", "per_bucket")
+    else:
+        path = ("seeds",) if len(seeds) >= runs else ("runs",)
+    return [
+        Problem(
+            path,
+            f"{text} not allowed; allowed: at most {MAX_CELLS} cells per suite (each is a directory, a manifest entry "
+            "and a record held while planning; split the suite)",
+        )
+    ]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

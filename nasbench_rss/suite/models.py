@@ -29,7 +29,7 @@ from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, StringCo
 from pydantic_core import PydanticCustomError
 
 from nasbench_rss.config.evaluation import EvaluationConfig
-from nasbench_rss.limits import StrictSeed
+from nasbench_rss.limits import EpochCount, StrictSeed
 from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.protocols.base import DEFAULT_PROTOCOL, ProtocolName
 from nasbench_rss.config.training import TrainConfig
@@ -58,8 +58,9 @@ def _epochs_form(value: Any) -> str:
     return "per-dataset" if isinstance(value, dict) else "count"
 
 
+StrictEpochs = Annotated[EpochCount, Field(strict=True)]
 Epochs = Annotated[
-    Union[Annotated[PositiveInt, Tag("count")], Annotated[dict[str, PositiveInt], Tag("per-dataset")]],
+    Union[Annotated[StrictEpochs, Tag("count")], Annotated[dict[str, StrictEpochs], Tag("per-dataset")]],
     Discriminator(_epochs_form),
 ]
 """An epoch count for every dataset, or one per dataset (e.g. the paper's Table 1)."""

@@ -28,6 +28,7 @@ from nasbench_rss.data.source import DatasetInfo
 from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.plugins import PluginRegistry, get_registry
 from nasbench_rss.suite.cells import PlannedCell, expand, reference_cells
+from nasbench_rss.suite.consistency import cell_count_problems
 from nasbench_rss.suite.data_check import data_problems, dataset_infos, fit_problems
 from nasbench_rss.suite.models import document_model
 from nasbench_rss.suite.problems import Problem, format_problems, raise_problems
@@ -216,6 +217,7 @@ def _build(document: YamlDocument, registry: PluginRegistry | None, path: Path |
         validated, data = salvaged
     skip = skipped_checks(parts, data)
     resolved, later = resolve(validated, data, registry)
+    later += cell_count_problems(resolved, list(validated.seeds))
     infos, found = dataset_infos(resolved, registry)
     outcomes = {} if "runs" in skip else plan_samplers(resolved, registry, infos)
     later += found + fit_problems(resolved, infos, skip) + sampler_problems(resolved, outcomes, skip)
@@ -233,16 +235,21 @@ def _build(document: YamlDocument, registry: PluginRegistry | None, path: Path |
     return Suite(validated, resolved, path, yaml_document=document, infos=infos, cells=cells + references, plans=plans)
 
 
-def _non_finite_problems(data: Any, path: tuple[Any, ...] = ()) -> Iterator[Problem]:
-    """A problem at every infinite or NaN number (``.inf``, ``.nan``): no setting takes one, and JSON records cannot hold it."""
-    if isinstance(data, float) and not math.isfinite(data):
-        yield Problem(path, f"{show(data)} not allowed; allowed: a finite number")
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _non_finite_problems(value, (*path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _non_finite_problems(value, (*path, index))
+def _non_finite_problems(data: Any) -> Iterator[Problem]:
+    """A problem at every infinite or NaN number (``.inf``, ``.nan``): no setting takes one, and JSON records cannot hold it.
+
+    Each list and mapping is walked once: an alias shares its anchor's (its numbers are reported where the anchor is).
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            yield Problem(path, f"{show(value)} not allowed; allowed: a finite number")
+        elif isinstance(value, (dict, list)) and id(value) not in seen:
+            seen.add(id(value))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend(reversed([(item, (*path, key)) for key, item in items]))  # in document order
 
 
 def _positioned(problem: Problem, document: YamlDocument) -> Problem:
