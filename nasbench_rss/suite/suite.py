@@ -11,7 +11,7 @@ everything passed, so nothing runs from an invalid suite.
 
 Whether each dataset's files are there is kept apart (:meth:`Suite.data_problems`): a
 run of some cells must not be refused for data that only other cells need, while
-``validate`` (``load_suite(..., check_data=True)``) reports it for every cell.
+``validate`` reports it for every cell (a warning; with ``--require-data`` a problem).
 """
 
 from __future__ import annotations
