@@ -13,6 +13,10 @@ behind a link to a larger disk).
 Every ``OSError`` (full disk, read-only directory, a file where a directory should be)
 becomes a :class:`~nasbench_rss.errors.StorageError` that names the file, the system's
 reason and what to do.
+
+What is read whole is read by :func:`read_bounded`: a regular file of at most a stated
+size (suite files, a run directory's records), never a FIFO (which would wait for a
+writer forever) or a device (``/dev/zero`` never ends).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,6 +111,53 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     return write_atomic(path, lambda file: file.write(text.encode()))
 
 
+
+
+class UnreadableFile(StorageError):
+    """A file :func:`read_bounded` refused or could not read; ``reason`` says why (its size and the limit, what it is)."""
+
+    def __init__(self, path: str | os.PathLike, reason: str) -> None:
+        super().__init__(f"cannot read {path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISDIR, "a directory"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
+
+
+def read_bounded(path: str | os.PathLike, limit: int, what: str) -> bytes:
+    """The bytes of the regular file at ``path``, of at most ``limit`` bytes (``what`` it is, for the message).
+
+    A larger file, or one that is not a regular file (a FIFO, a device, a directory), is an
+    :class:`UnreadableFile` naming it, its size and the limit, before anything is read; a
+    FIFO is opened without waiting for a writer.  FileNotFoundError when there is no file;
+    any other OSError is an :class:`UnreadableFile` too.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise UnreadableFile(path, error.strerror or str(error)) from None
+    try:
+        status = os.fstat(fd)
+        size, data = status.st_size, b""
+        if stat.S_ISREG(status.st_mode) and size <= limit:
+            with os.fdopen(fd, "rb", closefd=False) as file:
+                data = file.read(limit + 1)
+            size = max(size, len(data))  # it may have grown since
+    except OSError as error:
+        raise UnreadableFile(path, error.strerror or str(error)) from None
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(status.st_mode):
+        kind = next((name for test, name in _KINDS if test(status.st_mode)), "not a file")
+        raise UnreadableFile(path, f"it is {kind}, not a regular file")
+    if size > limit:
+        raise UnreadableFile(path, f"{size} bytes, more than the {limit} bytes {what} may have")
+    return data
 
 
 def open_nofollow(path: str | os.PathLike, flags: int, action: str) -> int:

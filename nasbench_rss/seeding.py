@@ -17,8 +17,46 @@ from typing import Iterator
 import numpy as np
 import torch
 
-STREAMS: tuple[str, ...] = ("sampler", "data-order", "augmentation", "dropout", "init", "subset", "evaluation")
-"""Names of the streams the core uses; plugins may use other names."""
+# The core's streams, one constant each: a stream's name is its seed, so renaming one changes
+# every result drawn from it (tests/test_seeding_streams.py keeps literals out of the package).
+SAMPLER = "sampler"
+"""The sampler's draws (which subnets train at each step)."""
+DATA_ORDER = "data-order"
+"""The order of the training images in each epoch."""
+AUGMENTATION = "augmentation"
+"""Training augmentation (crops, flips, colour jitter)."""
+DROPOUT = "dropout"
+"""Dropout masks (torch's global generator, forked)."""
+INIT = "init"
+"""Weight initialisation (torch's global generator, forked)."""
+TEACHER = "teacher"
+"""The weights of an untrained distillation teacher (the paper's code's)."""
+SUBSET = "subset"
+"""Class-stratified subsets of the training and test splits."""
+CALIBRATION = "evaluation/calibration"
+"""Which training images recalibrate batch norm before a subnet is measured."""
+CALIBRATION_AUGMENTATION = "evaluation/calibration-augmentation"
+"""The augmentation of calibration images (``calibration_transform: train``)."""
+PROBE_BATCH = "probe/batch"
+"""The batch the interference probe measures on."""
+SYNTHETIC_DATASET = "synthetic-dataset"
+"""The images of the ``synthetic`` dataset (seeded by its ``seed`` option)."""
+
+STREAMS: tuple[str, ...] = (
+    SAMPLER, DATA_ORDER, AUGMENTATION, DROPOUT, INIT, TEACHER, SUBSET, CALIBRATION, CALIBRATION_AUGMENTATION, PROBE_BATCH,
+    SYNTHETIC_DATASET,
+)  # fmt: skip
+"""Names of the fixed streams the core uses (plus one per bucket: :func:`evaluation_bucket_stream`, :func:`probe_stream`); plugins may use other names."""
+
+
+def evaluation_bucket_stream(bucket_key: str) -> str:
+    """The stream of one evaluation bucket's subnets (per bucket, so buckets never shift each other); ``bucket_key``: ``4``, ``12.5``."""
+    return f"evaluation/bucket/{bucket_key}"
+
+
+def probe_stream(bucket_key: str) -> str:
+    """The stream of the interference probe's subnet of one bucket."""
+    return f"probe/{bucket_key}"
 
 
 def _check_seed(seed: int) -> int:

@@ -2,8 +2,9 @@
 
 One formatter for every place that validates what a user wrote against a pydantic model:
 plugin options (:func:`nasbench_rss.plugins.validate_options`, for samplers, datasets,
-architectures and reporters alike) and suite files (:mod:`nasbench_rss.suite.schema_errors`,
-which adds positions in the file and the suite's own cases).
+architectures and reporters alike), suite files (:mod:`nasbench_rss.suite.schema_errors`,
+which adds positions in the file and the suite's own cases) and one-line errors of
+commands (:func:`error_text`).  Nothing else reads a ``ValidationError``'s items.
 
 :func:`field_problems` gives one :class:`FieldProblem` per place in the data, not per
 pydantic error: pydantic reports a bad value of a union-typed field once per member of
@@ -65,6 +66,18 @@ def field_problems(
         message = (describe_item(item, loc) if describe_item else None) or describe(item, model, loc)
         grouped.setdefault(path, []).append((message, loc))
     return [FieldProblem(path, merge_messages([m for m, _ in found]), found[0][1]) for path, found in grouped.items()]
+
+
+def error_text(
+    error: pydantic.ValidationError, model: Any, data: Any, label: Callable[[tuple[Any, ...]], str] | None = None
+) -> str:
+    """Every problem of ``error`` in one line, ``PATH: what; allowed: what`` each, ``;``-separated.
+
+    ``label(path)`` names a place as the user wrote it (a command-line flag, a file name);
+    the default is :func:`format_path`.  For whatever reports a pydantic error in one line.
+    """
+    name = label or format_path
+    return "; ".join(f"{name(p.path)}: {p.message}" if p.path else p.message for p in field_problems(error, model, data))
 
 
 def merge_messages(messages: Iterable[str]) -> str:

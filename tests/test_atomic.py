@@ -56,3 +56,23 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path):
     with pytest.raises(ValueError, match="not JSON compliant"):
         atomic.write_json(tmp_path / "n.json", {"x": float("nan")})
     assert not (tmp_path / "n.json").exists()
+
+
+def test_a_bounded_read_refuses_a_larger_file_naming_it_its_size_and_the_limit(tmp_path):
+    path = tmp_path / "record.json"
+    path.write_bytes(b"x" * 101)
+    assert atomic.read_bounded(path, 101, "a test record") == b"x" * 101
+    with pytest.raises(atomic.UnreadableFile) as info:
+        atomic.read_bounded(path, 100, "a test record")
+    assert str(info.value) == f"cannot read {path}: 101 bytes, more than the 100 bytes a test record may have"
+    assert info.value.reason == "101 bytes, more than the 100 bytes a test record may have"
+    with pytest.raises(FileNotFoundError):
+        atomic.read_bounded(tmp_path / "missing", 100, "a test record")
+
+
+def test_a_bounded_read_refuses_what_is_not_a_regular_file_without_waiting(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opened without O_NONBLOCK, reading it would wait for a writer forever
+    for path, kind in ((fifo, "a FIFO"), ("/dev/null", "a character device"), (tmp_path, "a directory")):
+        with pytest.raises(atomic.UnreadableFile, match=f"it is {kind}, not a regular file"):
+            atomic.read_bounded(path, 100, "a test record")

@@ -67,3 +67,81 @@ def test_subnets_per_step_are_at_most_64():
 def test_no_config_takes_an_infinite_or_nan_number(make):
     with pytest.raises(pydantic.ValidationError, match="Input should be a finite number"):
         make()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: TrainConfig(batch_size=10**20), "at most 65536"),
+        (lambda: TrainConfig(image_size=100_000), "at most 1024"),
+        (lambda: CellConfig(**{**CELL, "epochs": 10**20}, seed=0), "at most 10000"),
+        (lambda: EvaluationConfig(per_bucket=100_000_000), "at most 10000"),
+        (lambda: EvaluationConfig(batch_size=10**9), "at most 65536"),
+        (lambda: EvaluationConfig(recalibration_images=2**20, recalibration_batch_size=2**20), "at most 65536"),
+        (lambda: EvaluationConfig(buckets=tuple(range(1, 102))), "at most 100 items"),
+        (lambda: _ray_options(num_cpus_per_cell=1e20), "at most 1024"),
+        (lambda: _ray_options(max_retries=10**23), "at most 100"),
+        (lambda: _local_options(stop_grace_seconds=1e20), "at most 86400"),
+    ],
+    ids=["batch", "image", "epochs", "per_bucket", "test-batch", "calibration-batch", "buckets", "cpus", "retries", "grace"],
+)
+def test_every_number_a_user_gives_is_bounded_in_the_python_api_too(make, message):
+    with pytest.raises(pydantic.ValidationError, match=message):
+        make()
+
+
+def _ray_options(**options):
+    from nasbench_rss.run.executors.ray_executor import RayOptions
+
+    return RayOptions(**options)
+
+
+def _local_options(**options):
+    from nasbench_rss.run.executors.local import LocalOptions
+
+    return LocalOptions(**options)
+
+
+# ---------------------------------------------------------------- run-directory files
+
+
+def test_a_manifest_larger_than_the_limit_is_refused_before_it_is_read(tmp_path):
+    """A 1 GB manifest.json was read whole; a sparse file past the limit is refused from its size alone."""
+    from nasbench_rss.limits import MAX_RECORD_BYTES
+    from nasbench_rss.run.layout import RunFileError, read_manifest
+
+    with open(tmp_path / "manifest.json", "wb") as file:
+        file.truncate(MAX_RECORD_BYTES + 1)
+    with pytest.raises(RunFileError) as info:
+        read_manifest(tmp_path)
+    assert f"{MAX_RECORD_BYTES + 1} bytes, more than the {MAX_RECORD_BYTES} bytes a run directory's file may have" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["cell.json", "events.jsonl"])
+def test_a_cell_file_larger_than_the_limit_is_a_damaged_file_naming_its_size(tmp_path, name):
+    from nasbench_rss.cell.directory import CellDirectory, CellFileError
+    from nasbench_rss.limits import MAX_RECORD_BYTES
+
+    with open(tmp_path / name, "wb") as file:
+        file.truncate(MAX_RECORD_BYTES + 1)
+    directory = CellDirectory(tmp_path)
+    with pytest.raises(CellFileError, match=f"{tmp_path / name}: cannot be read \\({MAX_RECORD_BYTES + 1} bytes, more than"):
+        directory.read_jsonl(name) if name.endswith(".jsonl") else directory.read_json(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("call", ["CellDirectory(d).read_json('cell.json')", "CellDirectory(d).read_jsonl('cell.json')", "read_manifest(d)"])
+def test_a_fifo_in_a_run_directory_is_refused_at_once(tmp_path, call):
+    import os
+    import subprocess
+    import sys
+
+    name = "manifest.json" if "manifest" in call else "cell.json"
+    os.mkfifo(tmp_path / name)
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from nasbench_rss.cell.directory import CellDirectory\nfrom nasbench_rss.run.layout import read_manifest\n"
+        f"d = Path(sys.argv[1])\ntry:\n    {call}\nexcept Exception as error:\n    print(type(error).__name__, error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert "it is a FIFO, not a regular file" in done.stdout, done.stdout + done.stderr

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Literal, Union
 
 import pydantic
 import pytest
 
 from nasbench_rss.plugins import Entry, OptionsError, Registration, validate_options
-from nasbench_rss.validation import FieldProblem, data_path, field_problems, merge_messages
+import nasbench_rss
+from nasbench_rss.validation import FieldProblem, data_path, error_text, field_problems, merge_messages
 
 
 class _Options(pydantic.BaseModel):
@@ -82,3 +85,28 @@ def test_a_plugin_without_options_model_takes_no_options():
 def test_options_must_be_a_mapping():
     with pytest.raises(OptionsError, match=r"^dataset 'acme': 'k=1' not allowed; allowed: a mapping of option names to values"):
         validate_options(entry(), "k=1")
+
+
+def test_error_text_is_every_problem_in_one_line_with_the_callers_names_for_places():
+    options = {"width": "wide", "sizes": [1], "colour": "red"}
+    with pytest.raises(pydantic.ValidationError) as info:
+        _Options.model_validate(options)
+    assert error_text(info.value, _Options, options) == (
+        "width: 'wide' not allowed; allowed: a valid integer, or 'auto'; "
+        "sizes: a list of 1 item not allowed; allowed: at least 2 items; "
+        "colour: unknown key 'colour'; allowed: width, sizes, label"
+    )
+    assert error_text(info.value, _Options, options, lambda path: f"--{path[0]}").startswith("--width: 'wide' not allowed")
+
+
+def test_no_module_but_validation_reads_a_validation_errors_items():
+    """One owner of the wording: ``error.errors()`` is read in validation.py alone (others call field_problems/error_text)."""
+    package = Path(nasbench_rss.__file__).parent
+    readers = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "validation.py" and path.parent == package:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "errors":
+                readers.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert readers == []

@@ -29,7 +29,7 @@ touches.  Modules are visited in ``model.modules()`` order and each weight drawn
 ``normal_`` / ``uniform_`` on torch's global generator, as OFA does; our supernets
 register their tensors in OFA's order, so from the same generator state the weights are
 the ones OFA's ``init_models`` draws.  Nothing is reseeded: the caller seeds (the
-training build runs it inside ``forked_global_rng(seed, "init", device)``).
+training build runs it inside ``forked_global_rng(seed, seeding.INIT, device)``).
 """
 
 from __future__ import annotations

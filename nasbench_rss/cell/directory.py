@@ -35,6 +35,7 @@ from nasbench_rss import atomic
 from nasbench_rss.cell.planned import PlannedCell
 from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import StorageError
+from nasbench_rss.limits import MAX_RECORD_BYTES
 from nasbench_rss.locks import DirectoryLock
 
 CELL_FILE = "cell.json"
@@ -86,7 +87,7 @@ def _json_object(text: str, where: str, name: str, damage: str) -> dict[str, Any
     """``text`` as a JSON object; a CellFileError naming ``where`` (file or file:line) and how to recover otherwise."""
     try:
         value = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser's stack
         raise CellFileError(f"{where}: not valid JSON ({error}); {damage}: {recovery(name)}") from None
     if not isinstance(value, dict):
         raise CellFileError(f"{where}: holds {type(value).__name__}, not a JSON object; {recovery(name)}")
@@ -131,13 +132,23 @@ class CellDirectory:
     def read_json(self, name: str) -> dict[str, Any] | None:
         """The JSON object in ``name``; None when the file does not exist."""
         path = self.file(name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        data = self._read(name)
+        if data is None:
             return None
-        except (OSError, UnicodeDecodeError) as error:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
             raise CellFileError(f"{path}: cannot be read ({error}); {recovery(name)}") from None
         return _json_object(text, str(path), name, "nasbench-rss writes it atomically, so it was damaged afterwards")
+
+    def _read(self, name: str) -> bytes | None:
+        """The bytes of ``name`` (None when it does not exist), read with the bound every record of a run directory has."""
+        try:
+            return atomic.read_bounded(self.file(name), MAX_RECORD_BYTES, "a run directory's file")
+        except FileNotFoundError:
+            return None
+        except atomic.UnreadableFile as error:
+            raise CellFileError(f"{self.file(name)}: cannot be read ({error.reason}); {recovery(name)}") from None
 
     def write_json(self, name: str, data: Any) -> Path:
         return atomic.write_json(self.file(name), data)
@@ -186,13 +197,10 @@ class CellDirectory:
     def read_jsonl(self, name: str) -> JsonLines:
         """Every record of ``name`` (none when it does not exist); a torn last line is dropped."""
         path = self.file(name)
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
+        data = self._read(name)
+        if data is None:
             return JsonLines([])
-        except OSError as error:
-            raise CellFileError(f"{path}: cannot be read ({error}); {recovery(name)}") from None
-        lines = text.split("\n")
+        lines = data.decode("utf-8", errors="replace").split("\n")
         torn = lines[-1] != ""  # a complete file ends with a newline
         records = []
         for number, line in enumerate(lines[:-1], start=1):
@@ -203,13 +211,7 @@ class CellDirectory:
     def drop_torn_line(self, name: str) -> bool:
         """Cut a torn last line off ``name`` (so the next append starts a line); whether one was."""
         path = self.file(name)
-        try:
-            with open(path, "rb") as file:
-                data = file.read()
-        except FileNotFoundError:
-            return False
-        except OSError as error:
-            raise atomic.storage_error("read", path, error) from None
+        data = self._read(name)
         if not data or data.endswith(b"\n"):
             return False
         atomic.write_atomic(path, lambda file: file.write(data[: data.rfind(b"\n") + 1]))

@@ -62,47 +62,46 @@ def _config(args: argparse.Namespace) -> Any:
     """The cell's config; a pydantic error becomes a NasbenchError so it is one line, not a traceback."""
     import pydantic
 
-    from nasbench_rss.protocols import get_protocol
     from nasbench_rss.config.training import CellConfig
+    from nasbench_rss.protocols import get_protocol
+    from nasbench_rss.validation import error_text
 
     protocol = get_protocol(args.protocol)
-    valid_size = args.valid_size if args.valid_size is not None else protocol.values("dataset").get("valid_size", 0)
+    flags = [("--valid-size", {"valid_size": args.valid_size})] if args.valid_size is not None else []
+    valid_size = protocol.merge("dataset", flags)[0].get("valid_size", 0)
+    sampler_options, _ = protocol.merge("sampler_options", [("--option", parse_options(args.option, "--option"))], args.sampler)
+    train, _ = protocol.merge("training", [("--train-option", parse_options(args.train_option, "--train-option"))])
+    values = {
+        "arch": args.arch,
+        "dataset": args.dataset,
+        "arch_options": parse_options(args.arch_option, "--arch-option"),
+        "dataset_options": parse_options(args.dataset_option, "--dataset-option"),
+        "sampler": args.sampler,
+        "sampler_options": sampler_options,
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "train_subset": args.train_subset,
+        "test_subset": args.test_subset,
+        "valid_size": valid_size,
+        "protocol": args.protocol,
+        "train": train,
+    }
     try:
-        return CellConfig(
-            arch=args.arch,
-            dataset=args.dataset,
-            arch_options=parse_options(args.arch_option, "--arch-option"),
-            dataset_options=parse_options(args.dataset_option, "--dataset-option"),
-            sampler=args.sampler,
-            sampler_options=protocol.under("sampler_options", parse_options(args.option, "--option"), args.sampler),
-            epochs=args.epochs,
-            seed=args.seed,
-            train_subset=args.train_subset,
-            test_subset=args.test_subset,
-            valid_size=valid_size,
-            protocol=args.protocol,
-            train=protocol.under("training", parse_options(args.train_option, "--train-option")),
-        )
+        return CellConfig.model_validate(values)
     except pydantic.ValidationError as error:
-        raise NasbenchError("; ".join(_describe(item) for item in error.errors())) from None
+        raise NasbenchError(error_text(error, CellConfig, values, _flag)) from None
 
 
 OPTION_FLAGS = {"train": "--train-option", "arch_options": "--arch-option", "dataset_options": "--dataset-option", "sampler_options": "--option"}
 """CellConfig fields filled from a repeatable ``KEY=VALUE`` flag: an error names the flag and the key."""
 
 
-def _describe(item: Any) -> str:
-    """One pydantic error as ``FLAG [KEY]: message (got value)``: the flag the user typed, not the model's field."""
-    from nasbench_rss.config.training import TrainConfig
-
-    head, *rest = [str(part) for part in item["loc"]] or ["arguments"]
+def _flag(path: tuple[Any, ...]) -> str:
+    """A place in the cell's config as the flag the user typed: ``--train-option lr``, ``--epochs``."""
+    head, *rest = [str(part) for part in path]
     if head in OPTION_FLAGS:
-        flag = OPTION_FLAGS[head] + (f" {'.'.join(rest)}" if rest else "")
-    else:
-        flag = "--" + head.replace("_", "-")
-    got = "" if item["type"] == "missing" else f" (got {item['input']!r})"
-    allowed = f"; allowed: {', '.join(TrainConfig.model_fields)}" if head == "train" and item["type"] == "extra_forbidden" else ""
-    return f"{flag}: {item['msg']}{got}{allowed}"
+        return OPTION_FLAGS[head] + (f" {'.'.join(rest)}" if rest else "")
+    return "--" + head.replace("_", "-")
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:

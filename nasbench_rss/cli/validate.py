@@ -1,11 +1,16 @@
-"""``nasbench-rss validate SUITE [--json]``: what ``run`` would do, without training anything.
+"""``nasbench-rss validate SUITE [--json] [--require-data]``: what ``run`` would do, without training anything.
 
 Lists every cell, its epochs, sampler, subset sizes and directory; an invalid suite prints
 one ``FILE:LINE:COL: path: problem; allowed: ...`` line per problem to stderr and exits 4.
+A valid suite whose datasets are not on this machine (paper.yaml without CIFAR) is valid:
+one such line per missing dataset is a warning (``run`` would refuse those cells), exit 0;
+``--require-data`` makes them problems (exit 4), for a machine that is to run the suite.
 
-``--json`` prints one object: ``{"suite", "source", "seeds", "device", "baseline",
+``--json`` prints one object: ``{"suite", "source", "valid", "seeds", "device", "baseline",
 "cells": [{"id", "run", "arch", "dataset", "seed", "sampler", "epochs", "train_subset",
-"test_subset", "config_hash", "directory", "config"}], "total_epochs"}``.
+"test_subset", "config_hash", "directory", "config"}], "total_epochs", "settings",
+"phase_plans", "comparisons", "claims", "missing_data", "run_would_refuse"}``
+(``valid`` false only with ``--require-data`` and data missing).
 """
 
 from __future__ import annotations
@@ -26,12 +31,18 @@ def add_parser(subparsers: Any) -> None:
         "validate",
         help="check a suite file and list the cells it would run",
         description=(
-            "Validate SUITE (schema, plugins and their options, requirements, epochs each sampler needs) and "
-            f"list its cells. Exit status {EXIT_INVALID} when it is invalid; nothing is trained."
+            "Validate SUITE (schema, plugins and their options, requirements, epochs each sampler needs, limits) and "
+            f"list its cells. Exit status {EXIT_INVALID} when it is invalid; nothing is trained. A valid suite whose "
+            "datasets are not on this machine is valid (exit 0) with a warning naming what is missing: `run` would refuse "
+            f"those cells until the data is there; --require-data makes that an error (exit {EXIT_INVALID})."
         ),
     )
     p.add_argument("suite", metavar="SUITE", help="suite file, e.g. suites/quick.yaml")
-    p.add_argument("--json", action="store_true", help="print the expanded cells as JSON")
+    p.add_argument("--json", action="store_true", help="print the expanded cells as JSON (missing_data lists what is not here)")
+    p.add_argument(
+        "--require-data", action="store_true",
+        help=f"a dataset whose files are not on this machine is an error (exit {EXIT_INVALID}), as `run` would refuse it",
+    )  # fmt: skip
     p.set_defaults(handler=run)
 
 
@@ -39,39 +50,64 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from nasbench_rss.suite import load_suite
 
     try:
-        suite = load_suite(args.suite, registry=registry(args), check_data=True)  # missing data is a problem here
+        suite = load_suite(args.suite, registry=registry(args))
     except SuiteError as error:  # every problem on its own line, so an editor can jump to each
-        for line in error.problems:
-            print(line, file=sys.stderr)
-        count = len(error.problems)
-        print(f"nasbench-rss validate: {args.suite}: {count} problem{'s' if count != 1 else ''}; nothing would run", file=sys.stderr)
+        _write_problems(args.suite, error.problems, "nothing would run")
         return EXIT_INVALID
+    missing = suite.data_problems()  # FILE:LINE:COL lines at each dataset whose files are not here
+    refused = bool(missing) and args.require_data
+    if refused:
+        _write_problems(args.suite, missing, "nothing would run")
+    elif missing:  # FILE:LINE:COL: warning: ..., as compilers mark what is not an error
+        for line in missing:
+            where, _, what = line.partition(": ")
+            print(f"{where}: warning: {what}", file=sys.stderr)
+        print(f"nasbench-rss validate: {args.suite}: {_NOT_HERE.format(count=len(missing))}", file=sys.stderr)
     cells = suite.cells()
     rows = [_cell_record(cell) for cell in cells]
-    total = sum(row["epochs"] for row in rows)
-    settings = suite.settings()
-    plans = suite.phase_plans(registry(args))
-    claims = _claim_rows(suite, registry(args))
     if args.json:
-        write_json(
-            {
-                "suite": suite.name,
-                "source": str(suite.source) if suite.source else None,
-                "seeds": suite.seeds,
-                "device": suite.device,
-                "baseline": suite.baseline,
-                "cells": rows,
-                "total_epochs": total,
-                "settings": [row.record() for row in settings],
-                "phase_plans": [
-                    {"run": p.run, "arch": p.arch, "dataset": p.dataset, "epochs": p.epochs, "phases": p.rows()} for p in plans
-                ],
-                "comparisons": suite.comparisons,
-                "claims": claims,
-            },
-            out,
-        )
-        return EXIT_OK
+        write_json(_document(suite, rows, registry(args), missing, refused), out)
+    else:
+        _write_text(suite, cells, rows, registry(args), out)
+    return EXIT_INVALID if refused else EXIT_OK
+
+
+_NOT_HERE = (
+    "valid, but the data of {count} dataset(s) is not on this machine: `run` would refuse their cells until it is "
+    "(--require-data makes this an error)"
+)
+
+
+def _write_problems(suite: str, lines: list[str], outcome: str) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+    count = len(lines)
+    print(f"nasbench-rss validate: {suite}: {count} problem{'s' if count != 1 else ''}; {outcome}", file=sys.stderr)
+
+
+def _document(suite: Any, rows: list[dict[str, Any]], plugins: Any, missing: list[str], refused: bool) -> dict[str, Any]:
+    """What ``--json`` prints: the cells, settings, phase plans, comparisons and claims, and the data not here."""
+    return {
+        "suite": suite.name,
+        "source": str(suite.source) if suite.source else None,
+        "valid": not refused,
+        "seeds": suite.seeds,
+        "device": suite.device,
+        "baseline": suite.baseline,
+        "cells": rows,
+        "total_epochs": sum(row["epochs"] for row in rows),
+        "settings": [row.record() for row in suite.settings()],
+        "phase_plans": [
+            {"run": p.run, "arch": p.arch, "dataset": p.dataset, "epochs": p.epochs, "phases": p.rows()} for p in suite.phase_plans()
+        ],
+        "comparisons": suite.comparisons,
+        "claims": _claim_rows(suite, plugins),
+        "missing_data": missing,
+        "run_would_refuse": bool(missing),
+    }
+
+
+def _write_text(suite: Any, cells: list[Any], rows: list[dict[str, Any]], plugins: Any, out: TextIO) -> None:
     axes = suite.resolved
     references = [cell for cell in cells if cell.kind == "reference"]
     grid = f"{len(axes.architectures)} architecture(s) x {len(axes.datasets)} dataset(s) x {len(axes.runs)} run(s) x {len(suite.seeds)} seed(s)"
@@ -91,9 +127,9 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         (r["id"], r["epochs"], r["sampler"], _size(r["train_subset"]), _size(r["test_subset"]), r["directory"]) for r in rows
     ]
     out.write(tabulate(table, headers=["cell", "epochs", "sampler", "train", "test", "directory"]) + "\n")
-    out.write(f"total epochs: {total}\n")
-    _write_settings(settings, out)
-    for plan in plans:
+    out.write(f"total epochs: {sum(row['epochs'] for row in rows)}\n")
+    _write_settings(suite.settings(), out)
+    for plan in suite.phase_plans():
         out.write(f"\nphases of {plan.run} on {plan.arch}/{plan.dataset} ({plan.epochs} epochs, base lr {plan.base_lr:g}):\n")
         phase_rows = [
             (
@@ -111,10 +147,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             for c in suite.comparisons
         ]  # fmt: skip
         out.write("\ncomparisons: " + "; ".join(pairs) + "\n")
+    claims = _claim_rows(suite, plugins)
     if claims:
         out.write("\nclaims the report will test:\n")
         out.write(tabulate([(i + 1, c["claim"], c["source"]) for i, c in enumerate(claims)], headers=["#", "claim", "source"]) + "\n")
-    return EXIT_OK
 
 
 def _claim_rows(suite: Any, plugins: Any) -> list[dict[str, Any]]:

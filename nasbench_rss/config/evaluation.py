@@ -14,7 +14,7 @@ import pydantic
 from pydantic import Field
 
 from nasbench_rss.hashing import json_hash
-from nasbench_rss.limits import Seed
+from nasbench_rss.limits import MAX_BUCKETS, BatchSize, Seed, SubnetsPerBucket
 from nasbench_rss.space.buckets import PAPER_BUCKETS, PAPER_TOLERANCE
 from nasbench_rss.space.population import BaseDistribution
 
@@ -24,16 +24,16 @@ class EvaluationConfig(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    buckets: tuple[float, ...] = Field(PAPER_BUCKETS, min_length=1, description="bucket centres in MFLOPs")
+    buckets: tuple[float, ...] = Field(PAPER_BUCKETS, min_length=1, max_length=MAX_BUCKETS, description="bucket centres in MFLOPs")
     tolerance: float = Field(PAPER_TOLERANCE, gt=0, description="half-width of each bucket in MFLOPs")
-    per_bucket: int = Field(100, ge=1, description="subnets evaluated per bucket")
+    per_bucket: SubnetsPerBucket = Field(100, description="subnets evaluated per bucket")
     mode: Literal["exact", "paper"] = Field(
         "exact", description="exact: the base distribution conditioned on the bucket; paper: the paper's rejection protocol"
     )
     base: BaseDistribution = Field("per-dimension", description="base distribution of subnets (per-dimension is the paper's)")
     seed: Seed = Field(0, description="evaluation seed (0..2**63-1): the subnet list depends on it, the architecture and the shape only")
     recalibration_images: int = Field(2000, ge=1, description="training images whose batch statistics reset BN (OFA: 2000)")
-    recalibration_batch_size: int = Field(200, ge=2, description="batch size of BN recalibration (OFA: 200)")
+    recalibration_batch_size: BatchSize = Field(200, ge=2, description="batch size of BN recalibration (OFA: 200)")
     calibration_transform: Literal["train", "test"] = Field(
         "test",
         description=(
@@ -41,7 +41,7 @@ class EvaluationConfig(pydantic.BaseModel):
             "test: test-time preprocessing only"
         ),
     )
-    batch_size: int = Field(500, ge=1, description="batch size of the test pass")
+    batch_size: BatchSize = Field(500, description="batch size of the test pass")
 
     @pydantic.field_validator("buckets")
     @classmethod

@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 import pydantic
 from pydantic import Field
 
-from nasbench_rss.limits import Seed
+from nasbench_rss.limits import BatchSize, EpochCount, ImageSize, Seed
 
 ProtocolName = Literal["ofa", "paper-code", "project"]
 """The built-in protocols (:mod:`nasbench_rss.protocols` holds their values and sources)."""
@@ -50,7 +50,7 @@ class TrainConfig(_Strict):
     momentum: float = Field(0.9, ge=0, lt=1)
     nesterov: bool = True
     weight_decay: float = Field(3e-5, ge=0, description="applied to conv and linear weights, not to BN parameters or biases")
-    batch_size: int = Field(64, ge=2, description="images per step (BN needs at least 2)")
+    batch_size: BatchSize = Field(64, ge=2, description="images per step (BN needs at least 2)")
     drop_last: bool = Field(False, description="drop the last, smaller batch of each epoch")
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     dropout: float = Field(0.1, ge=0, lt=1, description="dropout before the classifier")
@@ -62,7 +62,7 @@ class TrainConfig(_Strict):
         ),
     )
     init: Init = Field("he_fout", description="he_fout: OFA's init_models (conv N(0, 2/(k*k*out)), linear U(+-1/sqrt(in))); torch: torch's defaults")
-    image_size: int = Field(32, ge=8, description="training and test image size (the MNIST family is resized 28->32)")
+    image_size: ImageSize = Field(32, description="training and test image size (the MNIST family is resized 28->32)")
     precision: Precision = Field("auto", description="auto: bf16 autocast on CUDA, fp32 on the CPU")
     memory_format: MemoryFormat = Field("auto", description="auto: channels_last (measured faster on CPU and GPU)")
     threads: int = Field(
@@ -85,7 +85,7 @@ class CellConfig(_Strict):
     dataset_options: dict[str, Any] = Field(default_factory=dict)
     sampler: str = Field(description="sampler plugin name")
     sampler_options: dict[str, Any] = Field(default_factory=dict)
-    epochs: int = Field(ge=1)
+    epochs: EpochCount
     seed: Seed = Field(description="the cell's seed, 0..2**63-1: every random stream of the cell derives from it")
     train_subset: int | None = Field(None, ge=1, description="class-stratified training subset of this many images")
     test_subset: int | None = Field(None, ge=1, description="class-stratified test subset of this many images")

@@ -15,7 +15,7 @@ import torch
 
 from nasbench_rss.data.dataset import ImageDataset, channel_stats
 from nasbench_rss.data.options import SyntheticOptions
-from nasbench_rss.seeding import numpy_rng
+from nasbench_rss.seeding import SYNTHETIC_DATASET, numpy_rng
 
 GRID = 4
 """Side of the coarse grid that templates and clutter are drawn on: low frequency."""
@@ -28,7 +28,7 @@ _CHUNK = 4096
 def make_synthetic(options: SyntheticOptions | None = None) -> ImageDataset:
     """Build the dataset from ``options`` alone: its own seeded generator, never global RNG."""
     options = options if options is not None else SyntheticOptions()
-    rng = numpy_rng(options.seed, "synthetic-dataset")
+    rng = numpy_rng(options.seed, SYNTHETIC_DATASET)
     size, channels = options.image_size, options.channels
     max_shift = max(1, size // MAX_SHIFT_FRACTION)
     canvas = size + 2 * max_shift

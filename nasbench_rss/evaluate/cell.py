@@ -37,7 +37,7 @@ from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.evaluate.measure import SubnetEvaluator
 from nasbench_rss.evaluate.subnets import BucketDraw, draw_population, population_hash
 from nasbench_rss.hashing import json_hash
-from nasbench_rss.seeding import numpy_rng, torch_generator
+from nasbench_rss.seeding import CALIBRATION, CALIBRATION_AUGMENTATION, numpy_rng, torch_generator
 from nasbench_rss.runtime.build import Cell
 from nasbench_rss.runtime.checkpoint import load_checkpoint, weights_digest
 
@@ -63,11 +63,11 @@ def calibration_images(cell: Cell, config: EvaluationConfig) -> torch.Tensor:
             f"evaluation.recalibration_images: {config.recalibration_images} is more than the cell's {available} training images; "
             f"allowed: 1 to {available} (or a larger train_subset)"
         )
-    rng = numpy_rng(config.seed, "evaluation/calibration")
+    rng = numpy_rng(config.seed, CALIBRATION)
     index = torch.as_tensor(rng.choice(available, size=config.recalibration_images, replace=False), device=cell.device)
     images = cell.dataset.train_images[index]
     if config.calibration_transform == "train":
-        return cell.augmenter(images, torch_generator(config.seed, "evaluation/calibration-augmentation", cell.device))
+        return cell.augmenter(images, torch_generator(config.seed, CALIBRATION_AUGMENTATION, cell.device))
     return cell.augmenter.evaluate(images)
 
 

@@ -36,6 +36,7 @@ from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.samplers.base import resolve_subnet
 from nasbench_rss.space.buckets import bucket_key
 from nasbench_rss.runtime.build import build_cell
+from nasbench_rss.validation import error_text
 from nasbench_rss.runtime.device import resolve_device
 
 
@@ -76,11 +77,11 @@ def calibration_settings(evaluation: EvaluationConfig, images: int | None) -> Ev
     """
     if images is None:
         return evaluation
+    values = {**evaluation.model_dump(), "recalibration_images": images}
     try:
-        return EvaluationConfig.model_validate({**evaluation.model_dump(), "recalibration_images": images})
+        return EvaluationConfig.model_validate(values)
     except pydantic.ValidationError as error:
-        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
-        raise ExportError(f"--recalibrate {images}: {problems}") from None
+        raise ExportError(f"--recalibrate {images}: {error_text(error, EvaluationConfig, values)}") from None
 
 
 def check_out(path: Path, force: bool) -> None:

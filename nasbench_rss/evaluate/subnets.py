@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from nasbench_rss.errors import SpaceError
 from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.hashing import json_hash
-from nasbench_rss.seeding import numpy_rng
-from nasbench_rss.space.buckets import Bucket, ExactBucketSampler, paper_expand_locks, paper_sample_codes
+from nasbench_rss.seeding import evaluation_bucket_stream, numpy_rng
+from nasbench_rss.space.buckets import Bucket, ExactBucketSampler, bucket_key, paper_expand_locks, paper_sample_codes
 from nasbench_rss.space.flops import FlopsTable
 from nasbench_rss.space.subnet import Subnet
 
@@ -46,11 +46,6 @@ class BucketDraw:
         return self.reason is None
 
 
-def bucket_stream(target: float) -> str:
-    """Name of a bucket's random stream (per bucket, so buckets never shift each other)."""
-    return f"evaluation/bucket/{target:g}"
-
-
 def draw_population(table: FlopsTable, config: EvaluationConfig) -> list[BucketDraw]:
     """The evaluation's subnets, bucket by bucket (in ``config.buckets`` order).
 
@@ -63,7 +58,7 @@ def draw_population(table: FlopsTable, config: EvaluationConfig) -> list[BucketD
     for target in config.buckets:
         bucket = Bucket(target, config.tolerance)
         networks, probability = sampler.count(bucket), sampler.probability(bucket)
-        rng = numpy_rng(config.seed, bucket_stream(target))
+        rng = numpy_rng(config.seed, evaluation_bucket_stream(bucket_key(target)))
         try:
             if config.mode == "exact":
                 codes = sampler.sample_codes(bucket, config.per_bucket, rng)

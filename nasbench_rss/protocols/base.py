@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping, Sequence, TypeVar
 
 from nasbench_rss.config.training import DEFAULT_PROTOCOL, PROTOCOL_NAMES, ProtocolName
 from nasbench_rss.errors import NasbenchError
@@ -27,6 +27,7 @@ from nasbench_rss.errors import NasbenchError
 __all__ = ["DEFAULT_PROTOCOL", "PROTOCOL_NAMES", "Protocol", "ProtocolError", "ProtocolName", "SECTIONS", "Setting", "get_protocol"]
 
 SECTIONS: tuple[str, ...] = ("training", "dataset", "evaluation")
+Tag = TypeVar("Tag")
 
 
 class ProtocolError(NasbenchError, ValueError):
@@ -65,9 +66,27 @@ class Protocol:
         """The plain values of ``section`` (``"sampler_options"`` needs the ``sampler`` name)."""
         return {key: setting.value for key, setting in self.settings(section, sampler).items()}
 
-    def under(self, section: str, explicit: Mapping[str, Any], sampler: str | None = None) -> dict[str, Any]:
-        """``explicit`` values over the protocol's for ``section``: what a user sets always wins."""
-        return {**self.values(section, sampler), **explicit}
+    def merge(
+        self,
+        section: str,
+        layers: Sequence[tuple[Tag, Mapping[str, Any]]],
+        sampler: str | None = None,
+        fields: Collection[str] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Tag | None]]:
+        """The protocol's values of ``section`` under each layer's explicit values: what a user sets always wins.
+
+        ``layers`` are (tag, values) pairs, later ones winning (a suite's defaults, then its
+        run; or the command line's flags); ``fields`` (when given) keeps only the protocol's
+        values a model has.  Returns the merged values and, per key, the tag of the layer that
+        set it (None: the protocol).  The one protocol merge: suites and ``train`` call it.
+        """
+        settings = self.settings(section, sampler)
+        values = {key: s.value for key, s in settings.items() if fields is None or key in fields}
+        origins: dict[str, Tag | None] = dict.fromkeys(values)
+        for tag, explicit in layers:
+            values.update(explicit)
+            origins.update(dict.fromkeys(explicit, tag))
+        return values, origins
 
     def settings(self, section: str, sampler: str | None = None) -> Mapping[str, Setting]:
         if section == "sampler_options":

@@ -34,6 +34,7 @@ from nasbench_rss.report.findings import ALPHA
 from nasbench_rss.report.section import Analysis, Section
 from nasbench_rss.run.results import RunDirectory
 from nasbench_rss.stats import holm
+from nasbench_rss.validation import error_text
 
 if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
     from nasbench_rss.report.figures import FigureFile
@@ -92,7 +93,8 @@ def _test(index: int, declared: dict[str, Any], evidence: list[Evidence], regist
         row["note"] = f"claim kind {kind!r} is not installed (see `nasbench-rss plugins`): not tested"
         return row
     except pydantic.ValidationError as error:
-        row["note"] = f"the recorded options no longer validate for claim kind {kind!r}: {' '.join(str(error).split())[:300]}"
+        options_model = registry.get("claim", kind).options_model
+        row["note"] = f"the recorded options no longer validate for claim kind {kind!r}: {error_text(error, options_model, declared.get('options', {}))}"
         return row
     tests: list[ClaimTest] = []
     for group in evidence:

@@ -18,7 +18,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nasbench_rss.atomic import UnreadableFile, read_bounded
 from nasbench_rss.errors import StorageError
+from nasbench_rss.limits import MAX_RECORD_BYTES
 
 SUITE_FILE = "suite.resolved.yaml"
 MANIFEST_FILE = "manifest.json"
@@ -37,10 +39,12 @@ def read_manifest(run_dir: Path) -> dict[str, Any] | None:
     """``RUN_DIR/manifest.json``, or None when there is none."""
     path = Path(run_dir) / MANIFEST_FILE
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(read_bounded(path, MAX_RECORD_BYTES, "a run directory's file").decode("utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
+    except UnreadableFile as error:  # too large, a FIFO, a device, no permission
+        raise RunFileError(f"{path}: cannot be read ({error.reason}); restore it, or use another --out directory") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise RunFileError(
             f"{path}: cannot be read ({error}); nasbench-rss writes it atomically, so it was damaged afterwards: "
             f"restore it, or move it away and rerun into a new --out directory (each cell directory keeps its own records)"

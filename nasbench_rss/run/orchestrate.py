@@ -256,7 +256,7 @@ def prepare_run(run: RunPlan) -> Iterator[Prepared]:
     """Build the executor (an error of the command, with nothing written, when it cannot start or run a cell), then,
     holding the run directory's lock: the manifest, ``suite.resolved.yaml`` and each cell's ``cell.json``."""
     stream = run.stream
-    workloads = {entry.cell.id: cell_workload(entry.cell, run.registry) for entry in run.to_run()}
+    workloads = {entry.cell.id: cell_workload(entry.cell, run.suite.plan(entry.cell)) for entry in run.to_run()}
     context = ExecutorContext(
         device=run.device, jobs=run.jobs, allow_changed_environment=run.options.allow_changed_environment,
         cells_per_gpu=run.options.cells_per_gpu,

@@ -32,9 +32,9 @@ from nasbench_rss.data.subset import apply_subsets, hold_out
 from nasbench_rss.environment import device_name
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import Entry, PluginRegistry, get_registry
-from nasbench_rss.samplers.base import Sampler, SamplerContext
-from nasbench_rss.samplers.registry import build_sampler
-from nasbench_rss.seeding import forked_global_rng, numpy_rng, torch_generator
+from nasbench_rss.samplers.base import Sampler
+from nasbench_rss.samplers.registry import sampler_for
+from nasbench_rss.seeding import AUGMENTATION, DATA_ORDER, INIT, SAMPLER, SUBSET, forked_global_rng, numpy_rng, torch_generator
 from nasbench_rss.config.training import CellConfig
 from nasbench_rss.runtime.device import Numerics
 
@@ -68,18 +68,20 @@ def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistr
     arch = arch_entry.factory()
     dataset, dataset_options = load_dataset(config.dataset, config.dataset_options)
     dataset = hold_out(dataset, config.valid_size)
-    dataset = apply_subsets(dataset, config.train_subset, config.test_subset, numpy_rng(config.seed, "subset"))
+    dataset = apply_subsets(dataset, config.train_subset, config.test_subset, numpy_rng(config.seed, SUBSET))
     dataset = prepare(dataset, train.image_size).to(device)
     shape = Shape(in_channels=dataset.channels, num_classes=dataset.num_classes, image_size=train.image_size)
     space, arch_options = architecture_space(arch_entry, config.arch_options)
-    context = SamplerContext(space=space, epochs=config.epochs, rng=numpy_rng(config.seed, "sampler"), flops=arch.flops_table(shape, space))
-    sampler = build_sampler(config.sampler, config.sampler_options, context, registry=registry)
+    sampler = sampler_for(
+        config.sampler, config.sampler_options, epochs=config.epochs, architecture=arch, space=space, shape=shape,
+        rng=numpy_rng(config.seed, SAMPLER), registry=registry,
+    )  # fmt: skip
 
     numerics = Numerics.choose(train, device)
     if sampler.trains_stand_alone:
         model = stand_alone_network(arch, shape, space, sampler, train, config.seed, device)
     else:
-        with forked_global_rng(config.seed, "init", device):
+        with forked_global_rng(config.seed, INIT, device):
             model = arch.build(shape, space, dropout=train.dropout)
             initialize_weights(model, train.init)
     model = model.to(device, memory_format=numerics.memory_format)
@@ -89,8 +91,8 @@ def build_cell(config: CellConfig, device: torch.device, registry: PluginRegistr
         dataset.train_labels,
         batch_size=train.batch_size,
         transform=augmenter,
-        generator=torch_generator(config.seed, "data-order", device),
-        aug_generator=torch_generator(config.seed, "augmentation", device),
+        generator=torch_generator(config.seed, DATA_ORDER, device),
+        aug_generator=torch_generator(config.seed, AUGMENTATION, device),
         drop_last=train.drop_last,
     )
     if len(loader) == 0:
@@ -116,7 +118,7 @@ def stand_alone_network(arch: Any, shape: Shape, space: Any, sampler: Sampler, t
     from nasbench_rss.arch.stand_alone import StandAloneNetwork
     from nasbench_rss.samplers.stand_alone import compile_wanted
 
-    with forked_global_rng(seed, "init", device):
+    with forked_global_rng(seed, INIT, device):
         record = arch.build(shape, space, dropout=train.dropout).extract(sampler.subnet).architecture()
         net = StaticMBNet.from_architecture(record)
         initialize_weights(net, train.init)

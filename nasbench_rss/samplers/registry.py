@@ -11,12 +11,17 @@ registry's ``UnknownName``, which lists what is available.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
+import numpy as np
 import pydantic
 
 from nasbench_rss.plugins import PluginRegistry, build_entry, get_registry
 from nasbench_rss.samplers.base import Sampler, SamplerContext, SamplerError
+
+if TYPE_CHECKING:
+    from nasbench_rss.arch.layout import Shape
+    from nasbench_rss.space.search_space import SearchSpace
 
 
 def build_sampler(
@@ -38,6 +43,28 @@ def build_sampler(
             sampler=name,
         )
     return sampler
+
+
+def sampler_for(
+    name: str,
+    options: Mapping[str, Any],
+    *,
+    epochs: int,
+    architecture: Any,
+    space: "SearchSpace",
+    shape: "Shape",
+    rng: np.random.Generator,
+    registry: PluginRegistry | None = None,
+) -> Sampler:
+    """The sampler of a cell from its config: sampler ``name`` with ``options`` over ``epochs``, on ``space`` of
+    ``architecture`` (the plugin's object, whose FLOPs table at ``shape`` it is given), drawing from ``rng``.
+
+    The one builder: validation (suite/sampler_check.py, whose phases the run's ETA reads)
+    and the worker (runtime/build.py) call it, so a cell trains with the sampler it was
+    checked with.
+    """
+    context = SamplerContext(space=space, epochs=epochs, rng=rng, flops=architecture.flops_table(shape, space))
+    return build_sampler(name, options, context, registry=registry)
 
 
 def option_help(model: type[pydantic.BaseModel]) -> dict[str, str]:

@@ -39,9 +39,10 @@ architecture, dataset, run, seed.
 Beyond the schema, what would fail a cell later is a problem now: every run's sampler is
 built (:mod:`~nasbench_rss.suite.sampler_check`), subsets and batches are checked against
 each dataset's sizes (:mod:`~nasbench_rss.suite.data_check`), numbers must be finite.
-Missing dataset files are reported apart (``Suite.data_problems``, or
-``load_suite(..., check_data=True)`` as ``validate`` does), so that a run of some cells is
-not refused for data only other cells need.
+Missing dataset files are reported apart (``Suite.data_problems``, which ``validate``
+shows as warnings, or as problems with ``--require-data``; ``load_suite(..., check_data=True)``
+makes them problems of the suite), so that a run of some cells is not refused for data only
+other cells need, and a suite can be validated on a machine without its data.
 """
 
 from nasbench_rss.errors import SuiteError

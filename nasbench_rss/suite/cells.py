@@ -9,7 +9,7 @@ from typing import Any
 
 from nasbench_rss.cell.planned import PlannedCell, config_hash
 from nasbench_rss.config.training import CellConfig
-from nasbench_rss.suite.resolve import REFERENCES_RUN, ResolvedSuite, valid_size_for
+from nasbench_rss.suite.resolved import REFERENCES_RUN, ResolvedSuite, valid_size_for
 
 __all__ = ["PlannedCell", "config_hash", "expand", "reference_cells", "reference_subnets"]
 

@@ -24,7 +24,7 @@ from nasbench_rss.data.source import DatasetInfo
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.plugins import OptionsError, PluginRegistry
 from nasbench_rss.suite.problems import Problem
-from nasbench_rss.suite.resolve import GridEntry, ResolvedRun, ResolvedSuite
+from nasbench_rss.suite.resolved import GridEntry, ResolvedRun, ResolvedSuite
 
 
 def dataset_infos(suite: ResolvedSuite, registry: PluginRegistry) -> tuple[dict[str, DatasetInfo], list[Problem]]:

@@ -29,7 +29,7 @@ from pydantic import BeforeValidator, ConfigDict, Discriminator, Field, StringCo
 from pydantic_core import PydanticCustomError
 
 from nasbench_rss.config.evaluation import EvaluationConfig
-from nasbench_rss.limits import StrictSeed
+from nasbench_rss.limits import EpochCount, StrictSeed
 from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.protocols.base import DEFAULT_PROTOCOL, ProtocolName
 from nasbench_rss.config.training import TrainConfig
@@ -58,8 +58,9 @@ def _epochs_form(value: Any) -> str:
     return "per-dataset" if isinstance(value, dict) else "count"
 
 
+StrictEpochs = Annotated[EpochCount, Field(strict=True)]
 Epochs = Annotated[
-    Union[Annotated[PositiveInt, Tag("count")], Annotated[dict[str, PositiveInt], Tag("per-dataset")]],
+    Union[Annotated[StrictEpochs, Tag("count")], Annotated[dict[str, StrictEpochs], Tag("per-dataset")]],
     Discriminator(_epochs_form),
 ]
 """An epoch count for every dataset, or one per dataset (e.g. the paper's Table 1)."""
@@ -339,28 +340,17 @@ def _bare_name(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value
 
 
-def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
-    """The model of a whole suite document for the plugins in ``registry``."""
-    architectures = [architecture_entry(registry, name) for name in registry.names("architecture")]
-    datasets = [dataset_entry(registry, name) for name in registry.names("dataset")]
-    runs = [run_model(registry, name) for name in registry.names("sampler")]
-    observers = [observer_entry(registry, name) for name in registry.names("observer")]
-    Architecture = tagged_union(architectures, "architecture", "name")
-    Dataset = tagged_union(datasets, "dataset", "name")
-    Run = tagged_union(runs, "sampler", "sampler")
-    arch_names = Union[tuple(Literal[name] for name in registry.names("architecture"))] if architectures else str
-    dataset_names = Union[tuple(Literal[name] for name in registry.names("dataset"))] if datasets else str
-    MatrixArchitecture = Annotated[Architecture, BeforeValidator(_bare_name, json_schema_input_type=Union[arch_names, Architecture])]
-    MatrixDataset = Annotated[Dataset, BeforeValidator(_bare_name, json_schema_input_type=Union[dataset_names, Dataset])]
-    Observer = tagged_union(observers, "observer", "name")
-    observer_names = Union[tuple(Literal[name] for name in registry.names("observer"))] if observers else str
-    NamedObserver = Annotated[Observer, BeforeValidator(_bare_name, json_schema_input_type=Union[observer_names, Observer])]
-    executors = [executor_entry(registry, name) for name in registry.names("executor")]
-    Executor = tagged_union(executors, "executor", "name")
-    executor_names = Union[tuple(Literal[name] for name in registry.names("executor"))] if executors else str
-    NamedExecutor = Annotated[Executor, BeforeValidator(_bare_name, json_schema_input_type=Union[executor_names, Executor])]
+def _plugin_union(registry: PluginRegistry, kind: str, build: Any) -> tuple[Any, Any]:
+    """The union of ``kind``'s entry models, and the same that may also be written as a bare name (``mnist``)."""
+    members = [build(registry, name) for name in registry.names(kind)]
+    union = tagged_union(members, kind, "name")
+    names = Union[tuple(Literal[name] for name in registry.names(kind))] if members else str
+    return union, Annotated[union, BeforeValidator(_bare_name, json_schema_input_type=Union[names, union])]
 
-    Defaults = pydantic.create_model(
+
+def _defaults_model(Architecture: Any, Dataset: Any) -> type[pydantic.BaseModel]:
+    """``defaults:``: the settings every cell starts from."""
+    return pydantic.create_model(
         "Defaults",
         __config__=STRICT,
         __doc__="Settings every cell starts from; matrix entries and runs override them.",
@@ -376,7 +366,11 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
             Field(default_factory=EvaluationConfig, description="how every cell's subnet population is evaluated (one for all: comparisons stay paired)"),
         ),
     )
-    Matrix = pydantic.create_model(
+
+
+def _matrix_model(MatrixArchitecture: Any, MatrixDataset: Any) -> type[pydantic.BaseModel]:
+    """``matrix:``: the axes crossed with the runs and seeds."""
+    return pydantic.create_model(
         "Matrix",
         __config__=STRICT,
         __doc__="Axes crossed with the runs and seeds; each entry is a name or a mapping like the defaults' entry.",
@@ -392,6 +386,17 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
             ),
         ),
     )
+
+
+def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
+    """The model of a whole suite document for the plugins in ``registry``."""
+    Architecture, MatrixArchitecture = _plugin_union(registry, "architecture", architecture_entry)
+    Dataset, MatrixDataset = _plugin_union(registry, "dataset", dataset_entry)
+    _, NamedObserver = _plugin_union(registry, "observer", observer_entry)
+    _, NamedExecutor = _plugin_union(registry, "executor", executor_entry)
+    Run = tagged_union([run_model(registry, name) for name in registry.names("sampler")], "sampler", "sampler")
+    Defaults = _defaults_model(Architecture, Dataset)
+    Matrix = _matrix_model(MatrixArchitecture, MatrixDataset)
     return pydantic.create_model(
         "Suite",
         __config__=STRICT,

@@ -1,8 +1,11 @@
-"""The phase plans a suite's runs would train: epochs, warm-ups, learning rates, distillation.
+"""What validation planned for each cell's sampler, kept with the suite: phases, FLOPs, data.
 
-A protocol scales what is counted in epochs (phase lengths, warm-ups) to a run's length;
-``validate`` shows the scaled values here, before anything trains, from the same sampler
-objects the trainer builds.
+Validation builds every run's sampler (:mod:`nasbench_rss.suite.sampler_check`); what it
+planned is kept (:class:`CellPlan`, per run, architecture, dataset and reference subnet)
+so nothing builds a sampler again before the worker does: the run's ETA counts the
+phases' subnet passes (:mod:`nasbench_rss.run.workload`), and ``validate`` shows the
+phase plans (:class:`PhasePlan`), with what a protocol scales in epochs (phase lengths,
+warm-ups) scaled to the run's length.
 """
 
 from __future__ import annotations
@@ -10,10 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nasbench_rss.plugins import PluginRegistry
+from nasbench_rss.data.source import DatasetInfo
 from nasbench_rss.samplers.base import Phase
-from nasbench_rss.suite.sampler_check import build_phases, sampler_builds
+from nasbench_rss.space.flops import FlopsTable
 from nasbench_rss.train.schedule import learning_rate
+
+PlanKey = tuple[str, str, str, "str | None"]
+"""(run, architecture, dataset, reference subnet or None): a cell's plan, whatever its seed."""
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    """What a cell's sampler plans (``phases``), the FLOPs table of its space at its shape, and its dataset's description."""
+
+    phases: tuple[Phase, ...]
+    flops: FlopsTable
+    info: DatasetInfo
 
 
 @dataclass(frozen=True)
@@ -56,11 +71,14 @@ class PhasePlan:
         return rows
 
 
-def phase_plans(suite: Any, registry: PluginRegistry, infos: dict[str, Any]) -> list[PhasePlan]:
-    """A plan per run x architecture x dataset whose sampler has more than one phase (a valid suite's samplers all build)."""
-    plans = []
-    for run, arch, dataset, epochs, shape in sampler_builds(suite.resolved, infos):
-        phases = build_phases(run.sampler, run.options, epochs, arch.name, arch.space, shape, registry)
-        if isinstance(phases, tuple) and len(phases) > 1:
-            plans.append(PhasePlan(run.name, arch.name, dataset.name, epochs, run.training.lr, run.training.lr_schedule, phases))
-    return plans
+def phase_plans(resolved: Any, plans: dict[PlanKey, CellPlan]) -> list[PhasePlan]:
+    """A plan per run x architecture x dataset whose sampler has more than one phase, from what validation built."""
+    found = []
+    for run in resolved.runs:
+        for arch in resolved.architectures:
+            for dataset in resolved.datasets:
+                plan = plans.get((run.name, arch.name, dataset.name, None))
+                if plan is not None and len(plan.phases) > 1:
+                    epochs = run.epochs_for(dataset.name)
+                    found.append(PhasePlan(run.name, arch.name, dataset.name, epochs, run.training.lr, run.training.lr_schedule, plan.phases))
+    return found

@@ -9,14 +9,16 @@ building is cheap (no data, no network; the shape comes from the dataset's
 :class:`~nasbench_rss.data.source.DatasetInfo`).  A problem points at the option the
 sampler names (``SamplerError(..., option="subnet")``), else at the run.
 
-The phases it plans are checked against the run's training too: a warmup must leave
-the first phase an epoch to train in.
+The phases it plans are checked against the run's training too (a warm-up must leave
+the first phase an epoch to train in, and not add to the sampler's own), and kept with
+the suite (:class:`~nasbench_rss.suite.plans.CellPlan`): the run's ETA and ``validate``'s
+phase plans read them, so no sampler is built again before the worker builds its own.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 import numpy as np
@@ -24,10 +26,12 @@ import numpy as np
 from nasbench_rss.arch.layout import Shape
 from nasbench_rss.data.source import DatasetInfo
 from nasbench_rss.plugins import OptionsError, PluginRegistry
-from nasbench_rss.samplers.base import Phase, SamplerContext, SamplerError
-from nasbench_rss.samplers.registry import build_sampler
+from nasbench_rss.samplers.base import SamplerError
+from nasbench_rss.samplers.registry import sampler_for
+from nasbench_rss.suite.plans import CellPlan, PlanKey
 from nasbench_rss.suite.problems import Problem
-from nasbench_rss.suite.resolve import GridEntry, ResolvedRun, ResolvedSuite
+from nasbench_rss.suite.resolved import GridEntry, ResolvedRun, ResolvedSuite
+from nasbench_rss.train.schedule import warmup_problem
 from nasbench_rss.validation import format_path
 
 
@@ -39,9 +43,25 @@ class _Failure:
     message: str
 
 
-def sampler_problems(
-    suite: ResolvedSuite, registry: PluginRegistry, infos: dict[str, DatasetInfo], skip: frozenset[str] = frozenset()
-) -> list[Problem]:
+Outcome = CellPlan | list[_Failure]
+"""A sampler's plan, or what went wrong building it."""
+
+
+def plan_samplers(suite: ResolvedSuite, registry: PluginRegistry, infos: dict[str, DatasetInfo]) -> dict[PlanKey, Outcome]:
+    """Every run x architecture x dataset's sampler (datasets with an info), built once per distinct configuration."""
+    built: dict[tuple[Any, ...], Outcome] = {}
+    architectures: dict[str, Any] = {}
+    outcomes: dict[PlanKey, Outcome] = {}
+    for run, arch, dataset, epochs, shape in sampler_builds(suite, infos):
+        key = (run.sampler, _canonical(run.options), epochs, arch.name, _canonical(arch.options), shape)
+        if key not in built:
+            built[key] = build_plan(run.sampler, run.options, epochs, arch, shape, infos[dataset.name], registry, architectures)
+        outcome = built[key]  # shared by datasets of one shape; each plan holds its own dataset's info
+        outcomes[(run.name, arch.name, dataset.name, None)] = outcome if isinstance(outcome, list) else replace(outcome, info=infos[dataset.name])
+    return outcomes
+
+
+def sampler_problems(suite: ResolvedSuite, outcomes: dict[PlanKey, Outcome], skip: frozenset[str] = frozenset()) -> list[Problem]:
     """One problem per run and distinct failure, naming the cells (architecture/dataset) it hits.
 
     ``skip`` containing ``training`` leaves out the checks of the training settings (they
@@ -50,17 +70,33 @@ def sampler_problems(
     if "runs" in skip:
         return []
     failures: dict[tuple[str, _Failure], list[str]] = {}
-    built: dict[tuple[Any, ...], list[_Failure] | tuple[Phase, ...]] = {}
     runs = {run.name: run for run in suite.runs}
-    for run, arch, dataset, epochs, shape in sampler_builds(suite, infos):
-        key = (run.sampler, _canonical(run.options), epochs, arch.name, _canonical(arch.options), shape)
-        if key not in built:
-            built[key] = build_phases(run.sampler, run.options, epochs, arch.name, arch.space, shape, registry)
-        outcome = built[key]
+    for (name, arch, dataset, _), outcome in outcomes.items():
+        run = runs[name]
         found = outcome if isinstance(outcome, list) else [] if "training" in skip else _warmup_failures(run, outcome)
         for failure in found:
-            failures.setdefault((run.name, failure), []).append(f"{arch.name}/{dataset.name} ({epochs} epochs)")
+            failures.setdefault((name, failure), []).append(f"{arch}/{dataset} ({run.epochs_for(dataset)} epochs)")
     return [_problem(suite, runs[name], failure, where) for (name, failure), where in failures.items()]
+
+
+def reference_plans(cells: list[Any], suite: ResolvedSuite, registry: PluginRegistry, infos: dict[str, DatasetInfo]) -> tuple[dict[PlanKey, CellPlan], list[Problem]]:
+    """The plan of each stand-alone reference of ``cells`` (planned cells), and a problem for any that does not build."""
+    entries = {arch.name: arch for arch in suite.architectures}
+    architectures: dict[str, Any] = {}
+    plans: dict[PlanKey, CellPlan] = {}
+    problems = []
+    for cell in cells:
+        key = (cell.run, cell.arch, cell.dataset, cell.subnet)
+        if cell.subnet is None or key in plans:
+            continue
+        config, info = cell.config, infos[cell.dataset]
+        shape = Shape(in_channels=info.channels, num_classes=info.num_classes, image_size=config.train.image_size)
+        outcome = build_plan(config.sampler, config.sampler_options, config.epochs, entries[cell.arch], shape, info, registry, architectures)
+        if isinstance(outcome, list):
+            problems += [Problem(("references",), f"reference {cell.id}: {failure.message}") for failure in outcome]
+        else:
+            plans[key] = outcome
+    return plans, problems
 
 
 def sampler_builds(suite: ResolvedSuite, infos: dict[str, DatasetInfo]) -> Iterator[tuple[ResolvedRun, GridEntry, GridEntry, int, Shape]]:
@@ -86,14 +122,30 @@ def _problem(suite: ResolvedSuite, run: ResolvedRun, failure: _Failure, where: l
     return Problem(run.path, f"sampler {run.sampler!r}: {failure.message}{cells}")
 
 
-def build_phases(
-    sampler: str, options: dict[str, Any], epochs: int, arch_name: str, space: Any, shape: Shape, registry: PluginRegistry
-) -> list[_Failure] | tuple[Phase, ...]:
-    """The phases the sampler plans, or what went wrong building it (also what ``validate``'s phase plans show)."""
+def build_plan(
+    sampler: str,
+    options: dict[str, Any],
+    epochs: int,
+    arch: GridEntry,
+    shape: Shape,
+    info: DatasetInfo,
+    registry: PluginRegistry,
+    architectures: dict[str, Any],
+) -> Outcome:
+    """The sampler's plan, built as the worker builds it (:func:`sampler_for`), or what went wrong building it.
+
+    ``architectures`` keeps each architecture plugin's object by name, so its FLOPs tables
+    are made once per shape.  The generator is a fixed one: a plan is the same for every seed.
+    """
     try:
-        arch = registry.get("architecture", arch_name).factory()
-        context = SamplerContext(space=space, epochs=epochs, rng=np.random.default_rng(0), flops=arch.flops_table(shape, space))
-        return tuple(build_sampler(sampler, options, context, registry=registry).phases)
+        if arch.name not in architectures:
+            architectures[arch.name] = registry.get("architecture", arch.name).factory()
+        architecture = architectures[arch.name]
+        built = sampler_for(
+            sampler, options, epochs=epochs, architecture=architecture, space=arch.space, shape=shape,
+            rng=np.random.default_rng(0), registry=registry,
+        )  # fmt: skip
+        return CellPlan(tuple(built.phases), architecture.flops_table(shape, arch.space), info)
     except OptionsError as error:  # first: a sampler's OptionsError is a SamplerError too, with a problem per option
         return [_Failure(problem.path, problem.message) for problem in error.problems]
     except SamplerError as error:
@@ -102,20 +154,10 @@ def build_phases(
         return [_Failure(None, f"{type(error).__name__}: {error}")]
 
 
-def _warmup_failures(run: ResolvedRun, phases: tuple[Phase, ...]) -> list[_Failure]:
-    """A warmup as long as the first phase leaves it nothing to train (the trainer would stop there)."""
-    warmup = run.training.warmup_epochs
-    if not phases or not warmup or warmup < phases[0].epochs:
-        return []
-    first = phases[0]
-    return [
-        _Failure(
-            ("training", "warmup_epochs"),
-            f"{warmup} warmup epoch{'s leave' if warmup != 1 else ' leaves'} no epoch of the first phase ({first.name!r}, "
-            f"{first.epochs} epoch{'s' if first.epochs != 1 else ''} of {run.sampler}) to train after the warmup; "
-            f"allowed: {'0 (no warmup)' if first.epochs == 1 else f'0 to {first.epochs - 1}'}",
-        )
-    ]
+def _warmup_failures(run: ResolvedRun, plan: CellPlan) -> list[_Failure]:
+    """The run's training warm-up against its sampler's first phase (the one rule: train/schedule.py warmup_problem)."""
+    message = warmup_problem(run.training.warmup_epochs, plan.phases, run.sampler)
+    return [] if message is None else [_Failure(("training", "warmup_epochs"), message)]
 
 
 def _canonical(value: Any) -> str:

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from nasbench_rss.suite.resolve import SettingSource
+from nasbench_rss.suite.resolved import SettingSource
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ everything passed, so nothing runs from an invalid suite.
 
 Whether each dataset's files are there is kept apart (:meth:`Suite.data_problems`): a
 run of some cells must not be refused for data that only other cells need, while
-``validate`` (``load_suite(..., check_data=True)``) reports it for every cell.
+``validate`` reports it for every cell (a warning; with ``--require-data`` a problem).
 """
 
 from __future__ import annotations
@@ -28,19 +28,20 @@ from nasbench_rss.data.source import DatasetInfo
 from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.plugins import PluginRegistry, get_registry
 from nasbench_rss.suite.cells import PlannedCell, expand, reference_cells
+from nasbench_rss.suite.consistency import cell_count_problems
 from nasbench_rss.suite.data_check import data_problems, dataset_infos, fit_problems
 from nasbench_rss.suite.models import document_model
 from nasbench_rss.suite.problems import Problem, format_problems, raise_problems
 from nasbench_rss.suite.requires import requirement_problems
 from nasbench_rss.suite.resolve import ResolvedSuite, resolve
 from nasbench_rss.suite.salvage import failed_parts, outside, salvage, skipped_checks
-from nasbench_rss.suite.sampler_check import sampler_problems
+from nasbench_rss.suite.plans import CellPlan, PhasePlan, PlanKey, phase_plans
+from nasbench_rss.suite.sampler_check import plan_samplers, reference_plans, sampler_problems
 from nasbench_rss.suite.schema_errors import schema_problems
 from nasbench_rss.suite.yaml_source import YamlDocument, parse_yaml, read_yaml
 from nasbench_rss.validation import show
 
 if TYPE_CHECKING:
-    from nasbench_rss.suite.plans import PhasePlan
     from nasbench_rss.suite.settings import SettingRow
 
 
@@ -49,7 +50,8 @@ class Suite:
 
     Built by :func:`load_suite` / :func:`parse_suite`; ``document`` is the validated
     pydantic document as written (before inheritance), ``resolved_document()`` the same
-    with every default and inherited value written out.
+    with every default and inherited value written out; ``cells`` the expanded grid and
+    its references, ``plans`` what validation built of each cell's sampler.
     """
 
     def __init__(
@@ -60,7 +62,8 @@ class Suite:
         *,
         yaml_document: YamlDocument | None = None,
         infos: dict[str, DatasetInfo] | None = None,
-        registry: PluginRegistry | None = None,
+        cells: Iterable[PlannedCell] = (),
+        plans: dict[PlanKey, CellPlan] | None = None,
     ) -> None:
         self.document = document
         self.resolved = resolved
@@ -87,7 +90,8 @@ class Suite:
             (entry.name, entry.options.model_dump(mode="json", exclude_unset=True)) if entry is not None else None
         )
         """The suite's ``executor:`` (name, the options it writes); None: the command line's (default local)."""
-        self._cells = expand(resolved, self.seeds) + reference_cells(resolved, self._infos, registry or get_registry())
+        self._cells = list(cells)
+        self._plans = dict(plans or {})
 
     @property
     def runs(self) -> list[str]:
@@ -122,11 +126,13 @@ class Suite:
 
         return setting_rows(self)
 
-    def phase_plans(self, registry: PluginRegistry | None = None) -> list["PhasePlan"]:
-        """The phases of every run with more than one (progressive shrinking), as the trainer will build them."""
-        from nasbench_rss.suite.plans import phase_plans
+    def phase_plans(self) -> list[PhasePlan]:
+        """The phases of every run with more than one (progressive shrinking), as validation built them."""
+        return phase_plans(self.resolved, self._plans)
 
-        return phase_plans(self, registry or get_registry(), self._infos)
+    def plan(self, cell: PlannedCell) -> CellPlan:
+        """What ``cell``'s sampler plans (its phases), its FLOPs table and dataset, as validation built them (the ETA reads it)."""
+        return self._plans[(cell.run, cell.arch, cell.dataset, cell.subnet)]
 
     def resolved_document(self) -> dict[str, Any]:
         """The suite as JSON-ready data with every default filled in and every matrix entry explicit.
@@ -211,26 +217,39 @@ def _build(document: YamlDocument, registry: PluginRegistry | None, path: Path |
         validated, data = salvaged
     skip = skipped_checks(parts, data)
     resolved, later = resolve(validated, data, registry)
+    later += cell_count_problems(resolved, list(validated.seeds))
     infos, found = dataset_infos(resolved, registry)
-    later += found + fit_problems(resolved, infos, skip) + sampler_problems(resolved, registry, infos, skip)
+    outcomes = {} if "runs" in skip else plan_samplers(resolved, registry, infos)
+    later += found + fit_problems(resolved, infos, skip) + sampler_problems(resolved, outcomes, skip)
     if check_data:
         later += data_problems(list(resolved.datasets), infos)
     problems += [_positioned(p, document) for p in later if outside(p, parts)]
     if problems:
         raise_problems(document.source, problems)
-    return Suite(validated, resolved, path, yaml_document=document, infos=infos, registry=registry)
+    cells = expand(resolved, list(validated.seeds))
+    references = reference_cells(resolved, infos, registry)
+    plans, failed = reference_plans(references, resolved, registry, infos)
+    if failed:
+        raise_problems(document.source, [_positioned(p, document) for p in failed])
+    plans.update((key, plan) for key, plan in outcomes.items() if isinstance(plan, CellPlan))
+    return Suite(validated, resolved, path, yaml_document=document, infos=infos, cells=cells + references, plans=plans)
 
 
-def _non_finite_problems(data: Any, path: tuple[Any, ...] = ()) -> Iterator[Problem]:
-    """A problem at every infinite or NaN number (``.inf``, ``.nan``): no setting takes one, and JSON records cannot hold it."""
-    if isinstance(data, float) and not math.isfinite(data):
-        yield Problem(path, f"{show(data)} not allowed; allowed: a finite number")
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _non_finite_problems(value, (*path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _non_finite_problems(value, (*path, index))
+def _non_finite_problems(data: Any) -> Iterator[Problem]:
+    """A problem at every infinite or NaN number (``.inf``, ``.nan``): no setting takes one, and JSON records cannot hold it.
+
+    Each list and mapping is walked once: an alias shares its anchor's (its numbers are reported where the anchor is).
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            yield Problem(path, f"{show(value)} not allowed; allowed: a finite number")
+        elif isinstance(value, (dict, list)) and id(value) not in seen:
+            seen.add(id(value))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend(reversed([(item, (*path, key)) for key, item in items]))  # in document order
 
 
 def _positioned(problem: Problem, document: YamlDocument) -> Problem:

@@ -5,6 +5,12 @@ in a mapping, which would ignore what the user wrote first.  So the text is comp
 PyYAML's node tree (every node knows its start mark), checked for duplicate keys, and
 only then constructed into plain Python data.  :meth:`YamlDocument.locate` maps a path
 into the data (a pydantic error's ``loc``) back to a 1-based line and column.
+
+Composing is bounded (:class:`_BoundedLoader`): at most :data:`~nasbench_rss.limits.MAX_SUITE_NODES`
+values with every alias expanded (nine levels of nine aliases are 387 million, and
+everything after the YAML walks them expanded) and at most
+:data:`~nasbench_rss.limits.MAX_SUITE_DEPTH` levels of nesting (PyYAML composes, and
+pydantic validates, one Python call per level); each refused at its line.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from typing import Any, Sequence
 
 import yaml
 
+from nasbench_rss.atomic import UnreadableFile, read_bounded
+from nasbench_rss.limits import MAX_SUITE_BYTES, MAX_SUITE_DEPTH, MAX_SUITE_NODES
 from nasbench_rss.suite.problems import Position, Problem, raise_problems
 from nasbench_rss.validation import KEY_COMPONENT
 
@@ -65,11 +73,83 @@ class YamlDocument:
         return _position(key_node if key_node is not None else node)
 
 
+class _Refused(Exception):
+    """A document past a bound of :class:`_BoundedLoader`, at ``mark``."""
+
+    def __init__(self, mark: yaml.Mark, message: str) -> None:
+        super().__init__(message)
+        self.problem = Problem((), message, Position(mark.line + 1, mark.column + 1))
+
+
+_TOO_DEEP = (
+    "lists and mappings nested more than {limit} deep{how} not allowed; allowed: at most {limit} nested lists and "
+    "mappings (a suite needs about 8)"
+)
+_TOO_MANY = "{what} more than {limit} values not allowed; allowed: at most {limit} values with every alias expanded"
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, composing at most MAX_SUITE_NODES values (an alias counts every value of its anchor,
+    each time) nested at most MAX_SUITE_DEPTH deep (an alias counts its anchor's nesting where it stands)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0  # the nesting of the node being composed
+        self._values = 0  # values composed so far, aliases expanded
+        self._expanded: dict[int, tuple[int, int]] = {}  # id(node) -> (values, nesting) it expands to
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = self.anchors.get(event.anchor)
+            if node is not None:  # else PyYAML's own "undefined alias" error
+                self._alias(event, node)
+            return super().compose_node(parent, index)
+        mark = self.peek_event().start_mark
+        self._depth += 1
+        try:
+            if self._depth > MAX_SUITE_DEPTH:
+                raise _Refused(mark, _TOO_DEEP.format(limit=MAX_SUITE_DEPTH, how=""))
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        children = [self._expanded[id(child)] for child in _children(node)]
+        self._expanded[id(node)] = (1 + sum(v for v, _ in children), 1 + max((n for _, n in children), default=0))
+        self._values += 1
+        if self._values > MAX_SUITE_NODES:
+            raise _Refused(mark, _TOO_MANY.format(what="the suite holds", limit=MAX_SUITE_NODES))
+        return node
+
+    def _alias(self, event: yaml.AliasEvent, node: yaml.Node) -> None:
+        """Count what alias ``event`` of ``node`` expands to, where it stands."""
+        if id(node) not in self._expanded:  # its anchor is still being composed: the alias is inside it
+            raise _Refused(
+                event.start_mark,
+                f"alias *{event.anchor} inside its own anchor &{event.anchor} (a structure holding itself) not allowed; "
+                "allowed: aliases of anchors written before them",
+            )
+        values, nesting = self._expanded[id(node)]
+        self._values += values
+        if self._values > MAX_SUITE_NODES:
+            what = f"alias *{event.anchor} repeats {values} values and makes the suite"
+            raise _Refused(event.start_mark, _TOO_MANY.format(what=what, limit=MAX_SUITE_NODES))
+        if self._depth + nesting > MAX_SUITE_DEPTH:
+            raise _Refused(event.start_mark, _TOO_DEEP.format(limit=MAX_SUITE_DEPTH, how=f" (alias *{event.anchor} expanded)"))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
 def parse_yaml(text: str, source: str) -> YamlDocument:
     """Compose, check and construct ``text``; a :class:`SuiteError` for bad syntax, bad characters or duplicate keys."""
     loader = None
     try:
-        loader = yaml.SafeLoader(text)  # checks every character first: a ReaderError here
+        loader = _BoundedLoader(text)  # checks every character first: a ReaderError here
         root = loader.get_single_node()
         if root is None:
             raise_problems(source, [Problem((), "the file is empty; allowed: a mapping with name, runs, ...", Position(1, 1))])
@@ -77,6 +157,8 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
         if duplicates:
             raise_problems(source, duplicates)
         data = loader.construct_document(root)
+    except _Refused as refused:
+        raise_problems(source, [refused.problem])
     except yaml.reader.ReaderError as error:
         raise_problems(source, [_character_problem(error, text)])
     except yaml.MarkedYAMLError as error:
@@ -90,9 +172,12 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
 
 
 def read_yaml(path: Path) -> YamlDocument:
-    """:func:`parse_yaml` of a file; unreadable or non-UTF-8 files are :class:`SuiteError` too."""
+    """:func:`parse_yaml` of a file; unreadable, too large (:data:`~nasbench_rss.limits.MAX_SUITE_BYTES`), not a
+    regular file, or non-UTF-8 files are :class:`SuiteError` too."""
     try:
-        raw = Path(path).read_bytes()
+        raw = read_bounded(path, MAX_SUITE_BYTES, "a suite")
+    except UnreadableFile as error:  # too large, a FIFO, a device, a directory, no permission
+        raise_problems(str(path), [Problem((), f"cannot read the suite file: {error.reason}", Position(1, 1))])
     except OSError as error:
         raise_problems(str(path), [Problem((), f"cannot read the suite file: {error}", Position(1, 1))])
     try:

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from nasbench_rss.arch.layout import Shape
 from nasbench_rss.plugins import PluginRegistry, Registration, get_registry
 from nasbench_rss.samplers.base import SamplerContext
-from nasbench_rss.seeding import numpy_rng
+from nasbench_rss.seeding import SAMPLER, numpy_rng
 
 DEFAULT_SHAPE = Shape(in_channels=3, num_classes=10, image_size=32)
 """The data shape of the contexts made here (CIFAR-10's); FLOPs tables depend on it."""
@@ -74,4 +74,4 @@ def sampler_context(
     entry = (registry or get_registry()).get("architecture", arch)
     space, _ = architecture_space(entry, dict(arch_options or {}))
     flops = entry.factory().flops_table(shape, space)
-    return SamplerContext(space=space, epochs=epochs, rng=numpy_rng(seed, "sampler"), flops=flops)
+    return SamplerContext(space=space, epochs=epochs, rng=numpy_rng(seed, SAMPLER), flops=flops)

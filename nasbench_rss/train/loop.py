@@ -22,7 +22,7 @@ from nasbench_rss.cell.directory import CONFIG_FILE, EVENTS_FILE, RESULT_FILE, R
 from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.samplers.base import Phase
-from nasbench_rss.seeding import forked_global_rng
+from nasbench_rss.seeding import DROPOUT, TEACHER, forked_global_rng
 from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.runtime.build import Cell
 from nasbench_rss.runtime.checkpoint import load_checkpoint, save_checkpoint, weights_digest
@@ -33,7 +33,7 @@ from nasbench_rss.train.observers.exposure import ExposureObserver
 from nasbench_rss.train.observers.progress import ProgressObserver
 from nasbench_rss.train.observers.timing import TimingObserver
 from nasbench_rss.train.optimizer import make_optimizer, set_learning_rate
-from nasbench_rss.train.schedule import learning_rate
+from nasbench_rss.train.schedule import learning_rate, warmup_problem
 
 
 class TrainingDiverged(NasbenchError, RuntimeError):
@@ -169,7 +169,7 @@ class Trainer:
         checkpoint = load_checkpoint(latest[1], self.cell.device) if latest else None
         device = self.cell.device
         try:
-            with forked_global_rng(self.cell.config.seed, "dropout", device):
+            with forked_global_rng(self.cell.config.seed, DROPOUT, device):
                 if checkpoint is not None:
                     self._restore(checkpoint)
                     del checkpoint
@@ -215,7 +215,7 @@ class Trainer:
         initialises only its own network).  Drawn from the cell's ``teacher`` stream.
         """
         cell = self.cell
-        with forked_global_rng(cell.config.seed, "teacher", cell.device):
+        with forked_global_rng(cell.config.seed, TEACHER, cell.device):
             network = cell.architecture.build(cell.shape, self.model.space, dropout=0.0)
         teacher = network.extract(self.model.space.largest())
         return frozen_teacher(teacher.to(cell.device, memory_format=cell.numerics.memory_format))
@@ -244,14 +244,9 @@ class Trainer:
         index, phase = self.sampler.phase_at(epoch)
         phase_start = self.sampler.phase_start(index)
         steps = len(loader)
-        if index == 0 and train.warmup_epochs:
-            if train.warmup_epochs >= phase.epochs:
-                raise NasbenchError(f"warmup_epochs: {train.warmup_epochs} leaves no epoch of the first phase ({phase.epochs} epochs) after warmup")
-            if phase.warmup_epochs:
-                raise NasbenchError(
-                    f"training.warmup_epochs: {train.warmup_epochs} and sampler {cell.config.sampler}'s own warm-up of phase "
-                    f"{phase.name!r} ({phase.warmup_epochs} epochs) both apply; allowed: one of them"
-                )
+        warmup = warmup_problem(train.warmup_epochs, self.sampler.phases, cell.config.sampler) if index == 0 else None
+        if warmup is not None:
+            raise NasbenchError(f"training.warmup_epochs: {warmup}")
         self._ensure_teacher(phase)
         for observer in self.observers:
             observer.on_epoch_start(epoch, phase)

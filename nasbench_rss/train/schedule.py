@@ -18,8 +18,12 @@ shrinking task on the tail of one cosine set up for the epochs up to the task's 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Sequence
 
 from nasbench_rss.config.training import LrSchedule
+
+if TYPE_CHECKING:
+    from nasbench_rss.samplers.base import Phase
 
 
 def learning_rate(
@@ -47,3 +51,29 @@ def learning_rate(
     if not 0 <= t <= span:
         raise ValueError(f"cosine position {t} outside its {span} steps")
     return 0.5 * base * (1 + math.cos(math.pi * t / span))
+
+
+def warmup_problem(warmup_epochs: int, phases: Sequence["Phase"], sampler: str) -> str | None:
+    """What stops ``training.warmup_epochs`` from warming up ``sampler``'s first phase (None: nothing).
+
+    A warm-up as long as the first phase leaves it no epoch to train after it, and one on
+    top of the sampler's own warm-up of that phase would apply two.  The one check of the
+    rule: validation asks it of every run before anything trains (suite/sampler_check.py),
+    the training loop of the cell it trains (train/loop.py).
+    """
+    if not phases or not warmup_epochs:
+        return None
+    first, plural = phases[0], warmup_epochs != 1
+    if warmup_epochs >= first.epochs:
+        return (
+            f"{warmup_epochs} warmup epoch{'s leave' if plural else ' leaves'} no epoch of the first phase ({first.name!r}, "
+            f"{first.epochs} epoch{'s' if first.epochs != 1 else ''} of {sampler}) to train after the warmup; "
+            f"allowed: {'0 (no warmup)' if first.epochs == 1 else f'0 to {first.epochs - 1}'}"
+        )
+    if first.warmup_epochs:
+        return (
+            f"{warmup_epochs} warmup epoch{'s' if plural else ''} and sampler {sampler}'s own warm-up of its first phase "
+            f"({first.name!r}, {first.warmup_epochs} epoch{'s' if first.warmup_epochs != 1 else ''}) would both apply; "
+            "allowed: 0 (the sampler's warm-up alone)"
+        )
+    return None

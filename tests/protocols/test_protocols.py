@@ -89,6 +89,35 @@ def test_explicit_settings_win_over_the_protocol_and_a_runs_protocol_over_the_su
     assert ps.evaluation.calibration_transform == "train"  # evaluation is the suite's (defaults.protocol)
 
 
+def test_one_merge_says_which_layer_set_each_value():
+    values, origins = get_protocol("ofa").merge("training", [("defaults", {"lr": 0.1, "dropout": 0.0}), ("run", {"lr": 0.2})])
+    assert values["lr"] == 0.2 and origins["lr"] == "run"
+    assert values["dropout"] == 0.0 and origins["dropout"] == "defaults"
+    assert values["label_smoothing"] == 0.1 and origins["label_smoothing"] is None  # the protocol's
+    values, _ = get_protocol("ofa").merge("sampler_options", [], "progressive-shrinking", fields={"teacher"})
+    assert values == {"teacher": "snapshot"}  # only the fields the options model has
+
+
+def test_train_and_a_suite_resolve_a_protocol_alike(tmp_path):
+    """``nasbench-rss train --protocol`` merges as a suite does (one merge): the same training, hold-out and options."""
+    from nasbench_rss.cli import build_parser
+    from nasbench_rss.cli.train import _config
+
+    text = SUITE.replace("training: {{batch_size: 32}}", "training: {{batch_size: 32, lr: 0.05}}")
+    cell = next(c for c in suite_with("ofa", text).cells() if c.run == "ps")
+    config = cell.config
+    argv = [
+        "train", "--arch", "mobilenet-v3", "--dataset", "synthetic", "--sampler", "progressive-shrinking",
+        "--epochs", "8", "--seed", "0", "--out", str(tmp_path), "--protocol", "ofa",
+        "--train-option", "batch_size=32", "--train-option", "lr=0.05",
+        *[f"--dataset-option={k}={v}" for k, v in config.dataset_options.items()],
+    ]  # fmt: skip
+    trained = _config(build_parser().parse_args(argv))
+    assert trained.train == config.train and trained.valid_size == config.valid_size
+    assert {k: plain(v) for k, v in trained.sampler_options.items()} == {k: config.sampler_options[k] for k in trained.sampler_options}
+    assert trained.sampler_options  # the protocol's options reached it
+
+
 def test_changing_the_protocol_changes_the_cell_hash():
     hashes = {name: {c.run: c.config_hash for c in suite_with(name).cells()} for name in PROTOCOL_NAMES}
     for run in ("ps", "rss"):

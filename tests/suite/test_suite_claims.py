@@ -57,6 +57,16 @@ def test_a_run_compared_with_itself():
     assert problem.startswith("s.yaml:15:") and "compared with itself" in problem
 
 
+def test_a_claims_bucket_is_matched_by_its_key_as_reports_name_it():
+    """Evaluation bucket 12.34567 is ``12.3457`` in every record and report (bucket_key): a claim may name it so."""
+    text = VALID.replace("buckets: [4, 6]", "buckets: [4, 12.34567]")
+    claim = "claims:\n  - better: {run: rss, than: ofa, buckets: [12.3457, 4.0]}\n    source: Fig. 3\n"
+    assert parse_suite(text + claim, "s.yaml").claims[0]["options"]["buckets"] == [12.3457, 4.0]
+    assert suite_problems(text + claim.replace("12.3457", "12.35"), "s.yaml") == [
+        "s.yaml:15:45: claims[0].better.buckets[0]: 12.35 is not a bucket of the evaluation; allowed: 4, 12.3457"
+    ]
+
+
 def test_an_unknown_run_or_bucket_in_a_claim_fails_at_its_line():
     assert problems("claims:\n  - better: {run: rss, than: oofa, buckets: [4, 5]}\n    source: Fig. 3\n") == [
         "s.yaml:15:30: claims[0].better.than: 'oofa' is not a run of this suite (did you mean 'ofa'?); allowed: ofa, rss",

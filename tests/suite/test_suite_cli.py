@@ -98,12 +98,36 @@ def test_schema_prints_the_json_schema():
     assert text.startswith('{\n  "$schema"')
 
 
-def test_validate_reports_missing_data_at_the_datasets_line(suite_file, tmp_path, capsys):
+def test_validate_warns_of_missing_data_at_the_datasets_line_and_require_data_makes_it_an_error(suite_file, tmp_path, capsys):
+    """A valid suite whose data is not on this machine is valid (run would refuse its cells); --require-data refuses it."""
     empty = tmp_path / "no-data"
     empty.mkdir()
     suite_file.write_text(SUITE + f"matrix:\n  dataset:\n    - synthetic\n    - {{name: mnist, options: {{root: '{empty}'}}}}\n")
-    assert run(["validate", str(suite_file)])[0] == EXIT_INVALID
+    status, text = run(["validate", str(suite_file)])
+    assert status == 0 and "mobilenet-v3/mnist/ofa/seed0" in text
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{suite_file}:13:7: matrix.dataset[1]: mnist: MNIST files not found: looked for train-images-idx3-ubyte")
+    assert err[0].startswith(f"{suite_file}:13:7: warning: matrix.dataset[1]: mnist: MNIST files not found: looked for train-images-idx3-ubyte")
     assert str(empty / "MNIST" / "raw") in err[0] and "to get them: set 'download: true'" in err[0]
+    assert err[-1] == (
+        f"nasbench-rss validate: {suite_file}: valid, but the data of 1 dataset(s) is not on this machine: `run` would refuse "
+        "their cells until it is (--require-data makes this an error)"
+    )
+    status, text = run(["validate", str(suite_file), "--json"])
+    data = json.loads(text)
+    assert status == 0 and data["valid"] and data["run_would_refuse"]
+    assert [line.split(": ", 1)[1] for line in data["missing_data"]] == [line.split(": warning: ", 1)[1] for line in err[:1]]
+    capsys.readouterr()
+
+    assert run(["validate", str(suite_file), "--require-data"])[0] == EXIT_INVALID
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{suite_file}:13:7: matrix.dataset[1]: mnist: MNIST files not found")
     assert err[-1] == f"nasbench-rss validate: {suite_file}: 1 problem; nothing would run"
+    status, text = run(["validate", str(suite_file), "--require-data", "--json"])
+    assert status == EXIT_INVALID and json.loads(text)["valid"] is False
+
+
+def test_validate_with_every_dataset_here_warns_of_nothing(suite_file, capsys):
+    status, text = run(["validate", str(suite_file), "--require-data", "--json"])
+    data = json.loads(text)
+    assert status == 0 and data["valid"] and data["missing_data"] == [] and not data["run_would_refuse"]
+    assert capsys.readouterr().err == ""

@@ -50,6 +50,17 @@ class _Flexible(pydantic.BaseModel):
     shape: Union[list[int], dict[str, int]] = pydantic.Field(default_factory=list)
 
 
+class _Warm(_Cycle):
+    """Warms its one phase up itself (a plugin's own first-phase warm-up)."""
+
+    class Config(_Cycle.Config):
+        name: Literal["acme-warm"]  # type: ignore[assignment]
+
+    def __init__(self, config, context):
+        super().__init__(config, context)
+        self._phases = (Phase("train", context.epochs, context.space, warmup_epochs=1),)
+
+
 def _largest(config, context):
     return _Cycle(_Cycle.Config(name="acme-cycle"), context)
 
@@ -59,6 +70,7 @@ class _Acme:
     @hookimpl
     def register_samplers(register):
         register(Registration("acme-cycle", "a third-party sampler", _Cycle, _Cycle.Config))
+        register(Registration("acme-warm", "warms its first phase up", _Warm, _Warm.Config))
         register(Registration("acme-plain", "takes no options", _largest))
         register(Registration("acme-lenient", "lenient options", _largest, _Lenient))
         register(Registration("acme-flexible", "union-typed options", _largest, _Flexible))
@@ -194,3 +206,13 @@ def test_with_a_single_sampler_an_unknown_name_still_lists_it():
         "allowed: acme-cycle (`nasbench-rss plugins` lists them)"
     ]
     assert parse_suite(text.replace("acme-cycles", "acme-cycle"), registry=registry).cells()[0].config.sampler == "acme-cycle"
+
+
+def test_a_training_warmup_over_a_samplers_own_first_phase_warmup_is_refused_before_anything_trains(registry):
+    """One rule (train/schedule.py warmup_problem), asked by validation as by the training loop."""
+    text = SUITE.replace("sampler: acme-cycle", "sampler: acme-warm") + "    training: {warmup_epochs: 1}\n"
+    assert problems(text, registry) == [
+        "p.yaml:10:31: runs.cycle.training.warmup_epochs: 1 warmup epoch and sampler acme-warm's own warm-up of its first "
+        "phase ('train', 1 epoch) would both apply; allowed: 0 (the sampler's warm-up alone) [in mobilenet-v3/synthetic (4 epochs)]"
+    ]
+    assert parse_suite(SUITE.replace("sampler: acme-cycle", "sampler: acme-warm"), registry=registry).cells()

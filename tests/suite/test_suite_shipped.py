@@ -89,6 +89,21 @@ def test_data_problems_are_those_of_the_cells_asked_about(no_data):
     assert len(suite.data_problems()) == 4
 
 
+def test_validate_of_the_paper_suite_without_its_data_is_valid_and_require_data_refuses_it(no_data, capsys):
+    """Validating on a laptop without CIFAR: exit 0 with a warning per missing dataset; --require-data: exit 4."""
+    import io
+
+    from nasbench_rss.cli import main
+    from nasbench_rss.exit_codes import EXIT_INVALID, EXIT_OK
+
+    path = str(SUITES_DIR / "paper.yaml")
+    assert main(["validate", path], out=io.StringIO()) == EXIT_OK
+    warnings = [line for line in capsys.readouterr().err.splitlines() if ": warning: " in line]
+    assert len(warnings) == 4 and all("files not found" in line for line in warnings)  # mnist, fashion-mnist, cifar10, cifar100
+    assert main(["validate", path, "--require-data"], out=io.StringIO()) == EXIT_INVALID
+    assert capsys.readouterr().err.splitlines()[-1] == f"nasbench-rss validate: {path}: 4 problems; nothing would run"
+
+
 def cells_by_run(name: str) -> dict[tuple[str, str], int]:
     suite = load_suite(SUITES_DIR / f"{name}.yaml")
     return {(cell.dataset, cell.run): cell.config.epochs for cell in suite.cells() if cell.seed == suite.seeds[0]}

@@ -461,6 +461,18 @@ def test_bad_inputs_are_clear_errors(tmp_path):
             train_cell(cell_config(), tmp_path / "d", device="cuda", events=quiet)
 
 
+def test_the_loop_refuses_a_warmup_by_the_rule_validation_asks(tmp_path):
+    """The warm-up rule has one owner (train/schedule.py warmup_problem): the loop's refusal is its words."""
+    from nasbench_rss.errors import NasbenchError
+    from nasbench_rss.train.schedule import warmup_problem
+
+    config = cell_config(epochs=2, warmup_epochs=2)
+    with pytest.raises(NasbenchError) as info:
+        train_cell(config, tmp_path / "c", device="cpu", events=quiet)
+    phases = build_cell(config, torch.device("cpu")).sampler.phases
+    assert f"training.warmup_epochs: {warmup_problem(2, phases, 'rss')}" in str(info.value)
+
+
 def test_build_cell_puts_data_and_model_on_the_device():
     cell = build_cell(cell_config(), torch.device("cpu"))
     assert cell.dataset.train_images.dtype == torch.uint8

@@ -30,6 +30,7 @@ from typing import Any, Iterator
 import pydantic
 
 from nasbench_rss.cell.directory import WORKER_LOG
+from nasbench_rss.limits import WaitSeconds
 from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, Outcome, forward_event, record_worker_death
 from nasbench_rss.run.progress import Progress
 
@@ -43,8 +44,8 @@ class LocalOptions(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
 
-    stop_grace_seconds: float = pydantic.Field(
-        STOP_GRACE_SECONDS, gt=0, allow_inf_nan=False, description="after Ctrl-C, how long workers get to reach their next step"
+    stop_grace_seconds: WaitSeconds = pydantic.Field(
+        STOP_GRACE_SECONDS, gt=0, description="after Ctrl-C, how long workers get to reach their next step"
     )
 
 

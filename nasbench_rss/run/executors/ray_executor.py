@@ -31,6 +31,7 @@ import pydantic
 
 from nasbench_rss.cell.directory import WORKER_LOG
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.limits import CpusPerCell, GpusPerCell, Retries, WaitSeconds
 from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, forward_event, record_worker_death
 from nasbench_rss.run.progress import Progress
 
@@ -48,20 +49,19 @@ class RayOptions(pydantic.BaseModel):
         None,
         description="the Ray cluster to connect to (HOST:PORT, ray://HOST:PORT or auto); unset or local: a Ray instance on this machine for the run",
     )
-    num_cpus_per_cell: Optional[float] = pydantic.Field(
-        None, gt=0, allow_inf_nan=False,
-        description="CPU cores each cell's task reserves; unset: the cell's training.threads (its torch threads are those either way)",
-    )  # fmt: skip
-    num_gpus_per_cell: Optional[float] = pydantic.Field(
-        None, ge=0, allow_inf_nan=False, description="GPUs each cell's task reserves; unset: 1 / --cells-per-gpu when the run's device is cuda (or auto with a GPU here), else 0"
+    num_cpus_per_cell: Optional[CpusPerCell] = pydantic.Field(
+        None, description="CPU cores each cell's task reserves; unset: the cell's training.threads (its torch threads are those either way)"
     )
-    max_retries: int = pydantic.Field(3, ge=0, description="times Ray reruns a cell whose worker or node died (it resumes from its last checkpoint)")
-    lock_wait_seconds: float = pydantic.Field(
-        120.0, ge=0, allow_inf_nan=False,
+    num_gpus_per_cell: Optional[GpusPerCell] = pydantic.Field(
+        None, description="GPUs each cell's task reserves; unset: 1 / --cells-per-gpu when the run's device is cuda (or auto with a GPU here), else 0"
+    )
+    max_retries: Retries = pydantic.Field(3, description="times Ray reruns a cell whose worker or node died (it resumes from its last checkpoint)")
+    lock_wait_seconds: WaitSeconds = pydantic.Field(
+        120.0,
         description="how long a task waits for a cell lock held elsewhere (a dead node's, until the shared file system releases it)",
     )  # fmt: skip
-    stop_grace_seconds: float = pydantic.Field(
-        STOP_GRACE_SECONDS, gt=0, allow_inf_nan=False, description="after Ctrl-C, how long tasks get to reach their next step before they are cancelled"
+    stop_grace_seconds: WaitSeconds = pydantic.Field(
+        STOP_GRACE_SECONDS, gt=0, description="after Ctrl-C, how long tasks get to reach their next step before they are cancelled"
     )
 
     @pydantic.field_validator("address")

@@ -44,7 +44,7 @@ from nasbench_rss.cell.directory import EVENTS_FILE, INTERFERENCE_FILE, CellDire
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.samplers.base import resolve_subnet
-from nasbench_rss.seeding import numpy_rng
+from nasbench_rss.seeding import PROBE_BATCH, numpy_rng, probe_stream
 from nasbench_rss.space.buckets import Bucket, ExactBucketSampler
 from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.train.dropout import dropout_off
@@ -159,7 +159,7 @@ class InterferenceObserver(TrainObserver):
         for target in evaluation.buckets:
             bucket = Bucket(target, evaluation.tolerance)
             try:
-                (subnet,) = sampler.sample(bucket, 1, numpy_rng(evaluation.seed, f"probe/{bucket.key}"))
+                (subnet,) = sampler.sample(bucket, 1, numpy_rng(evaluation.seed, probe_stream(bucket.key)))
             except NasbenchError:
                 self.unreachable.append(bucket.key)  # no network of the space lies in it (the result says so)
                 continue
@@ -174,7 +174,7 @@ class InterferenceObserver(TrainObserver):
                 f"observer interference: probe_images {self.options.probe_images} is more than the cell's {available} "
                 f"training images; allowed: 1 to {available}"
             )
-        rng = numpy_rng(seed, "probe/batch")
+        rng = numpy_rng(seed, PROBE_BATCH)
         index = torch.as_tensor(rng.choice(available, size=self.options.probe_images, replace=False), device=cell.device)
         return cell.augmenter.evaluate(cell.dataset.train_images[index]), cell.dataset.train_labels[index]
 
