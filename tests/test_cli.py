@@ -130,6 +130,7 @@ def test_readme_shows_the_exit_code_table():
     assert "exit with status 2" not in README.read_text()
 
 
+@pytest.mark.slow
 def test_runs_as_a_module():
     result = subprocess.run([sys.executable, "-m", "nasbench_rss.cli", "flops", "mobilenet-v3", "3333-3333-3333-3333-3333", "--json"], capture_output=True, text=True, check=True)
     assert json.loads(result.stdout)[0]["macs"] == 4_050_384

@@ -149,6 +149,7 @@ def test_version_and_hookimpl_exported():
     assert nasbench_rss.hookimpl is hookspecs.hookimpl
 
 
+@pytest.mark.slow
 def test_package_import_does_not_import_torch():
     code = "import sys, nasbench_rss; sys.exit('torch' in sys.modules or 'nasbench_rss.plugins' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
@@ -651,6 +652,7 @@ def test_real_entry_points_from_a_distribution_on_sys_path(fake_site):
         PluginRegistry.load(strict=True)
 
 
+@pytest.mark.slow
 def test_plugin_failure_warning_reaches_stderr(fake_site):
     """What a CLI user sees: a warning on stderr naming plugin, distribution and error."""
     code = (

@@ -44,6 +44,7 @@ RANDOM = {"rss", "per-batch", "progressive-shrinking", "sandwich", "strict-fair"
 # ---------------------------------------------------------------------- built-ins
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BUILTINS.names("sampler"))
 def test_every_registered_sampler_conforms_with_its_defaults(name):
     report = check_sampler(name, registry=BUILTINS)

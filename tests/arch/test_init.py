@@ -219,6 +219,7 @@ def buffers(net: nn.Module) -> dict[str, torch.Tensor]:
 
 
 # -------------------------------------------------------------- against OFA's init
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", sorted(ARCHS))
 def test_the_expected_distributions_are_what_ofa_init_models_draws(arch):
     """The reading of OFA's rule (``ofa_rules``) holds for OFA's own initialised network."""
@@ -227,6 +228,7 @@ def test_the_expected_distributions_are_what_ofa_init_models_draws(arch):
     assert own_failures(ofa_net(arch, seed=None), ofa_rules)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", sorted(ARCHS))
 def test_he_fout_gives_every_tensor_ofas_distribution(arch):
     ours, ofa = build(arch, seed=2), ofa_net(arch, seed=1)
@@ -303,6 +305,7 @@ def _mutate(net: nn.Module, mutant: str) -> None:
                 m.weight.uniform_(0.5, 1.5)  # OFA's ``type(m) in [nn.BatchNorm2d, ...]`` skips our subclass
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mutant", ["torch-default", "he-fin", "uniform-right-std", "smallest-size", "exact-bn-types"])
 def test_the_checks_reject_other_initialisations(mutant):
     arch = "mobilenet-v3"
@@ -317,6 +320,7 @@ def test_the_checks_reject_other_initialisations(mutant):
 
 
 # --------------------------------------------------------------- other spaces, shapes
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("arch", "shape", "space"),
     [

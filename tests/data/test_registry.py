@@ -36,6 +36,7 @@ def test_builtin_datasets_are_registered_with_their_options_models():
         assert entry.description and "\n" not in entry.description
 
 
+@pytest.mark.slow
 def test_registering_datasets_does_not_import_torch():
     code = (
         "import sys; from nasbench_rss.plugins import get_registry; "
@@ -128,6 +129,7 @@ def test_the_file_names_are_torchvisions():
             assert spec.files == tuple([name for name, _ in cls.train_list + cls.test_list] + [cls.meta["filename"]])
 
 
+@pytest.mark.slow
 def test_dataset_info_imports_neither_torch_nor_torchvision():
     code = (
         "import sys; from nasbench_rss.data.registry import dataset_info; "

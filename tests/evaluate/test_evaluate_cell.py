@@ -154,6 +154,7 @@ def test_evaluation_leaves_the_trained_checkpoint_alone(trained_cell, tmp_path):
     assert latest_checkpoint(directory).read_bytes() == before
 
 
+@pytest.mark.slow
 def test_measured_subnets_are_not_measured_again(trained_cell, tmp_path, monkeypatch):
     cell, directory = copy_of(trained_cell, tmp_path)
     calls = []
@@ -190,6 +191,7 @@ def test_a_torn_last_record_is_measured_again(trained_cell, tmp_path, monkeypatc
     assert len(calls) == 1 and evaluation["reused"] == 5
 
 
+@pytest.mark.slow
 def test_samplers_are_evaluated_on_the_same_subnets(trained_cell, tmp_path):
     a, a_dir = copy_of(trained_cell, tmp_path, "rss")
     b, b_dir = trained(tmp_path, "single", sampler="single", epochs=1)
@@ -234,6 +236,7 @@ def retrain_with_other_weights(directory) -> str:
     return result["weights"]
 
 
+@pytest.mark.slow
 def test_retrained_weights_are_measured_again_not_reported_from_old_records(trained_cell, tmp_path, monkeypatch):
     cell, directory = copy_of(trained_cell, tmp_path)
     first = evaluate_cell(cell, directory, EVALUATION, "c/seed0", quiet)

@@ -85,6 +85,7 @@ def test_k_above_1_without_cuda_is_refused(no_gpu):
     assert resolve_jobs("auto", None, 1) == 2 and job_slots("auto", 1, 1) == ["auto"]  # the CPU: 2 cores, 1 thread a cell
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason="the refusal is for a machine without CUDA")
 def test_the_cli_refuses_k_above_1_without_cuda_with_exit_4_before_anything_runs(write_suite, tmp_path):
     out = tmp_path / "run"

@@ -59,6 +59,7 @@ def two_nodes():
         cluster.shutdown()
 
 
+@pytest.mark.slow
 @needs_ray
 def test_ray_on_a_local_instance_measures_what_local_measures(write_suite, tmp_path):
     suite = write_suite(epochs=2)
@@ -75,6 +76,7 @@ def test_ray_on_a_local_instance_measures_what_local_measures(write_suite, tmp_p
     assert last_invocation(on_ray)["executor"] == "ray"
 
 
+@pytest.mark.slow
 @needs_ray
 def test_jobs_1_runs_one_cell_at_a_time_and_progress_numbers_them_in_turn(write_suite, tmp_path):
     """Defect 9: every progress line read [1/N]; the tasks' first call to the driver, made from their main thread, let Ray
@@ -90,6 +92,7 @@ def test_jobs_1_runs_one_cell_at_a_time_and_progress_numbers_them_in_turn(write_
     assert starts[1] > ends[0] and starts[2] > ends[1], done.stderr[-3000:]  # one at a time
 
 
+@pytest.mark.slow
 @needs_ray
 def test_cells_spread_over_the_nodes_of_a_cluster(write_suite, tmp_path, two_nodes):
     cluster, node_ids = two_nodes
@@ -103,6 +106,7 @@ def test_cells_spread_over_the_nodes_of_a_cluster(write_suite, tmp_path, two_nod
     assert [cell.status for cell in open_run(out).cells()] == ["complete", "complete"]
 
 
+@pytest.mark.slow
 @needs_ray
 def test_a_worker_killed_mid_cell_is_retried_and_resumes_from_its_checkpoint(write_suite, tmp_path):
     suite = write_suite(epochs=4)
@@ -132,6 +136,7 @@ def test_a_worker_killed_mid_cell_is_retried_and_resumes_from_its_checkpoint(wri
     assert list(last_invocation(out)["nodes"]) == [c.id for c in open_run(out).cells()]
 
 
+@pytest.mark.slow
 @needs_ray
 @pytest.mark.parametrize("how", ["sigint", "group-sigint"])
 def test_ctrl_c_stops_the_running_cell_at_a_step_and_leaves_the_others_pending(write_suite, tmp_path, how):
@@ -152,6 +157,7 @@ def test_ctrl_c_stops_the_running_cell_at_a_step_and_leaves_the_others_pending(w
     assert last_invocation(out)["status"] == "interrupted"
 
 
+@pytest.mark.slow
 @needs_ray
 def test_bad_options_are_one_clear_error_and_nothing_runs(write_suite, tmp_path):
     suite = write_suite(epochs=1)
@@ -171,6 +177,7 @@ def test_bad_options_are_one_clear_error_and_nothing_runs(write_suite, tmp_path)
     assert not out.exists()
 
 
+@pytest.mark.slow
 @needs_ray
 def test_a_suite_executor_block_picks_ray_and_the_command_line_wins(write_suite, tmp_path):
     suite = write_suite(epochs=1)
@@ -193,6 +200,7 @@ def test_a_suite_executor_block_picks_ray_and_the_command_line_wins(write_suite,
     assert done.returncode == EXIT_INVALID and "executor.options.adress: unknown key 'adress'" in done.stderr, done.stderr
 
 
+@pytest.mark.slow
 @needs_ray
 def test_a_cell_no_node_of_the_cluster_can_hold_is_refused_before_anything_runs(write_suite, tmp_path, two_nodes):
     """Defect 3: a task asking for more cores than any node has was never scheduled, and the run waited in silence."""
@@ -215,12 +223,14 @@ def test_a_cell_no_node_of_the_cluster_can_hold_is_refused_before_anything_runs(
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_without_ray_the_executor_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
     with pytest.raises(RayUnavailable, match=r"pip install 'nasbench-rss\[ray\]'"):
         RayExecutor(None, ExecutorContext(device="cpu", jobs=1))
 
 
+@pytest.mark.slow
 @needs_ray
 def test_a_task_waits_for_a_cell_lock_held_elsewhere_then_runs(write_suite, tmp_path):
     """As a retry on a dead node's lock does: the lock is held, then released, and the cell runs."""

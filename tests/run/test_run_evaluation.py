@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 
 import torch
@@ -15,6 +16,7 @@ from nasbench_rss.run import EXIT_FAILED, EXIT_OK, open_run
 EVALUATION_LINE = "  evaluation: {buckets: [3, 5, 7, 9], per_bucket: 2, recalibration_images: 64, recalibration_batch_size: 32, batch_size: 32}\n"
 
 
+@pytest.mark.slow
 def test_run_evaluates_every_cell_and_evaluate_redoes_only_what_is_missing(write_suite, tmp_path):
     suite = write_suite(runs="  rss: {sampler: rss, epochs: 1}\n  single: {sampler: single, epochs: 1}\n")
     out = tmp_path / "run"
@@ -56,6 +58,7 @@ def test_run_evaluates_every_cell_and_evaluate_redoes_only_what_is_missing(write
     assert [inv["status"] for inv in invocations] == ["complete"] * 3
 
 
+@pytest.mark.slow
 def test_a_failing_evaluation_fails_the_cell_but_keeps_its_training(write_suite, tmp_path):
     suite = write_suite(epochs=1)
     out = tmp_path / "run"
@@ -79,6 +82,7 @@ def test_a_failing_evaluation_fails_the_cell_but_keeps_its_training(write_suite,
     assert "retry evaluation (failed: EvaluationError" in planned.stdout and "0 epochs to train" in planned.stdout
 
 
+@pytest.mark.slow
 def test_evaluate_leaves_untrained_cells_alone(write_suite, tmp_path):
     suite = write_suite(seeds="[0, 1]", epochs=1)
     out = tmp_path / "run"
@@ -90,6 +94,7 @@ def test_evaluate_leaves_untrained_cells_alone(write_suite, tmp_path):
     assert seed1.status == "pending" and not CellDirectory(seed1.directory).checkpoints()
 
 
+@pytest.mark.slow
 def test_evaluate_refuses_a_directory_that_is_not_a_run(tmp_path):
     result = cli("evaluate", str(tmp_path))
     assert result.returncode == 4

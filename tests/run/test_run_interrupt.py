@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ def wait_for_unlocked(cell_dirs: list[Path], timeout: float = 30) -> None:
                 time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_killed_then_interrupted_run_resumes_to_the_same_cells(write_suite, tmp_path):
     suite = write_suite(seeds="[0, 1]", epochs=EPOCHS)
     out = tmp_path / "run"

@@ -42,6 +42,7 @@ def latest_weights(directory: Path) -> dict[str, torch.Tensor]:
 # ------------------------------------------------------------------ Ctrl-C with cells waiting
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["sigint", "sigterm", "group-sigint"])
 def test_an_interrupt_with_cells_still_waiting_ends_with_exit_2_and_a_report(write_suite, tmp_path, how):
     """Defect 1: the executor looped forever once stopping while cells were pending."""
@@ -73,6 +74,7 @@ class _Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
+@pytest.mark.slow
 def test_a_crafted_checkpoint_in_a_shared_run_directory_does_not_run(write_suite, tmp_path):
     """Defect 2: torch.load(weights_only=False) ran a pickle's payload on `nasbench-rss evaluate`."""
     suite = write_suite(epochs=1)
@@ -91,6 +93,7 @@ def test_a_crafted_checkpoint_in_a_shared_run_directory_does_not_run(write_suite
 # ------------------------------------------------------------------ threads are part of a cell
 
 
+@pytest.mark.slow
 def test_a_cell_resumed_under_other_jobs_ends_with_the_weights_of_an_uninterrupted_run(write_suite, tmp_path):
     """Defect 4: --jobs 2 dropped torch to one thread, so a resumed cell differed (weights by up to 0.55)."""
     suite = write_suite(epochs=4)
@@ -138,6 +141,7 @@ def install_plugin(site: Path, version: str, extra: str = "") -> None:
     (info / "entry_points.txt").write_text("[nasbench_rss]\nacme = acme_sampler.plugin\n")
 
 
+@pytest.mark.slow
 def test_a_cell_is_not_resumed_under_a_changed_plugin(write_suite, tmp_path):
     """Defect 5: resuming after a plugin's code or version changed continued silently."""
     site = tmp_path / "site"
@@ -181,6 +185,7 @@ def test_a_cell_is_not_resumed_under_a_changed_plugin(write_suite, tmp_path):
 # ------------------------------------------------------------------ damaged files
 
 
+@pytest.mark.slow
 def test_one_damaged_file_fails_its_cell_only_and_says_how_to_recover(write_suite, tmp_path):
     """Defect 6: one bad JSON file blocked the whole run directory with a raw JSONDecodeError."""
     suite = write_suite(seeds="[0, 1]", epochs=1)
@@ -204,6 +209,7 @@ def test_one_damaged_file_fails_its_cell_only_and_says_how_to_recover(write_suit
     assert [len(epochs_in(d)) for d in cell_dirs(out)] == [1, 1]
 
 
+@pytest.mark.slow
 def test_a_damaged_manifest_is_one_sentence(write_suite, tmp_path):
     suite = write_suite(epochs=1)
     out = tmp_path / "run"
@@ -215,6 +221,7 @@ def test_a_damaged_manifest_is_one_sentence(write_suite, tmp_path):
         assert f"{out / 'manifest.json'}: cannot be read" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_torn_last_event_line_is_dropped_and_said(write_suite, tmp_path):
     suite = write_suite(epochs=3)
     out = tmp_path / "run"
@@ -242,6 +249,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.slow
 def test_a_full_disk_fails_each_cell_in_one_sentence_and_leaves_nothing_half_written(write_suite, tmp_path, small_disk):
     """Defect 7: a full disk gave raw tracebacks, and the parent died abandoning the other cells."""
     suite = write_suite(seeds="[0, 1]", epochs=2)
@@ -256,6 +264,7 @@ def test_a_full_disk_fails_each_cell_in_one_sentence_and_leaves_nothing_half_wri
     assert again.returncode == EXIT_OK, again.stdout
 
 
+@pytest.mark.slow
 def test_a_read_only_out_or_a_file_as_out_is_one_sentence(write_suite, tmp_path, small_disk):
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     result = cli("run", str(write_suite(epochs=1)), "--out", str(small_disk / "run"))
@@ -270,6 +279,7 @@ def test_a_read_only_out_or_a_file_as_out_is_one_sentence(write_suite, tmp_path,
 # ------------------------------------------------------------------ links
 
 
+@pytest.mark.slow
 def test_locks_and_logs_are_never_written_through_links(write_suite, tmp_path):
     """Defect 8: a run.lock symlinked elsewhere had its target truncated."""
     suite = write_suite(epochs=1)
@@ -296,6 +306,7 @@ def test_locks_and_logs_are_never_written_through_links(write_suite, tmp_path):
 # ------------------------------------------------------------------ misleading messages
 
 
+@pytest.mark.slow
 def test_resume_counts_the_checkpoint_and_killed_writes_leave_no_temp_files(write_suite, tmp_path):
     """Defect 10: "resuming after epoch N" counted event lines; a killed checkpoint write left its temp file forever."""
     suite = write_suite(epochs=4)

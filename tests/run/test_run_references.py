@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 
 from tests.run.run_helpers import cli, suite_text
@@ -19,6 +20,7 @@ claims:
 """
 
 
+@pytest.mark.slow
 def test_references_train_rank_and_export(tmp_path):
     suite = tmp_path / "suite.yaml"
     suite.write_text(suite_text(name="ranked", seeds="[0, 1]", runs=RUNS) + EXTRA)

@@ -17,6 +17,7 @@ def epochs_in(cell_dir) -> list[int]:
     return [json.loads(line)["epoch"] for line in lines if json.loads(line)["event"] == "epoch"]
 
 
+@pytest.mark.slow
 def test_a_suite_runs_into_a_run_directory_and_a_rerun_skips_complete_cells(write_suite, tmp_path):
     suite = write_suite(seeds="[0, 1]")
     out = tmp_path / "run"
@@ -52,6 +53,7 @@ def test_a_suite_runs_into_a_run_directory_and_a_rerun_skips_complete_cells(writ
     assert [inv["status"] for inv in json.loads((out / "manifest.json").read_text())["invocations"]] == ["complete"] * 2
 
 
+@pytest.mark.slow
 def test_a_failing_cell_is_recorded_and_the_others_run(write_suite, tmp_path):
     # lr 1e30 makes the loss infinite at the second step: the cell fails at run time, after validation
     suite = write_suite(runs="  rss: {sampler: rss, epochs: 1}\n  boom: {sampler: rss, epochs: 1, training: {lr: 1.0e+30}}\n")
@@ -71,6 +73,7 @@ def test_a_failing_cell_is_recorded_and_the_others_run(write_suite, tmp_path):
     assert "1 complete, 0 failed" not in again.stdout and "0 complete, 1 failed" in again.stdout
 
 
+@pytest.mark.slow
 def test_missing_data_of_a_selected_cell_stops_the_run_before_anything_runs(write_suite, tmp_path):
     empty = tmp_path / "no-data"
     empty.mkdir()
@@ -84,6 +87,7 @@ def test_missing_data_of_a_selected_cell_stops_the_run_before_anything_runs(writ
     assert selected.returncode == EXIT_OK, selected.stderr
 
 
+@pytest.mark.slow
 def test_only_selects_cells_and_a_pattern_matching_nothing_is_an_error(write_suite, tmp_path):
     suite = write_suite(seeds="[0, 1]", epochs=1)
     out = tmp_path / "run"
@@ -95,6 +99,7 @@ def test_only_selects_cells_and_a_pattern_matching_nothing_is_an_error(write_sui
     assert "matches no cell" in result.stderr and "mobilenet-v3/synthetic/rss/seed0" in result.stderr
 
 
+@pytest.mark.slow
 def test_dry_run_writes_nothing_and_says_what_would_run(write_suite, tmp_path):
     suite = write_suite(seeds="[0, 1]", epochs=1)
     out = tmp_path / "run"
@@ -109,6 +114,7 @@ def test_dry_run_writes_nothing_and_says_what_would_run(write_suite, tmp_path):
     assert "1 epochs to train" in result.stdout
 
 
+@pytest.mark.slow
 def test_changing_a_setting_makes_a_new_cell_and_keeps_the_old_one(write_suite, tmp_path):
     out = tmp_path / "run"
     run_suite(load_suite(write_suite(epochs=1)), out, interactive=False)
@@ -125,6 +131,7 @@ def test_changing_a_setting_makes_a_new_cell_and_keeps_the_old_one(write_suite, 
     assert json.loads((new / "config.json").read_text())["train"]["lr"] == 0.02
 
 
+@pytest.mark.slow
 def test_invalid_suite_or_directory_exits_4_and_nothing_runs(write_suite, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(write_suite().read_text().replace("sampler: rss", "sampler: rsss"))
@@ -155,6 +162,7 @@ def test_a_run_directory_in_use_is_refused(tmp_path):
     DirectoryLock(tmp_path / "run.lock", "run directory X").acquire().release()  # free again once released
 
 
+@pytest.mark.slow
 def test_jobs_train_cells_side_by_side_each_with_its_own_threads(write_suite, tmp_path):
     from datetime import datetime
 
@@ -173,6 +181,7 @@ def test_jobs_train_cells_side_by_side_each_with_its_own_threads(write_suite, tm
     assert json.loads((out / "manifest.json").read_text())["invocations"][-1]["jobs"] == 2
 
 
+@pytest.mark.slow
 def test_the_shipped_smoke_suite_runs_end_to_end(tmp_path):
     from pathlib import Path
 
@@ -187,6 +196,7 @@ def test_the_shipped_smoke_suite_runs_end_to_end(tmp_path):
         assert cell.result["sampler"]["config"]["name"] == cell.config["sampler"]
 
 
+@pytest.mark.slow
 def test_a_suites_observers_run_in_every_cell(write_suite, tmp_path):
     pytest.importorskip("tensorboard")
     suite = write_suite(epochs=1)

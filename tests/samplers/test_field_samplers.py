@@ -17,6 +17,7 @@ from nasbench_rss.testing import check_sampler
 from tests.samplers.conftest import SPACES, flops_table, make
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "options"),
     [
@@ -178,6 +179,7 @@ def test_attentive_listed_buckets_must_hold_a_network():
 
 
 # ----------------------------------------------------------- bucket-balanced
+@pytest.mark.slow
 def test_bucket_balanced_draws_every_bin_equally_often():
     """Chi-square against uniform over the bins (per-dimension RSS piles half its draws near 8 MFLOPs)."""
     epochs = 1200

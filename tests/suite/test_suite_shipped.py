@@ -64,6 +64,7 @@ def no_data(tmp_path, monkeypatch) -> Path:
     return tmp_path / "data"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SUITE_FILES, ids=lambda path: path.name)
 def test_a_shipped_suites_only_data_problems_are_missing_files_that_placeholders_satisfy(path, no_data):
     suite = load_suite(path)
@@ -157,6 +158,7 @@ def test_a_smoke_cell_config_trains_as_planned(tmp_path):
     assert recorded == cell.config.model_dump(mode="json")
 
 
+@pytest.mark.slow
 def test_the_interference_suite_probes_every_cell_and_the_samplers_suite_has_every_builtin_of_the_field():
     interference = load_suite(SUITES_DIR / "claims" / "interference.yaml")
     for cell in interference.cells():

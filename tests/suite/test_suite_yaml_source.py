@@ -127,6 +127,7 @@ def test_a_file_that_is_not_utf8_is_a_problem_at_the_first_bad_byte(tmp_path):
     assert read_yaml(path).data == {"name": "t"}
 
 
+@pytest.mark.slow
 def test_validate_turns_a_control_character_into_exit_4(tmp_path):
     import subprocess
     import sys

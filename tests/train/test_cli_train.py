@@ -98,6 +98,7 @@ def test_train_turns_on_an_observer_plugin_by_name(tmp_path):
     assert code == EXIT_INVALID
 
 
+@pytest.mark.slow
 def test_train_protocol_fills_what_the_flags_leave_unset(tmp_path, capsys):
     out = tmp_path / "cell"
     argv = ["train", *TINY, "--sampler", "progressive-shrinking", "--protocol", "paper-code", "--out", str(out)]

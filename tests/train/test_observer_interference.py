@@ -91,6 +91,7 @@ def test_a_step_on_a_subnet_that_shares_no_weight_with_the_probe_records_no_chan
     assert update_measures(grad_a, delta)[0] is not None
 
 
+@pytest.mark.slow
 def test_the_probe_never_changes_training_and_writes_one_line_per_probed_step(tmp_path):
     config = cell_config(sampler="per-batch", sampler_options={"k": 2}, epochs=2, dropout=0.3)
     plain = train_cell(config, tmp_path / "plain", device="cpu", events=quiet)
@@ -116,6 +117,7 @@ def test_the_probe_never_changes_training_and_writes_one_line_per_probed_step(tm
     assert probed["interference"]["seconds"] < probed["train_seconds"]
 
 
+@pytest.mark.slow
 def test_probe_records_survive_a_resume_exactly(tmp_path):
     config = cell_config(sampler="rss", epochs=3)
 

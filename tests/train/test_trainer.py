@@ -107,6 +107,7 @@ def test_loss_falls_on_synthetic_data(tmp_path):
     assert losses[-1] < 0.7 * losses[0], losses
 
 
+@pytest.mark.slow
 def test_same_seed_same_subnets_and_weights_other_seed_differs(tmp_path):
     runs = {}
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
@@ -125,6 +126,7 @@ def test_global_torch_rng_is_left_alone(tmp_path):
     assert torch.equal(torch.rand(3), expected)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("sampler", "epochs", "stops"),
     [
@@ -181,6 +183,7 @@ PS_PHASES = [2, 2, 1, 2, 1, 2]  # 10 epochs; 4 steps each
 PS_WARMUPS = [0, 1, 0, 1, 0, 1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", ["per-phase", "global-tail"])
 def test_progressive_shrinking_phase_rates_at_their_first_and_last_step(tmp_path, policy):
     options = {"phase_epochs": PS_PHASES, "lr_schedule": policy}
@@ -212,6 +215,7 @@ def test_progressive_shrinking_phase_rates_at_their_first_and_last_step(tmp_path
         assert (events[2]["lr_start"], events[2]["lr_end"]) == pytest.approx((rate * (1 / 32 + 31 / 32 / 4), rate))
 
 
+@pytest.mark.slow
 def test_progressive_shrinking_phases_subnets_and_teacher(tmp_path):
     result = train_cell(cell_config(sampler="progressive-shrinking", epochs=6), tmp_path, device="cpu", events=quiet)
     events = read_events(tmp_path)
@@ -226,6 +230,7 @@ def test_progressive_shrinking_phases_subnets_and_teacher(tmp_path):
     assert result["exposure"]["total_subnet_steps"] == sum(4 * p for p in per_step)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sort_channels", "expected"), [(True, [(4, 0), (5, 1)]), (False, [])])
 def test_channels_are_sorted_exactly_before_the_expand_phases(tmp_path, monkeypatch, sort_channels, expected):
     calls = []
@@ -249,6 +254,7 @@ def test_channels_are_sorted_exactly_before_the_expand_phases(tmp_path, monkeypa
 PAPER_CODE_PS = {"lr_schedule": "global-tail", "sort_channels": False, "teacher": "untrained", "fresh_optimizer": False}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fresh", [True, False])
 @pytest.mark.parametrize("resumed", [False, True])
 def test_the_optimizer_is_new_at_each_phase_or_carried_over(tmp_path, monkeypatch, fresh, resumed):
@@ -279,6 +285,7 @@ def test_the_optimizer_is_new_at_each_phase_or_carried_over(tmp_path, monkeypatc
             torch.testing.assert_close(after[name], before[name], atol=0, rtol=0)
 
 
+@pytest.mark.slow
 def test_a_paper_code_cell_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path):
     """Carried momentum and the untrained teacher survive a resume at a phase boundary and mid-run."""
     config = cell_config(sampler="progressive-shrinking", epochs=6, sampler_options=PAPER_CODE_PS)
@@ -310,6 +317,7 @@ def test_the_teacher_never_runs_dropout(tmp_path, teacher):
         assert not torch.equal(student(inputs), student(inputs))
 
 
+@pytest.mark.slow
 def test_an_untrained_teacher_is_a_fresh_network_with_torchs_default_init(tmp_path):
     config = cell_config(sampler="progressive-shrinking", epochs=6, sampler_options={"teacher": "untrained"})
     runs = []
@@ -407,6 +415,7 @@ def test_candidate_losses_change_nothing_and_run_without_dropout():
     assert first[1] == pytest.approx(float(direct), rel=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("sampler", "options"), [("sandwich", {"k": 1}), ("attentive", {"k": 1, "candidates": 2}), ("strict-fair", {})])
 def test_the_fields_samplers_train_a_cell_and_resume_exactly(tmp_path, sampler, options):
     config = cell_config(sampler=sampler, sampler_options=options, epochs=2)
