@@ -38,6 +38,10 @@ MAX_CPUS_PER_CELL = 1024
 """CPU cores one cell's task may reserve: more than the largest machines have (a cell runs on one machine)."""
 MAX_GPUS_PER_CELL = 16
 """GPUs one cell's task may reserve: more than the largest machines hold (a cell runs on one machine)."""
+MAX_JOBS = 1024
+"""Cells side by side on one machine (``--jobs``, and GPUs x ``--cells-per-gpu``): each is a process holding its data."""
+MAX_CELLS_PER_GPU = 64
+"""Cells sharing one GPU (``--cells-per-gpu``): each holds its dataset and supernet in the GPU's memory."""
 MAX_RETRIES = 100
 """Times an executor may rerun a cell whose worker died: past that, the cell's failure is its own."""
 MAX_WAIT_SECONDS = 86_400.0

@@ -170,11 +170,9 @@ class CellDirectory:
             raise CellFileError(f"{self.file(CELL_FILE)}: missing; a cell directory is made by `nasbench-rss run SUITE`")
         try:
             return PlannedCell.from_record(record)
-        except Exception as error:  # pydantic's ValidationError, a missing key, a wrong type
-            raise CellFileError(
-                f"{self.file(CELL_FILE)}: not a planned cell this version can run ({type(error).__name__}: {error}); "
-                f"{_RECOVERY[CELL_FILE]}"
-            ) from None
+        except (ValueError, KeyError, TypeError) as error:  # a field at fault (named), a missing key, a wrong type
+            what = f"missing key {error}" if isinstance(error, KeyError) else str(error)
+            raise CellFileError(f"{self.file(CELL_FILE)}: not a planned cell this version can run ({what}); {recovery(CELL_FILE)}") from None
 
     def write_planned(self, cell: PlannedCell) -> None:
         """Write ``cell.json`` (the one writer: the suite pipeline before it runs a cell, ``train`` for its cell)."""

@@ -15,9 +15,12 @@ from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
+import pydantic
+
 from nasbench_rss.config.evaluation import EvaluationConfig
 from nasbench_rss.config.training import CellConfig
 from nasbench_rss.hashing import json_hash
+from nasbench_rss.validation import error_text
 
 Observers = tuple[tuple[str, dict[str, Any]], ...]
 """(name, options) of observer plugins."""
@@ -87,13 +90,13 @@ class PlannedCell:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> "PlannedCell":
-        """The cell ``record()`` wrote; raises pydantic's ValidationError, KeyError or TypeError on anything else.
+        """The cell ``record()`` wrote; raises ValueError (naming each field at fault), KeyError or TypeError on anything else.
 
         Architecture, dataset and seed are the config's own; a record without ``run``
         (written by ``nasbench-rss train`` before 0.2) gets the sampler's name.
         """
-        config = CellConfig.model_validate(record["config"])
-        evaluation = EvaluationConfig.model_validate(record["evaluation"]) if record.get("evaluation") is not None else None
+        config = _validated(CellConfig, record["config"], "config")
+        evaluation = _validated(EvaluationConfig, record["evaluation"], "evaluation") if record.get("evaluation") is not None else None
         observers = tuple((str(item["name"]), dict(item.get("options") or {})) for item in record.get("observers") or [])
         subnet = record.get("subnet")
         buckets = tuple(str(b) for b in record.get("buckets") or ())
@@ -101,6 +104,13 @@ class PlannedCell:
         if not isinstance(run, str) or (subnet is not None and not isinstance(subnet, str)):
             raise TypeError(f"run {run!r} and subnet {subnet!r} must be strings")
         return cls(run, config.arch, config.dataset, config.seed, config, evaluation, observers, subnet, buckets)
+
+
+def _validated(model: Any, data: Any, where: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise ValueError(error_text(error, model, data, lambda path: ".".join([where, *map(str, path)]))) from None
 
 
 def config_hash(config: CellConfig) -> str:

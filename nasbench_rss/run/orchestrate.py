@@ -29,11 +29,20 @@ from tabulate import tabulate
 from nasbench_rss import atomic
 from nasbench_rss.cell.directory import CELL_FILE, CellDirectory, CellState
 from nasbench_rss.errors import NasbenchError, StorageError
+from nasbench_rss.limits import MAX_SUITE_BYTES
 from nasbench_rss.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_STORAGE
 from nasbench_rss.locks import DirectoryLock
 from nasbench_rss.plugins import PluginRegistry, get_registry, validate_options
 from nasbench_rss.run import manifest as manifests
-from nasbench_rss.run.executors.base import ExecutorContext, Job, JobResult, check_jobs, oversubscription, resolve_jobs
+from nasbench_rss.run.executors.base import (
+    ExecutorContext,
+    Job,
+    JobResult,
+    check_jobs,
+    check_slot_options,
+    oversubscription,
+    resolve_jobs,
+)
 from nasbench_rss.run.layout import CELLS_DIR, HISTORY_DIR, LOCK_FILE, MANIFEST_FILE, RUN_FILES, SUITE_FILE, read_manifest
 from nasbench_rss.run.progress import Progress, format_duration
 from nasbench_rss.run.workload import cell_workload
@@ -226,8 +235,10 @@ def plan_run(suite: Suite, out: str | Path | None, options: RunOptions) -> RunPl
     from nasbench_rss.runtime.device import resolve_device
 
     jobs = options.jobs
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise RunError(f"--jobs: {jobs!r} is not allowed; allowed: 1 or more")
+    try:
+        check_slot_options(jobs, options.cells_per_gpu)  # before anything else is looked at
+    except NasbenchError as error:
+        raise RunError(str(error)) from None
     registry = options.registry or get_registry()
     run_dir = Path(out) if out is not None else default_run_dir(suite)
     device = options.device or suite.device
@@ -428,7 +439,7 @@ def _write_suite(run_dir: Path, suite: Suite) -> None:
     path = run_dir / SUITE_FILE
     text = suite.resolved_yaml()
     if path.exists():
-        previous = path.read_text()
+        previous = atomic.read_bounded(path, MAX_SUITE_BYTES, "a suite file").decode("utf-8", errors="replace")
         if previous == text:
             return
         history = run_dir / HISTORY_DIR

@@ -177,3 +177,27 @@ def test_nan_accuracies_are_counted_and_shown_not_dropped_in_silence(tmp_path, c
     assert has_row(markdown_rows(markdown), CELL, str(per_bucket * len(evaluated)), str(PER_BUCKET * len(evaluated)), per_label)
     assert any(f.startswith(counted) for f in report["findings"])
     assert counted in (run_dir / "report" / "report.html").read_text()
+
+
+MANIFEST_CASES = {
+    "an entry without its evaluation": (lambda cell: cell.pop("evaluation"), "cells[0].evaluation: required key missing"),
+    "a seed that is a string": (lambda cell: cell.__setitem__("seed", "0"), "cells[0].seed: '0' not allowed"),
+    "a directory outside the run directory": (
+        lambda cell: cell.__setitem__("directory", "../../../etc"),
+        "cells[0].directory: '../../../etc' not allowed; allowed: a path cells/... inside the run directory",
+    ),
+    "an evaluation that does not validate": (lambda cell: cell["evaluation"].__setitem__("per_bucket", 0), "cells[0].evaluation.per_bucket"),
+}
+
+
+@pytest.mark.parametrize("case", list(MANIFEST_CASES))
+@pytest.mark.parametrize("command", ["report", "claims"])
+def test_a_damaged_manifest_entry_is_one_sentence_naming_it_exit_3(case, command, tmp_path, capsys, default_registry_with_reporters):
+    damage, what = MANIFEST_CASES[case]
+    run_dir = write_run(tmp_path / "run", Fixture(seeds=(0,), suite_extra=CLAIMS))
+    edit_json(run_dir / "manifest.json", lambda manifest: damage(manifest["cells"][0]))
+    code = main([command, str(run_dir), *(["--resamples", str(RESAMPLES)] if command == "report" else [])], out=io.StringIO())
+    error = capsys.readouterr().err
+    assert code == EXIT_STORAGE and "Traceback" not in error
+    assert error.startswith(f"nasbench-rss {command}: error: {run_dir / 'manifest.json'}: ") and what in error
+    assert "restore it, or rerun the suite into a new --out directory" in error

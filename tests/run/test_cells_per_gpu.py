@@ -69,9 +69,12 @@ def test_more_jobs_than_gpus_x_k_and_k_below_1_are_refused(two_gpus):
         resolve_jobs("auto", 7, 3)
     with pytest.raises(NasbenchError, match=r"--jobs 7 is more than"):
         job_slots("auto", 7, 3)
-    for bad in (0, -1, True, 1.5):
-        with pytest.raises(NasbenchError, match=r"--cells-per-gpu: .* is not allowed; allowed: 1 or more"):
+    for bad in (0, -1, True, 1.5, 65):
+        with pytest.raises(NasbenchError, match=r"--cells-per-gpu: .* is not allowed; allowed: 1 to 64"):
             resolve_jobs("auto", None, bad)
+    for bad in (0, True, 1025):
+        with pytest.raises(NasbenchError, match=r"--jobs: .* is not allowed; allowed: 1 to 1024"):
+            resolve_jobs("auto", bad, 1)
     with pytest.raises(NasbenchError, match="--cells-per-gpu 2 needs a CUDA device; the run's device is cpu; allowed: 1 on the CPU"):
         resolve_jobs("cpu", None, 2)  # CUDA is there, but the run asked for the CPU
 

@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 
 from nasbench_rss.cell.directory import CellDirectory
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.limits import MAX_CELLS_PER_GPU, MAX_JOBS
 from nasbench_rss.run.progress import Progress
 
 Outcome = Literal["complete", "failed", "interrupted"]
@@ -70,6 +71,17 @@ class ExecutorContext:
     by the runner: > 1 only with a CUDA device, and ``jobs`` never exceeds GPUs x ``cells_per_gpu``."""
 
 
+def check_slot_options(jobs: Any, cells_per_gpu: Any) -> None:
+    """``--jobs`` (None: its default) and ``--cells-per-gpu`` as given: a NasbenchError naming what is allowed otherwise."""
+    if isinstance(cells_per_gpu, bool) or not isinstance(cells_per_gpu, int) or not 1 <= cells_per_gpu <= MAX_CELLS_PER_GPU:
+        raise NasbenchError(
+            f"--cells-per-gpu: {cells_per_gpu!r} is not allowed; allowed: 1 to {MAX_CELLS_PER_GPU} (1 on the CPU; each cell holds "
+            "its data and supernet in the GPU's memory)"
+        )
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS):
+        raise NasbenchError(f"--jobs: {jobs!r} is not allowed; allowed: 1 to {MAX_JOBS} (cells side by side, a process each)")
+
+
 def resolve_jobs(device: str, jobs: int | None, cells_per_gpu: int = 1, threads: int = 1) -> int:
     """How many cells run side by side, from ``--jobs``, ``--cells-per-gpu``, the GPUs ``device`` spans and the cells' threads.
 
@@ -81,10 +93,7 @@ def resolve_jobs(device: str, jobs: int | None, cells_per_gpu: int = 1, threads:
     """
     from nasbench_rss.runtime.device import cuda_device_count
 
-    if isinstance(cells_per_gpu, bool) or not isinstance(cells_per_gpu, int) or cells_per_gpu < 1:
-        raise NasbenchError(f"--cells-per-gpu: {cells_per_gpu!r} is not allowed; allowed: 1 or more (1 on the CPU)")
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise NasbenchError(f"--jobs: {jobs!r} is not allowed; allowed: 1 or more")
+    check_slot_options(jobs, cells_per_gpu)
     gpus = cuda_device_count(device)
     if cells_per_gpu == 1:
         if jobs is not None:
