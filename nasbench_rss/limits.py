@@ -42,6 +42,8 @@ MAX_JOBS = 1024
 """Cells side by side on one machine (``--jobs``, and GPUs x ``--cells-per-gpu``): each is a process holding its data."""
 MAX_CELLS_PER_GPU = 64
 """Cells sharing one GPU (``--cells-per-gpu``): each holds its dataset and supernet in the GPU's memory."""
+MAX_THREADS = 1024
+"""CPU threads of one cell (``training.threads``): more than any one machine this runs on has cores."""
 MAX_RETRIES = 100
 """Times an executor may rerun a cell whose worker died: past that, the cell's failure is its own."""
 MAX_WAIT_SECONDS = 86_400.0

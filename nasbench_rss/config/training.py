@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 import pydantic
 from pydantic import Field
 
-from nasbench_rss.limits import BatchSize, EpochCount, ImageSize, Seed
+from nasbench_rss.limits import MAX_THREADS, BatchSize, EpochCount, ImageSize, Seed
 
 ProtocolName = Literal["ofa", "paper-code", "project"]
 """The built-in protocols (:mod:`nasbench_rss.protocols` holds their values and sources)."""
@@ -30,8 +30,6 @@ Augmentation = Literal["standard", "ofa", "none"]
 Precision = Literal["auto", "fp32", "bf16"]
 MemoryFormat = Literal["auto", "channels_last", "contiguous"]
 Init = Literal["he_fout", "torch"]
-MAX_THREADS = 1024
-"""The most CPU threads one cell may ask for (more than any machine this runs on has cores)."""
 """``nasbench_rss.arch.init``'s schemes (not imported: a config needs no torch; a test keeps them equal)."""
 
 

@@ -21,10 +21,11 @@ from typing import Any, Literal
 
 from nasbench_rss.cell.directory import CELL_FILE, FAILURE_FILE, PROVENANCE_FILE, CellDirectory
 from nasbench_rss.cell.planned import PlannedCell
-from nasbench_rss.config.training import MAX_THREADS, CellConfig
+from nasbench_rss.config.training import CellConfig
 from nasbench_rss.cell.provenance import changes, identity
 from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import NasbenchError
+from nasbench_rss.limits import MAX_THREADS
 from nasbench_rss.train.observers.base import StepInfo, TrainObserver
 
 Outcome = Literal["complete", "failed", "interrupted"]

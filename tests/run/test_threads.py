@@ -20,8 +20,9 @@ from tests.run.run_helpers import RSS_RUN, cell_dirs, cli, suite_text
 from nasbench_rss.cell.directory import PROVENANCE_FILE, CellDirectory
 from nasbench_rss.cell.planned import config_hash
 from nasbench_rss.cli import main
-from nasbench_rss.config.training import MAX_THREADS, CellConfig, TrainConfig
+from nasbench_rss.config.training import CellConfig, TrainConfig
 from nasbench_rss.exit_codes import EXIT_OK
+from nasbench_rss.limits import MAX_THREADS
 from nasbench_rss.run.executors import base
 from nasbench_rss.run.executors.base import oversubscription, resolve_jobs
 from nasbench_rss.run.runner import RunnerEvents, train_cell
