@@ -395,7 +395,7 @@ def document_model(registry: PluginRegistry) -> type[pydantic.BaseModel]:
     _, NamedObserver = _plugin_union(registry, "observer", observer_entry)
     _, NamedExecutor = _plugin_union(registry, "executor", executor_entry)
     Run = tagged_union([run_model(registry, name) for name in registry.names("sampler")], "sampler", "sampler")
-    Defaults = _defaults_model(Architecture, Dataset)
+    Defaults = _defaults_model(MatrixArchitecture, MatrixDataset)  # a bare name is the short form here too
     Matrix = _matrix_model(MatrixArchitecture, MatrixDataset)
     return pydantic.create_model(
         "Suite",

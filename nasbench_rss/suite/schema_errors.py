@@ -51,7 +51,10 @@ def _describe_suite(item: dict[str, Any], model: type[pydantic.BaseModel], loc: 
     kind, value, ctx = item["type"], item.get("input"), item.get("ctx") or {}
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         members = union_members(type_at(model, loc))
-        return _unknown_plugin(members, ctx.get("tag") if kind == "union_tag_invalid" else None)
+        tag = ctx.get("tag") if kind == "union_tag_invalid" else None
+        if kind == "union_tag_invalid" and isinstance(value, dict):
+            tag = value.get(_union_tag_field(type_at(model, loc)), tag)  # pydantic's ctx holds str(tag)
+        return _unknown_plugin(members, tag)
     if kind == "literal_error":
         parent = strip(type_at(model, loc[:-1]))
         if isinstance(parent, type) and issubclass(parent, TaggedEntry) and loc[-1] == parent.tag_field:
@@ -71,6 +74,9 @@ def _unknown_plugin(members: list[type] | None, tag: Any, kind: str | None = Non
     names = ", ".join(allowed or []) or "none registered"
     if tag is None:
         return f"no {kind} given; allowed: {names} (`nasbench-rss plugins` lists them)"
+    if not isinstance(tag, str):
+        where = " (a run's sampler options go in its `options:`, beside `sampler:`)" if kind == "sampler" else ""
+        return f"{show(tag)} is not a {kind} name{where}; allowed: {names} (`nasbench-rss plugins` lists them)"
     return f"unknown {kind} {show(tag)}{did_you_mean(tag, allowed or [])}; allowed: {names} (`nasbench-rss plugins` lists them)"
 
 

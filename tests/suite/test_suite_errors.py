@@ -68,6 +68,22 @@ def test_unknown_sampler_lists_the_available_ones():
     assert "progressive-shrinking, rss, sandwich, single, stand-alone, strict-fair" in problem
 
 
+def test_a_sampler_written_as_a_mapping_says_where_options_go():
+    """A careless user's ``sampler: {name: rss, options: ...}`` read as an unknown sampler named by the mapping's repr."""
+    (problem,) = problems(replace("sampler: rss", "sampler: {name: rss, options: {distribution: uniform}}"))
+    assert problem.startswith(
+        "s.yaml:10:5: runs.rss.sampler: a mapping is not a sampler name (a run's sampler options go in its `options:`, "
+        "beside `sampler:`); allowed: alternating,"
+    ), problem
+
+
+def test_defaults_take_a_bare_architecture_and_dataset_name_as_the_matrix_does():
+    suite = parse_suite(replace("{name: mobilenet-v3}", "mobilenet-v3"))
+    assert {cell.config.arch for cell in suite.cells()} == {"mobilenet-v3"}
+    (problem,) = problems(replace("{name: mobilenet-v3}", "mobilenet"))
+    assert problem.startswith("s.yaml:3:17: defaults.architecture: unknown architecture 'mobilenet' (did you mean 'mobilenet-v3'?)"), problem
+
+
 def test_unknown_dataset_and_architecture():
     text = replace("{name: mobilenet-v3}", "{name: mobilenet}").replace("name: synthetic,", "name: synthetics,")
     assert problems(text) == [
