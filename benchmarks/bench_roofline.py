@@ -4,9 +4,9 @@ For the smallest, middle and largest MobileNetV3 subnet at the Fashion-MNIST tra
 (1x32x32, 10 classes), a training step as our loop runs it (``train.loop.accumulate_gradients``
 then SGD with Nesterov, channels_last as ``memory_format: auto``) is timed in fp32 and under
 bf16 autocast. Its work is counted, not timed: the subnet's forward MACs per image at that
-shape (``FlopsTable.macs``, the same table the buckets use) x the batch x 3, the rule this
-project states for training cost (the backward pass costs twice the forward: one product
-for the gradient of the input, one for the weights). MACs per second over the ceilings
+shape (``FlopsTable.macs``, the same table the buckets use) x the batch x 3, the rule
+``nasbench_rss.train.cost`` states and every result records (the backward pass counted as
+twice the forward). MACs per second over the ceilings
 measured in the same run, with the same threads:
 
 - a large square GEMM (``torch.mm``, n x n by n x n: n**3 MACs) in fp32 and in bf16;
@@ -37,10 +37,8 @@ from nasbench_rss.arch.layout import Shape
 from nasbench_rss.plugins import get_architecture
 from nasbench_rss.runtime.device import resolve_device, synchronize
 from nasbench_rss.samplers.base import resolve_subnet
+from nasbench_rss.train.cost import BACKWARD_FACTOR
 from nasbench_rss.train.loop import accumulate_gradients
-
-BACKWARD_FACTOR = 2
-"""A training step's MACs are (1 + BACKWARD_FACTOR) x its forward MACs."""
 
 
 def timed(step: Callable[[], object], device: torch.device, repeats: int, warmup: int = 3) -> float:

@@ -140,6 +140,21 @@ class Provenance(_Record):
     resumed_under: list[ResumedUnder] = []
 
 
+class TrainMacs(_Record):
+    """``result.json``'s ``train_macs`` (:mod:`nasbench_rss.train.cost`): whole counts, their total their sum."""
+
+    subnets: Count
+    teacher: Count = 0
+    candidates: Count = 0
+    total: Count
+
+    @model_validator(mode="after")
+    def _total_is_the_sum(self) -> TrainMacs:
+        if self.total != self.subnets + self.teacher + self.candidates:
+            raise ValueError(f"total {self.total} not allowed; allowed: subnets + teacher + candidates = {self.subnets + self.teacher + self.candidates}")
+        return self
+
+
 class ResultRecord(_Record):
     """What the analysis reads of ``result.json``: times, exposure, the probe's time, provenance."""
 
@@ -152,6 +167,8 @@ class ResultRecord(_Record):
     images_per_second: NonNegative | None = None
     train_seconds_definition: str | None = None
     train_cpu_seconds_definition: str | None = None
+    train_macs: TrainMacs | None = None
+    train_macs_definition: str | None = None
     exposure: ExposureRecord | None = None
     interference: ProbeTime | None = None
     provenance: Provenance | None = None

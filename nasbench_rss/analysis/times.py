@@ -28,6 +28,8 @@ class CellTime:
     cpu_seconds: float | None
     contended_epochs: int = 0
     epochs: int = 0
+    macs: int | None = None
+    """Training MACs (``result.json``'s ``train_macs.total``); None for a cell trained before they were counted."""
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,14 @@ class CellTiming:
     probe_seconds: float
     images_per_second: float | None
     device: str | None
+    train_macs: int | None = None
+    """Multiply-accumulates of training (:mod:`nasbench_rss.train.cost`), the same on every machine; None: not counted."""
+    macs_per_epoch: float | None = None
 
     @property
     def time(self) -> CellTime:
         """What a timing claim is tested on."""
-        return CellTime(self.train_seconds, self.train_cpu_seconds, len(self.contention["contended"]), self.epochs)
+        return CellTime(self.train_seconds, self.train_cpu_seconds, len(self.contention["contended"]), self.epochs, self.train_macs)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -112,6 +117,7 @@ def _timing(cell: CellRecord) -> CellTiming:
     cpu = result.get("train_cpu_seconds")
     if cpu is not None:
         cpu = float(cpu) - float(probe.get("cpu_seconds", 0.0))
+    macs = (result.get("train_macs") or {}).get("total")
     times, problem = epoch_times(cell)
     provenance = result.get("provenance") or {}
     checked = contention(times, result.get("cpu_count"), provenance.get("device_type"))
@@ -132,6 +138,8 @@ def _timing(cell: CellRecord) -> CellTiming:
         probe_seconds=probe_seconds,
         images_per_second=result.get("images_per_second"),
         device=provenance.get("device_name"),
+        train_macs=None if macs is None else int(macs),
+        macs_per_epoch=None if macs is None else int(macs) / epochs,
     )
 
 

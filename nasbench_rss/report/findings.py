@@ -153,6 +153,12 @@ def variance_findings(analysis: dict[str, Any]) -> list[str]:
     return out
 
 
+def _macs_ratio(ratio: dict[str, Any]) -> str:
+    """'; MACs ratio 2.49x' where both sides counted their training MACs, else nothing."""
+    macs = ratio.get("macs_total")
+    return f"; MACs ratio {fmt.ratio(macs['estimate'])}x" if macs is not None else ""
+
+
 def time_findings(analysis: dict[str, Any]) -> list[str]:
     """Per ratio: the run's training time against its reference, with the interval, never a contaminated ratio as fact.
 
@@ -174,13 +180,14 @@ def time_findings(analysis: dict[str, Any]) -> list[str]:
             )
             if ratio["contended"]["recorded"] == "partly recorded":
                 cpu += f"; CPU time not recorded for {', '.join(ratio['contended']['not_recorded'])}"
+            cpu += _macs_ratio(ratio)
             out.append(f"{_head(ratio, ratio['total']['estimate'], where, 'time')} ({wall}; {cpu}).")
             continue
         contended = _contended_cells(ratio["contended"]["cells"])
         if claim["basis"] == "cpu":
             cpu = ratio["cpu_total"]
             out.append(
-                f"{_head(ratio, cpu['estimate'], where, 'CPU-time')} ({_spread(cpu, len(ratio['cpu_seeds']))}); "
+                f"{_head(ratio, cpu['estimate'], where, 'CPU-time')} ({_spread(cpu, len(ratio['cpu_seeds']))}{_macs_ratio(ratio)}); "
                 f"the wall-clock ratio {fmt.ratio(ratio['total']['estimate'])}x ({wall}) rests on contended epochs "
                 f"({contended}), so it measures other jobs on the machine as much as the methods."
             )

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
 
 RATIO_DEFINITION = "baseline's training time over the run's (above 1: the run trained faster), paired by training seed"
 CPU_RATIO_DEFINITION = "the same ratio of process CPU times (seeds whose cells on both sides recorded CPU time)"
+MACS_RATIO_DEFINITION = "the same ratio of training MACs, counted, not timed: the same on every machine (seeds whose cells on both sides counted them)"
 
 Pair = tuple[str, str]
 """(run, reference): the run's time is compared with the reference's."""
@@ -69,6 +70,7 @@ def training_time(evidence: RunEvidence, pairs: list[Pair], bootstrap: Bootstrap
             ratios.append({"arch": arch, "dataset": dataset, "run": run, "baseline": reference, **pair_ratio(rows_of[run], rows_of[reference], bootstrap)})
     definition = next((c.result["train_seconds_definition"] for c in cells if c.result and c.result.get("train_seconds_definition")), None)
     cpu_definition = next((c.result["train_cpu_seconds_definition"] for c in cells if c.result and c.result.get("train_cpu_seconds_definition")), None)
+    macs_definition = next((c.result["train_macs_definition"] for c in cells if c.result and c.result.get("train_macs_definition")), None)
     return {
         "definition": definition,
         "cpu_definition": cpu_definition,
@@ -76,6 +78,9 @@ def training_time(evidence: RunEvidence, pairs: list[Pair], bootstrap: Bootstrap
         "contention_rule": RULE,
         "ratio_definition": RATIO_DEFINITION,
         "cpu_ratio_definition": CPU_RATIO_DEFINITION,
+        "macs_definition": macs_definition,
+        "macs_ratio_definition": MACS_RATIO_DEFINITION,
+        "macs_not_counted": [c.id for c in per_cell if c.train_macs is None],
         "cells": [c.to_dict() for c in per_cell],
         "runs": per_run,
         "ratios": ratios,
@@ -103,6 +108,9 @@ def pair_ratio(run_rows: list[CellTiming], reference_rows: list[CellTiming], boo
         "cpu_reason": None,
         "contended": _contended([base[s] for s in shared] + [ours[s] for s in shared]),
     }
+    macs_seeds = [s for s in shared if ours[s].train_macs is not None and base[s].train_macs is not None]
+    entry["macs_seeds"] = macs_seeds
+    entry["macs_total"] = _ratio(base, ours, macs_seeds, "train_macs", bootstrap) if macs_seeds else None
     if not cpu_seeds:
         unknown = [r.id for s in shared for r in (base[s], ours[s]) if r.train_cpu_seconds is None]
         entry["cpu_reason"] = f"CPU time not recorded for {', '.join(unknown)}"
@@ -197,6 +205,7 @@ def render_training_time(doc: Document, analysis: Analysis, figure: FigureFile |
     doc.heading("Training time")
     if timing.get("definition"):
         doc.paragraph(f"Training time is the {timing['definition']}.")
+    _macs_paragraph(doc, timing)
     _contention_paragraph(doc, timing)
     show_figure(doc, figure)
     doc.table(
@@ -214,29 +223,34 @@ def render_training_time(doc: Document, analysis: Analysis, figure: FigureFile |
     )
     if timing["ratios"]:
         doc.table(
-            ["dataset", "arch", "run", "baseline", "seeds", "time ratio", "95% CI", "per-epoch ratio", "95% CI", "CPU-time ratio", "95% CI", "contended"],
+            [
+                "dataset", "arch", "run", "baseline", "seeds", "time ratio", "95% CI", "per-epoch ratio", "95% CI", "CPU-time ratio", "95% CI",
+                "MACs ratio", "95% CI", "contended",
+            ],
             [
                 [
                     r["dataset"], r["arch"], r["run"], r["baseline"], fmt.seeds(r["seeds"]),
                     fmt.ratio(r["total"]["estimate"]), fmt.interval(r["total"], fmt.ratio),
                     fmt.ratio(r["per_epoch"]["estimate"]), fmt.interval(r["per_epoch"], fmt.ratio),
                     fmt.ratio((r.get("cpu_total") or {}).get("estimate")), fmt.interval(r.get("cpu_total"), fmt.ratio),
+                    fmt.ratio((r.get("macs_total") or {}).get("estimate")), fmt.interval(r.get("macs_total"), fmt.ratio),
                     _ratio_contention(r.get("contended")),
                 ]
                 for r in timing["ratios"]
             ],
             f"Ratios: the {timing['ratio_definition']}; CPU-time ratio: {timing.get('cpu_ratio_definition', 'not computed')}; "
+            f"MACs ratio: {timing.get('macs_ratio_definition', 'not computed')}; "
             "contended: the cells on either side with contended epochs (share of their wall time)",
         )
     elif timing.get("ratios_reason"):
         doc.paragraph(f"No training-time ratios: {timing['ratios_reason']}.")
     doc.table(
-        ["cell", "epochs", "time", "per epoch", "CPU time", "CPU per epoch", "contended epochs", "images/s", "device"],
+        ["cell", "epochs", "time", "per epoch", "CPU time", "CPU per epoch", "training GMACs", "contended epochs", "images/s", "device"],
         [
             [
                 c["id"], str(c["epochs"]), fmt.seconds(c["train_seconds"]), fmt.seconds(c["seconds_per_epoch"]),
-                fmt.seconds(c.get("train_cpu_seconds")), fmt.seconds(c.get("cpu_seconds_per_epoch")), _cell_contention(c.get("contention")),
-                fmt.number(c["images_per_second"], 4), c["device"] or fmt.MISSING,
+                fmt.seconds(c.get("train_cpu_seconds")), fmt.seconds(c.get("cpu_seconds_per_epoch")), _gmacs(c.get("train_macs")),
+                _cell_contention(c.get("contention")), fmt.number(c["images_per_second"], 4), c["device"] or fmt.MISSING,
             ]
             for c in timing["cells"]
         ],
@@ -258,6 +272,22 @@ def render_training_time(doc: Document, analysis: Analysis, figure: FigureFile |
     problems = [f"{c['id']}: {c['contention']['problem']}" for c in timing["cells"] if (c.get("contention") or {}).get("problem")]
     if problems:
         doc.bullets(problems)
+
+
+def _macs_paragraph(doc: Document, timing: dict[str, Any]) -> None:
+    """What the MACs column counts, and which cells did not count them."""
+    if timing.get("macs_definition"):
+        doc.paragraph(f"Training cost in MACs is the {timing['macs_definition']}.")
+    missing = timing.get("macs_not_counted") or []
+    if missing:
+        doc.paragraph(
+            f"Training MACs were not counted for {len(missing)} of {len(timing['cells'])} cells (trained before nasbench-rss "
+            "counted them): their MACs columns are empty."
+        )
+
+
+def _gmacs(macs: int | None) -> str:
+    return fmt.MISSING if macs is None else f"{macs / 1e9:.1f}"
 
 
 def _contention_paragraph(doc: Document, timing: dict[str, Any]) -> None:

@@ -26,6 +26,9 @@ from nasbench_rss.seeding import DROPOUT, TEACHER, forked_global_rng
 from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.runtime.build import Cell
 from nasbench_rss.runtime.checkpoint import load_checkpoint, save_checkpoint, weights_digest
+from nasbench_rss.train.cost import DEFINITION as COST_DEFINITION
+from nasbench_rss.train.cost import TrainingCost
+from nasbench_rss.train.cost import total_of as cost_total
 from nasbench_rss.train.distill import soft_cross_entropy
 from nasbench_rss.train.dropout import dropout_off
 from nasbench_rss.train.observers.base import StepInfo, TrainingRun, TrainObserver, UpdateInfo
@@ -262,6 +265,7 @@ class Trainer:
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), device=device, dtype=torch.int64)
         seen = images = passes = 0  # forward passes x batch, images consumed, subnet passes
+        cost = self._cost()
         autocast = cell.numerics.autocast(device)
         first_step = (epoch - phase_start) * steps
         lr_start = lr = self._phase_learning_rate(index, phase, first_step, steps)
@@ -273,6 +277,7 @@ class Trainer:
             lr = self._phase_learning_rate(index, phase, first_step + step, steps)
             set_learning_rate(optimizer, lr)
             losses, step_correct = self._update(UpdateInfo(epoch, step, steps, tuple(subnets), inputs, labels), phase, autocast)
+            cost.add_step(subnets, int(labels.shape[0]), teacher=phase.kd_ratio > 0, candidates=asked or ())
             correct += step_correct
             seen += labels.shape[0] * len(subnets)
             passes += len(subnets)
@@ -299,10 +304,16 @@ class Trainer:
             "steps": steps,
             "images": images,
             "subnet_passes": passes,
+            "train_macs": cost.record(),
         }
         for observer in reversed(self.observers):
             observer.on_epoch_end(epoch, record)
         return record
+
+    def _cost(self) -> TrainingCost:
+        """An epoch's MACs counter (:mod:`nasbench_rss.train.cost`), over the FLOPs table the sampler draws by."""
+        table = self.sampler.context.flops
+        return TrainingCost(table, table.macs(self.model.space.largest()))
 
     def _ensure_teacher(self, phase: Phase) -> None:
         """A distilling phase's teacher: an earlier phase's snapshot, or (``teacher: untrained``) a fresh network."""
@@ -362,6 +373,8 @@ class Trainer:
             "weights": weights_digest(self.model.state_dict()),
             "final_train_loss": epochs[-1]["train_loss"],
             "final_train_accuracy": epochs[-1]["train_accuracy"],
+            "train_macs": cost_total(epochs),
+            "train_macs_definition": COST_DEFINITION,
             "provenance": self.provenance,
         }
 

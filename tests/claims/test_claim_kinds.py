@@ -136,6 +136,26 @@ def test_faster_falls_back_to_wall_time_and_one_seed_is_untested():
     assert "wall-clock time used" in test.note and "one seed" in test.note
 
 
+def test_faster_by_macs_is_the_counted_ratio_whatever_the_clocks_say():
+    """clock: macs tests the work done: the wall clock (contended) and CPU time say rss is slower; its MACs are a third."""
+
+    def cost(wall: float, macs: dict[int, int] | None):
+        return lambda seed: CellTime(wall, wall, 3, 8, None if macs is None else macs[seed])
+
+    ofa = {0: 30 * 10**8, 1: 31 * 10**8, 2: 29 * 10**8}  # each seed's subnets differ, so its MACs do
+    evidence = make_evidence(["rss", "ofa"], shifted({}), times={"rss": cost(400, dict.fromkeys(ofa, 10**9)), "ofa": cost(200, ofa)})
+    test = Faster(o.FasterOptions(run="rss", than="ofa", at_least=2.5, clock="macs")).evaluate(evidence)
+    assert test.per_seed == pytest.approx({0: 3.0, 1: 3.1, 2: 2.9})
+    assert test.estimate == pytest.approx(3.0, rel=0.01) and test.p_for < 0.05 and test.subnet_level["clock"] == "macs"
+    assert test.statistic.startswith("training MACs ratio ofa/rss 3.00 (claimed > 2.5"), test.statistic
+    assert not test.note or "contended" not in test.note  # counted work does not move with other jobs
+    described = Faster(o.FasterOptions(run="rss", than="ofa", at_least=2.5, clock="macs")).describe()
+    assert described == "rss trains with more than 2.5 times fewer MACs than ofa (counted training MACs)"
+    old = make_evidence(["rss", "ofa"], shifted({}), times={"rss": cost(400, None), "ofa": cost(200, ofa)})
+    untested = Faster(o.FasterOptions(run="rss", than="ofa", clock="macs")).evaluate(old)
+    assert math.isnan(untested.p_for) and "MACs not counted" in (untested.note or untested.basis or untested.statistic)
+
+
 def peaked(peak: float, height: float = 0.08):
     def accuracy(run, seed, target, index):
         return 0.6 + height * max(0.0, 1 - abs(target - peak) / 6) + 0.004 * index + noise(run, seed, target, index)

@@ -62,6 +62,11 @@ CASES = {
     "an integer of 400 digits": (RESULT_FILE, lambda p: edit_json(p, set_key("train_seconds", 10**400)), "train_seconds: 1000000"),
     "a bare NaN": (RESULT_FILE, bare_nan, "train_seconds: nan not allowed; allowed: a finite number"),
     "no training time": (RESULT_FILE, lambda p: edit_json(p, set_key("train_seconds", 0)), "train_seconds 0.0 not allowed; allowed: more than 0"),
+    "train_macs that do not add up": (
+        RESULT_FILE,
+        lambda p: edit_json(p, set_key("train_macs", {"subnets": 6, "teacher": 2, "candidates": 0, "total": 9})),
+        "train_macs: total 9 not allowed; allowed: subnets + teacher + candidates = 8",
+    ),
     'subnets: "oops"': (EVALUATION_FILE, lambda p: edit_json(p, first_bucket("subnets", "oops")), "buckets[0].subnets: 'oops' not allowed"),
     "an accuracy of 400 digits": (EVALUATION_FILE, lambda p: edit_json(p, first_subnet("accuracy", 10**400)), "buckets[0].subnets[0].accuracy: 1000"),
     "a probe line without probes": (INTERFERENCE_FILE, probe_line, ":2: probes: 'oops' not allowed"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tests.report.helpers import RESAMPLES, find, has_row, load_json, markdown_rows
 from tests.report.run_fixture import CPU_COUNT, Fixture, rss_short_contended, seconds, steady, write_run
@@ -121,3 +123,35 @@ def test_cell_times_and_pair_ratio_serve_a_timing_claim(tmp_path):
 def test_analyse_pairs_every_run_with_the_baseline(tmp_path):
     analysis = analyse(open_run(write_run(tmp_path / "run", Fixture(timing=steady))), resamples=RESAMPLES)
     assert [(r["run"], r["baseline"]) for r in analysis["training_time"]["ratios"]] == [("rss", "ofa"), ("rss-short", "ofa")]
+
+
+def test_counted_training_macs_give_a_ratio_beside_the_clocks_and_old_cells_say_not_counted(tmp_path, registry):
+    run_dir = write_run(tmp_path / "run", Fixture(timing=steady))
+    macs = {"ofa": 3 * 10**12, "rss": 10**12, "rss-short": 4 * 10**11}
+    for result_file in run_dir.glob("cells/**/result.json"):
+        record = json.loads(result_file.read_text())
+        run = result_file.parent.parent.name
+        seed = int(result_file.parent.name.split("-")[0].removeprefix("seed"))
+        total = macs[run] + seed * 10**9
+        record["train_macs"] = {"subnets": total, "teacher": 0, "candidates": 0, "total": total}
+        record["train_macs_definition"] = "multiply-accumulates of training (the fixture's)"
+        result_file.write_text(json.dumps(record))
+    write_report(run_dir, resamples=RESAMPLES, registry=registry)
+    data, markdown = load_json(run_dir / "report" / "report.json"), (run_dir / "report" / "report.md").read_text()
+    timing = data["training_time"]
+    ratio = find(timing["ratios"], run="rss")
+    assert ratio["macs_seeds"] == [0, 1] and ratio["macs_total"]["estimate"] == pytest.approx(3.0, rel=0.01)
+    assert find(timing["cells"], run="ofa", seed=1)["train_macs"] == 3 * 10**12 + 10**9
+    assert any(s.startswith("rss trained") and "MACs ratio 3.00x" in s for s in data["findings"])
+    assert "Training cost in MACs is the multiply-accumulates of training (the fixture's)." in markdown
+    assert has_row(markdown_rows(markdown), "mobilenet-v3/synthetic/ofa/seed0", "8", "3000.0")  # training GMACs per cell
+    assert timing["macs_not_counted"] == []
+
+    (next(run_dir.glob("cells/**/rss/seed0-*")) / "result.json").write_text(
+        json.dumps({k: v for k, v in json.loads(next(run_dir.glob("cells/**/rss/seed0-*/result.json")).read_text()).items() if k != "train_macs"})
+    )
+    write_report(run_dir, resamples=RESAMPLES, registry=registry)
+    data, markdown = load_json(run_dir / "report" / "report.json"), (run_dir / "report" / "report.md").read_text()
+    ratio = find(data["training_time"]["ratios"], run="rss")
+    assert ratio["macs_seeds"] == [1]  # the seed whose rss cell did not count is left out of the MACs ratio
+    assert "Training MACs were not counted for 1 of 6 cells" in markdown
