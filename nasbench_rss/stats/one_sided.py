@@ -42,6 +42,9 @@ class OneSided:
     p_against: float
     test: str
 
+    def to_dict(self) -> dict[str, float | str]:
+        return {"p_for": self.p_for, "p_against": self.p_against, "test": self.test}
+
 
 def oriented(p_greater: float, p_less: float, direction: Direction, test: str) -> OneSided:
     """The two one-sided p-values of a test, put as for and against ``direction``."""

@@ -17,6 +17,7 @@ work, kept apart), BN recalibration, data augmentation and the optimizer's updat
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,23 +42,38 @@ DEFINITION = (
 
 @dataclass
 class TrainingCost:
-    """The MACs of one epoch (or of a run), by kind."""
+    """The MACs of one epoch, by kind.
+
+    A step only tallies images per subnet (a dict update); the FLOPs table is read once per
+    distinct subnet when the epoch's record is made, off the training loop's hot path.
+    """
 
     table: FlopsTable
     teacher_macs: int
     """Forward MACs per image of the teacher network (the largest subnet)."""
-    macs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    trained: Counter[Subnet] = field(default_factory=Counter)
+    """Images each subnet was trained on (forward and backward)."""
+    scored: Counter[Subnet] = field(default_factory=Counter)
+    """Images each candidate was scored on (forward only)."""
+    teacher_images: int = 0
 
     def add_step(self, subnets: Sequence[Subnet], images: int, *, teacher: bool, candidates: Sequence[Subnet] = ()) -> None:
         """Count one optimizer step over ``images`` images."""
-        self.macs["subnets"] += sum(self.table.macs(s) for s in subnets) * images * (1 + BACKWARD_FACTOR)
+        for subnet in subnets:
+            self.trained[subnet] += images
+        for candidate in candidates:
+            self.scored[candidate] += images
         if teacher:
-            self.macs["teacher"] += self.teacher_macs * images
-        self.macs["candidates"] += sum(self.table.macs(c) for c in candidates) * images
+            self.teacher_images += images
 
     def record(self) -> dict[str, int]:
         """``{"subnets": ..., "teacher": ..., "candidates": ..., "total": ...}``, integers."""
-        return {**{kind: int(self.macs[kind]) for kind in KINDS}, "total": int(sum(self.macs.values()))}
+        macs = {
+            "subnets": sum(self.table.macs(s) * n for s, n in self.trained.items()) * (1 + BACKWARD_FACTOR),
+            "teacher": self.teacher_macs * self.teacher_images,
+            "candidates": sum(self.table.macs(c) * n for c, n in self.scored.items()),
+        }
+        return {**{kind: int(macs[kind]) for kind in KINDS}, "total": int(sum(macs.values()))}
 
 
 def total_of(epochs: Sequence[dict[str, Any]]) -> dict[str, int] | None:

@@ -78,10 +78,8 @@ def paired_claim(
                 "pairs": int(pooled_values.size),
                 "mean": float(np.mean(pooled_values)),
                 "per_seed": {str(s): v for s, v in per_seed.items()},
-                "p_for": test.p_for,
-                "p_against": test.p_against,
-                "test": test.test,
-                "subnet_level": {"p_for": subnet.p_for, "p_against": subnet.p_against, "test": subnet.test},
+                **test.to_dict(),
+                "subnet_level": subnet.to_dict(),
             }
         )
     p_for, p_against = intersection_union(unit_tests)
