@@ -524,7 +524,7 @@ def test_plugins_json_lists_builtins_plugins_and_failures(monkeypatch):
         "nasbench_rss.run.executors.plugin", "nasbench_rss.train.observers.plugin", "nasbench_rss.claims.plugin",
     )  # fmt: skip
     claims = [p["name"] for p in listing["plugins"] if p["kind"] == "claim"]
-    assert claims == sorted(["better", "not-worse", "lower-variance", "faster", "peak-at", "bias-follows-exposure", "ordering", "interaction", "interference", "ranking"])
+    assert claims == sorted(["better", "better-at-equal-cost", "not-worse", "lower-variance", "faster", "peak-at", "bias-follows-exposure", "ordering", "interaction", "interference", "ranking"])
     assert [p for p in listing["plugins"] if p["plugin"] not in builtin_kinds] == [
         {
             "kind": "architecture",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Sequence
 
+from nasbench_rss.analysis.curves import Convergence, Curve, convergence, curves
 from nasbench_rss.analysis.exposure import Exposure, cell_exposure
 from nasbench_rss.analysis.populations import (
     Group,
@@ -45,7 +46,9 @@ class Evidence:
     ``interference``: run -> seed -> what the interference probe saw in that cell (the
     per-seed summary of :mod:`nasbench_rss.analysis.probes`), for probed cells only;
     ``ranking``: run -> seed -> scope (a bucket label or ``all``) -> ranking measure ->
-    value, against the suite's stand-alone references (:mod:`nasbench_rss.analysis.ranking`).
+    value, against the suite's stand-alone references (:mod:`nasbench_rss.analysis.ranking`);
+    ``curves``: run -> seed -> learning curve, for cells evaluated with ``evaluation.during``
+    (:mod:`nasbench_rss.analysis.curves`).
     """
 
     arch: str
@@ -56,6 +59,11 @@ class Evidence:
     times: dict[str, dict[int, CellTime]] = field(default_factory=dict)
     interference: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     ranking: dict[str, dict[int, dict[str, dict[str, float]]]] = field(default_factory=dict)
+    curves: dict[str, dict[int, Curve]] = field(default_factory=dict)
+
+    def convergence(self, run: str) -> Convergence:
+        """Whether ``run``'s population had converged (the rule of :mod:`nasbench_rss.analysis.curves`)."""
+        return convergence(run, self.curves.get(run, {}))
 
     def evaluated_labels(self) -> list[str]:
         """Labels of the evaluated buckets, in the evaluation's order."""
@@ -129,6 +137,11 @@ class RunEvidence:
         return bucket_facts(self.cells, self.groups)
 
     @cached_property
+    def curves(self) -> dict[tuple[str, str, str], dict[int, Curve]]:
+        """(arch, dataset, run) -> seed -> learning curve, for the cells that measured one."""
+        return curves(self.cells)
+
+    @cached_property
     def timings(self) -> list[CellTiming]:
         """Every trained cell's times, in suite order."""
         return cell_timings(self.cells)
@@ -187,4 +200,5 @@ class RunEvidence:
             times=times,
             interference=interference,
             ranking=self.ranking.measures(arch, dataset),
+            curves={run: by_seed for (a, d, run), by_seed in self.curves.items() if (a, d) == (arch, dataset)},
         )

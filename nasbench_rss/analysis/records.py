@@ -218,8 +218,40 @@ class StandAlone(_Record):
     accuracy: Accuracy
 
 
+class CurveSubnet(_Record):
+    index: Count
+    encoding: str
+    accuracy: Accuracy
+
+
+def _fraction_of_training(value: float) -> float:
+    if not 0 < value <= 1:
+        raise ValueError(f"{value!r} not allowed; allowed: a fraction of training in (0, 1]")
+    return value
+
+
+class CurvePointRecord(_Record):
+    """One point of a learning curve (:mod:`nasbench_rss.evaluate.curve`)."""
+
+    epochs: Annotated[int, Field(strict=True, ge=1)]
+    fraction: Annotated[float, BeforeValidator(_not_bool), AfterValidator(_fraction_of_training)]
+    train_macs: NonNegative | None = None
+    status: str
+    reason: str | None = None
+    buckets: dict[str, list[CurveSubnet]] = {}
+
+
+class CurveRecord(_Record):
+    """``evaluation.json``'s ``curve``: the panel's accuracies at each point, and the convergence threshold."""
+
+    per_bucket: Annotated[int, Field(strict=True, ge=1)]
+    converged_below: Annotated[float, BeforeValidator(_not_bool), AfterValidator(_finite), Field(gt=0)]
+    points: list[CurvePointRecord]
+    seconds: NonNegative = 0.0
+
+
 class EvaluationRecord(_Record):
-    """What the analysis reads of ``evaluation.json``: the buckets and their subnets' accuracies, the FLOPs facts."""
+    """What the analysis reads of ``evaluation.json``: the buckets and their subnets' accuracies, the FLOPs facts, the curve."""
 
     buckets: list[BucketRecord] = []
     flops: FlopsFacts | None = None
@@ -228,6 +260,7 @@ class EvaluationRecord(_Record):
     calibration_images: Count | None = None
     shape: dict[str, Any] | None = None
     stand_alone: StandAlone | None = None
+    curve: CurveRecord | None = None
 
 
 class ProbeMeasure(_Record):

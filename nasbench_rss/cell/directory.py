@@ -242,6 +242,10 @@ class CellDirectory:
     def checkpoint_path(self, epochs_done: int) -> Path:
         return self.file(f"checkpoint-{epochs_done}.pt")
 
+    def snapshot_path(self, epochs_done: int) -> Path:
+        """The weights kept for a learning curve's point after ``epochs_done`` epochs (see ``DuringTraining``)."""
+        return self.file(f"snapshot-{epochs_done}.pt")
+
     def remove_older_checkpoints(self, keep: int) -> None:
         """Remove every checkpoint but the one after ``keep`` epochs (written just before)."""
         for epochs, path in self.checkpoints():

@@ -36,6 +36,11 @@ class BetterOptions(ClaimOptions):
     margin: Margin = Field(0.0, description="accuracy (fraction) the run must beat the other by; default 0")
 
 
+class BetterAtEqualCostOptions(BetterOptions):
+    """``run``'s population is more accurate than ``than``'s at equal training MACs, on their learning curves
+    (the margin, if any, at the largest cost both reached)."""
+
+
 class NotWorseOptions(ClaimOptions):
     """Non-inferiority: ``run`` is at most ``margin`` less accurate than ``than``."""
 

@@ -10,6 +10,11 @@ from nasbench_rss.hookspecs import hookimpl
 
 BUILTIN_CLAIMS: dict[str, tuple[str, type[o.ClaimOptions], str]] = {
     "better": ("a run's subnets are more accurate than another's, per bucket or pooled", o.BetterOptions, "Better"),
+    "better-at-equal-cost": (
+        "a run's population is more accurate than another's at the largest training cost (MACs) both reached, on their learning curves",
+        o.BetterAtEqualCostOptions,
+        "BetterAtEqualCost",
+    ),
     "not-worse": ("non-inferiority: a run is at most a margin less accurate than another", o.NotWorseOptions, "NotWorse"),
     "lower-variance": ("a run's accuracies spread less than another's (population or per bucket)", o.LowerVarianceOptions, "LowerVariance"),
     "faster": ("a run trains at least k times faster than another (CPU or wall time)", o.FasterOptions, "Faster"),

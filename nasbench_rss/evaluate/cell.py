@@ -34,12 +34,14 @@ from nasbench_rss.cell.provenance import identity
 from nasbench_rss.clock import timestamp
 from nasbench_rss.errors import NasbenchError
 from nasbench_rss.config.evaluation import EvaluationConfig
+from nasbench_rss.evaluate.curve import curve_points, missing_entry, panel, point_entry
 from nasbench_rss.evaluate.measure import SubnetEvaluator
 from nasbench_rss.evaluate.subnets import BucketDraw, draw_population, population_hash
 from nasbench_rss.hashing import json_hash
 from nasbench_rss.seeding import CALIBRATION, CALIBRATION_AUGMENTATION, numpy_rng, torch_generator
 from nasbench_rss.runtime.build import Cell
 from nasbench_rss.runtime.checkpoint import load_checkpoint, weights_digest
+from nasbench_rss.space.subnet import Subnet
 
 FLOPS_DEFINITION = (
     "MFLOPs are millions of multiply-accumulates of the conv and linear layers (squeeze-and-excitation included; "
@@ -165,24 +167,11 @@ def evaluate_cell(
         evaluator = cell_evaluator(cell, config)
     done = measured_now = 0
 
-    def measure(subnet: Any) -> None:
+    def measure(subnet: Subnet) -> None:
         nonlocal measured_now
-        encoding = subnet.encode()
-        if encoding in known:
-            return
-        score = evaluator.score(subnet)
-        record = {
-            "key": key,
-            "encoding": encoding,
-            "mflops": table.mflops(subnet),
-            "accuracy": score.accuracy,
-            "loss": score.loss,
-            "seconds": score.seconds,
-            "time": timestamp(),
-        }
-        directory.append_jsonl(SUBNET_RECORDS_FILE, record)
-        known[encoding] = record
-        measured_now += 1
+        if subnet.encode() not in known:
+            _measure(evaluator, cell, directory, key, subnet, known)
+            measured_now += 1
 
     for draw in draws:
         for subnet in draw.subnets:
@@ -199,9 +188,109 @@ def evaluate_cell(
     if stand_alone is not None:
         record = known[stand_alone.encode()]
         evaluation["stand_alone"] = {"encoding": stand_alone.encode(), **{k: record[k] for k in ("mflops", "accuracy", "loss", "seconds")}}
+    if config.during is not None:
+        evaluation["curve"] = _measure_curve(cell, directory, config, environment, draws, known, weights, log, on_subnet)
     evaluation.update(weights=weights, key=key, environment={**environment, "finished": timestamp()})
     directory.write_json(EVALUATION_FILE, evaluation)
     return evaluation
+
+
+def _measure(
+    evaluator: SubnetEvaluator, cell: Cell, directory: CellDirectory, key: str, subnet: Subnet, known: dict[str, dict[str, Any]], **extra: Any
+) -> None:
+    """Score ``subnet``, append its record to ``evaluation.jsonl`` under ``key`` and keep it in ``known``."""
+    score = evaluator.score(subnet)
+    record = {
+        "key": key,
+        "encoding": subnet.encode(),
+        "mflops": cell.sampler.context.flops.mflops(subnet),
+        "accuracy": score.accuracy,
+        "loss": score.loss,
+        "seconds": score.seconds,
+        "time": timestamp(),
+        **extra,
+    }
+    directory.append_jsonl(SUBNET_RECORDS_FILE, record)
+    known[subnet.encode()] = record
+
+
+def _measure_curve(
+    cell: Cell,
+    directory: CellDirectory,
+    config: EvaluationConfig,
+    environment: dict[str, Any],
+    draws: list[BucketDraw],
+    final: dict[str, dict[str, Any]],
+    weights: str,
+    log: Callable[[str], None],
+    on_subnet: OnSubnet | None,
+) -> dict[str, Any]:
+    """The learning curve's points (see ``evaluate/curve.py``): the panel measured on each snapshot, the end from ``final``.
+
+    A snapshot is deleted once its panel is measured (unless ``keep_snapshots``); a point
+    whose snapshot is gone before that, or that was never kept, is listed as missing, with why.
+    """
+    during, total_epochs = config.during, cell.config.epochs
+    chosen = panel(draws, during.per_bucket)
+    wanted = during.epochs(total_epochs)
+    recorded = {point.epochs: point for point in curve_points(directory)}
+    started, measured_now, done = time.perf_counter(), 0, 0
+    todo: dict[int, list[Subnet]] = {}
+    keys: dict[int, str] = {}
+    entries, known_at = [], {}
+    for epochs in wanted:
+        point = recorded.get(epochs)
+        if point is None:
+            entries.append(missing_entry(epochs, total_epochs, None, None, "no snapshot: the cell was trained before evaluation.during asked for this point"))
+            continue
+        keys[epochs] = measurement_key(config, point.weights, environment)
+        known_at[epochs] = read_subnet_records(directory, keys[epochs])
+        todo[epochs] = [s for _, subnets in chosen for s in subnets if s.encode() not in known_at[epochs]]
+    total = sum(len(subnets) for subnets in todo.values())
+    log(f"evaluation: learning curve at epochs {wanted} of {total_epochs}: {total} panel subnets to measure")
+    evaluator = cell_evaluator(cell, config) if total else None
+    for epochs in wanted:
+        point = recorded.get(epochs)
+        if point is None:
+            continue
+        path = directory.snapshot_path(epochs)
+        if todo[epochs]:
+            reason = _snapshot_problem(cell, directory, epochs, point.weights)
+            if reason is not None:
+                entries.append(missing_entry(epochs, total_epochs, point.weights, point.macs, reason))
+                continue
+            for subnet in todo[epochs]:
+                _measure(evaluator, cell, directory, keys[epochs], subnet, known_at[epochs], point=epochs)
+                measured_now, done = measured_now + 1, done + 1
+                if on_subnet is not None:
+                    on_subnet(f"curve point at epoch {epochs}", done, total)
+        entries.append(point_entry(epochs, total_epochs, point.weights, point.macs, chosen, known_at[epochs]))
+        if not during.keep_snapshots:
+            directory.remove(path.name)
+    if measured_now:
+        load_trained_weights(cell, directory)  # the cell's own weights again, for whatever runs after
+    macs = (directory.read_json(RESULT_FILE) or {}).get("train_macs")
+    spent = float(macs["total"]) if isinstance(macs, dict) and isinstance(macs.get("total"), (int, float)) else None
+    entries.append(point_entry(total_epochs, total_epochs, weights, spent, chosen, final))
+    return {
+        "per_bucket": during.per_bucket,
+        "converged_below": during.converged_below,
+        "points": sorted(entries, key=lambda entry: entry["epochs"]),
+        "seconds": time.perf_counter() - started,
+        "evaluated_now": measured_now,
+    }
+
+
+def _snapshot_problem(cell: Cell, directory: CellDirectory, epochs: int, weights: str) -> str | None:
+    """Load the snapshot after ``epochs`` epochs into ``cell.model``; why it cannot be used, or None."""
+    path = directory.snapshot_path(epochs)
+    if not path.exists():
+        return f"its snapshot {path.name} is gone and its panel was not measured under this measurement key (code, device or protocol changed)"
+    checkpoint = load_checkpoint(path, cell.device)
+    if weights_digest(checkpoint["model"]) != weights:
+        return f"{path.name} holds other weights than epoch {epochs} recorded ({weights}); it was replaced after training"
+    cell.model.load_state_dict(checkpoint["model"])
+    return None
 
 
 def stand_alone_draws(draws: list[BucketDraw], subnet: Any, mflops: float) -> list[BucketDraw]:

@@ -16,6 +16,8 @@ report shows a number that the JSON does not hold.  Its top-level keys:
     claims                                             the suite's claims: statistic, p for and against (Holm across the
                                                        claims), verdict
     training_time                                      per cell, per run, ratios to the baseline with CIs
+    learning_curves                                    per (arch, dataset, run) with curves: the panel's accuracy at each
+                                                       point with the MACs spent, convergence over the last quarter
     exposure                                           share of optimizer steps per bucket, per run and seed
     spread                                             per (arch, dataset, run): whole-population variance, best/worst k, range
     exposure_range                                     per (arch, dataset, run): step shares in 1-MFLOP bins over the whole range
@@ -45,6 +47,7 @@ from nasbench_rss.report import (
     accuracy,
     claims,
     comparisons,
+    curves,
     exposure,
     exposure_range,
     interference,
@@ -68,6 +71,7 @@ JSON_ORDER: tuple[Section, ...] = (
     accuracy.SECTION,
     comparisons.SECTION,
     timing.SECTION,
+    curves.SECTION,
     claims.SECTION,
     exposure.SECTION,
     spread.SECTION,

@@ -85,6 +85,7 @@ def _test(index: int, declared: dict[str, Any], evidence: list[Evidence], regist
         "p_for": math.nan,
         "p_against": math.nan,
         "note": None,
+        "convergence": [],
     }
     try:
         claim = build_claim(declared, registry)
@@ -118,7 +119,37 @@ def _test(index: int, declared: dict[str, Any], evidence: list[Evidence], regist
     row["basis"] = tests[0].basis
     notes = [t.note for t in tests if t.note]
     row["note"] = "; ".join(notes) or None
+    row["convergence"] = convergence_notes(row["options"], evidence)
     return row
+
+
+def convergence_notes(options: Any, evidence: list[Evidence]) -> list[str]:
+    """What the claim rests on, for its runs whose curves were measured: each run that had not converged, or whose
+    convergence could not be judged, in the words of :meth:`~nasbench_rss.analysis.curves.Convergence.words`."""
+    notes = []
+    for group in evidence:
+        for run in runs_named(options, list(group.curves)):
+            state = group.convergence(run)
+            if state.converged is False:
+                notes.append(f"not converged: {state.words()}")
+            elif state.converged is None:
+                notes.append(state.words())
+    return list(dict.fromkeys(notes))
+
+
+def runs_named(options: Any, runs: list[str]) -> list[str]:
+    """The runs among ``runs`` that a claim's options name (as a value or in a list), in the order named."""
+    found: list[str] = []
+    values = list(options.values()) if isinstance(options, dict) else []
+    while values:
+        value = values.pop(0)
+        if isinstance(value, str) and value in runs and value not in found:
+            found.append(value)
+        elif isinstance(value, (list, tuple)):
+            values[:0] = list(value)
+        elif isinstance(value, dict):
+            values[:0] = list(value.values())
+    return found
 
 
 def _verdict(row: dict[str, Any]) -> tuple[str, str]:
@@ -126,10 +157,16 @@ def _verdict(row: dict[str, Any]) -> tuple[str, str]:
     if math.isnan(row["p_for"]):
         return "not tested", f"not tested: {row.get('note') or 'nothing to test it on'}"
     if p_for < ALPHA:
-        return "supported", f"supported (Holm-adjusted p = {fmt.p_value(p_for)} < {ALPHA:g}; {row['basis']})"
+        return "supported", f"supported (Holm-adjusted p = {fmt.p_value(p_for)} < {ALPHA:g}; {row['basis']})" + _resting_on(row)
     if not math.isnan(p_against) and p_against < ALPHA:
-        return "contradicted", f"contradicted: the opposite holds (Holm-adjusted p = {fmt.p_value(p_against)} < {ALPHA:g}; {row['basis']})"
-    return "inconclusive", f"inconclusive (Holm-adjusted p = {fmt.p_value(p_for)}, opposite {fmt.p_value(p_against)}; {row['basis']})"
+        return "contradicted", f"contradicted: the opposite holds (Holm-adjusted p = {fmt.p_value(p_against)} < {ALPHA:g}; {row['basis']})" + _resting_on(row)
+    return "inconclusive", f"inconclusive (Holm-adjusted p = {fmt.p_value(p_for)}, opposite {fmt.p_value(p_against)}; {row['basis']})" + _resting_on(row)
+
+
+def _resting_on(row: dict[str, Any]) -> str:
+    """The verdict's populations that had not converged (or could not be judged), when curves were measured."""
+    notes = row.get("convergence") or []
+    return f"; {'; '.join(notes)}" if notes else ""
 
 
 def render_claims(doc: Document, analysis: Analysis, figure: FigureFile | None) -> None:
@@ -142,7 +179,10 @@ def render_claims(doc: Document, analysis: Analysis, figure: FigureFile | None) 
     doc.table(
         ["#", "claim", "source", "statistic", "p (Holm)", "verdict"],
         [
-            [str(r["index"] + 1), r["claim"], r["source"], r.get("statistic") or fmt.MISSING, fmt.p_value(r.get("p_for_holm")), r["verdict"]]
+            [
+                str(r["index"] + 1), r["claim"], r["source"], r.get("statistic") or fmt.MISSING, fmt.p_value(r.get("p_for_holm")),
+                r["verdict"] + "".join(f" ({note})" for note in r.get("convergence") or []),
+            ]  # fmt: skip
             for r in results
         ],
         "Each claim of the suite tested on this run",

@@ -3,7 +3,7 @@
 The title, the suite's description and the status line, then every section's blocks in
 reading order (:data:`READING_ORDER`): the claims, the findings, missing cells, per-bucket
 accuracy, the whole-population spread, the accuracy profile across buckets, the
-comparisons, training time, exposure (per bucket, then over the whole FLOPs range),
+comparisons, training time, learning curves and convergence, exposure (per bucket, then over the whole FLOPs range),
 interference, ranking, and the method.  Every number goes through
 :mod:`nasbench_rss.report.format`, so the Markdown and HTML reports (both rendered from
 this one document) show the JSON's numbers the same way.
@@ -18,6 +18,7 @@ from nasbench_rss.report import (
     cells,
     claims,
     comparisons,
+    curves,
     exposure,
     exposure_range,
     findings,
@@ -43,6 +44,7 @@ READING_ORDER: tuple[Section, ...] = (
     profile.SECTION,
     comparisons.SECTION,
     timing.SECTION,
+    curves.SECTION,
     exposure.SECTION,
     exposure_range.SECTION,
     interference.SECTION,

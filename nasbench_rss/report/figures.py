@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import matplotlib
+from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -35,6 +36,7 @@ EXPOSURE_FIGURE = "exposure.png"
 EXPOSURE_RANGE_FIGURE = "exposure_range.png"
 INTERFERENCE_FIGURE = "interference.png"
 RANKING_FIGURE = "ranking.png"
+CURVES_FIGURE = "learning_curves.png"
 DPI = 120
 
 
@@ -93,6 +95,13 @@ def make_figures(analysis: dict[str, Any], out_dir: Path) -> list[FigureFile]:
             "Inherited against stand-alone accuracy of every reference subnet, one panel per run (inherited: mean over "
             "seeds; colour: bucket); tau in the title is Kendall's over all references, of the seed-mean inherited accuracy.",
             ranking_figure,
+        ),
+        (
+            "learning_curves",
+            CURVES_FIGURE,
+            "Learning curves: the panel's mean accuracy per bucket against the training MACs spent (log axis), one line per "
+            "run at the mean over seeds (MACs too), the band spanning the seeds.",
+            curves_figure,
         ),
     ]
     out = []
@@ -347,5 +356,39 @@ def ranking_figure(analysis: dict[str, Any]) -> Figure | None:
         ax.set_ylabel("inherited accuracy (%)")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize="x-small")
+    figure.tight_layout()
+    return figure
+
+
+def curves_figure(analysis: dict[str, Any]) -> Figure | None | str:
+    """Panel accuracy per bucket against cumulative training MACs, one panel per (group, bucket); None without curves."""
+    entries = analysis.get("learning_curves") or []
+    if not entries:
+        return None
+    colours = _colours(analysis["suite"]["runs"])
+    panels = list(dict.fromkeys((e["arch"], e["dataset"], label) for e in entries for s in e["per_seed"] for label in s["buckets"]))
+    if not panels:
+        return "no curve has a point with MACs and accuracies"
+    figure, axes = _panels(len(panels), width=4.5, height=3.5)
+    for ax, (arch, dataset, label) in zip(axes, panels):
+        for e in (e for e in entries if (e["arch"], e["dataset"]) == (arch, dataset)):
+            seeds = [s for s in e["per_seed"] if label in s["buckets"] and all(p["train_macs"] for p in s["points"])]
+            if not seeds or len({len(s["points"]) for s in seeds}) != 1:
+                continue
+            columns = list(zip(*(s["points"] for s in seeds)))  # one tuple of seeds' points per point
+            x = [sum(p["train_macs"] for p in column) / len(column) / 1e9 for column in columns]
+            values = [[100 * p["accuracy"].get(label, math.nan) for p in column] for column in columns]
+            ax.plot(x, [sum(v) / len(v) for v in values], marker="o", markersize=3, color=colours.get(e["run"]), label=e["run"])
+            if len(seeds) > 1:
+                ax.fill_between(x, [min(v) for v in values], [max(v) for v in values], color=colours.get(e["run"]), alpha=0.2)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ax.set_xlabel("training GMACs (cumulative)")
+        ax.set_ylabel("panel accuracy (%)")
+        ax.set_title(f"{_title(arch, dataset, analysis)}, bucket {label} MFLOPs")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize="small")
     figure.tight_layout()
     return figure

@@ -43,6 +43,20 @@ def save_checkpoint(directory: CellDirectory, epochs_done: int, state: dict[str,
     return path
 
 
+def save_snapshot(directory: CellDirectory, epochs_done: int, model: Mapping[str, torch.Tensor]) -> str:
+    """Keep the weights after ``epochs_done`` epochs for a learning curve's point; their digest.
+
+    A snapshot is a checkpoint holding the weights only (read back by ``load_checkpoint``);
+    it is written before the epoch's checkpoint, so a run killed in between trains the epoch
+    again and writes the same snapshot.
+    """
+    path = directory.snapshot_path(epochs_done)
+    buffer = io.BytesIO()
+    torch.save({"format": CHECKPOINT_FORMAT, "epochs_done": epochs_done, "model": dict(model)}, buffer)
+    directory.write_atomic(path.name, lambda file: file.write(buffer.getbuffer()))
+    return weights_digest(model)
+
+
 def load_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
     """The checkpoint at ``path``, its tensors on ``device``; CheckpointError when unusable."""
     how = f"delete {path} to train the cell from the start, or restore the file"

@@ -25,7 +25,7 @@ from nasbench_rss.samplers.base import Phase
 from nasbench_rss.seeding import DROPOUT, TEACHER, forked_global_rng
 from nasbench_rss.space.subnet import Subnet
 from nasbench_rss.runtime.build import Cell
-from nasbench_rss.runtime.checkpoint import load_checkpoint, save_checkpoint, weights_digest
+from nasbench_rss.runtime.checkpoint import load_checkpoint, save_checkpoint, save_snapshot, weights_digest
 from nasbench_rss.train.cost import DEFINITION as COST_DEFINITION
 from nasbench_rss.train.cost import TrainingCost
 from nasbench_rss.train.cost import total_of as cost_total
@@ -181,8 +181,12 @@ class Trainer:
                 for observer in self.observers:
                     observer.on_train_start(run)
                 stop = self.cell.config.epochs if epoch_limit is None else min(self.cell.config.epochs, self.next_epoch + epoch_limit)
+                curve = set(self.curve_epochs())
                 while self.next_epoch < stop:
                     record = self._train_epoch(self.next_epoch)
+                    if self.next_epoch + 1 in curve:
+                        # The weights of a learning curve's point, kept until the evaluation measures them.
+                        record["snapshot"] = save_snapshot(self.directory, self.next_epoch + 1, self.model.state_dict())
                     self.directory.append_jsonl(EVENTS_FILE, record)
                     self.next_epoch += 1
                     self._save_checkpoint()
@@ -196,6 +200,11 @@ class Trainer:
                 observer.close()
         self.directory.write_json(RESULT_FILE, result)
         return result
+
+    def curve_epochs(self) -> list[int]:
+        """Epochs after which the weights are kept for the evaluation's learning curve (none without ``during``)."""
+        during = self.evaluation.during if self.evaluation is not None else None
+        return during.epochs(self.cell.config.epochs) if during is not None else []
 
     def _start_phase(self, phase: Phase) -> None:
         if phase.reorganize_expand_stage is not None:

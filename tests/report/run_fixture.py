@@ -39,7 +39,7 @@ device: cpu
     name: synthetic
     options: {{train_size: 128, test_size: 32, num_classes: 4, channels: 1, image_size: 16}}
   training: {{batch_size: 32, image_size: 16}}
-  evaluation: {{buckets: [4, 6, 8, 10, 12, 14], per_bucket: {per_bucket}, recalibration_images: 64, recalibration_batch_size: 32}}
+  evaluation: {{buckets: [4, 6, 8, 10, 12, 14], per_bucket: {per_bucket}, recalibration_images: 64, recalibration_batch_size: 32{during}}}
 {matrix}runs:
   ofa: {{sampler: progressive-shrinking, epochs: 8}}
   rss: {{sampler: rss, epochs: 8}}
@@ -149,6 +149,9 @@ class Fixture:
     """YAML appended to the fixture's suite (e.g. its ``comparisons:`` and ``claims:``)."""
     exposure_subnets: Callable[[str, int], list[dict]] | None = None
     """``(run, seed) -> result.json exposure subnets`` (``encoding, mflops, steps``); None: :func:`default_exposure`."""
+    curve: Callable[[str, int], list[tuple[int, float, float]]] | None = None
+    """``(run, seed) -> [(epochs done, training MACs, panel accuracy)]``, the end last: a learning curve in every
+    evaluation (``evaluation.during`` set, a panel of 2 per bucket); None: no curve."""
 
 
 def subnet(bucket: str, index: int) -> tuple[str, float]:
@@ -161,7 +164,8 @@ def write_run(path: Path, fixture: Fixture | None = None, registry=None) -> Path
     fixture = fixture or Fixture()
     baseline = f"baseline: {fixture.baseline}\n" if fixture.baseline else ""
     matrix = f"matrix: {{dataset: [{', '.join(fixture.datasets)}]}}\n" if fixture.datasets != ("synthetic",) else ""
-    text = SUITE.format(seeds=list(fixture.seeds), baseline=baseline, per_bucket=PER_BUCKET, matrix=matrix) + fixture.suite_extra
+    during = ", during: {per_bucket: 2}" if fixture.curve else ""
+    text = SUITE.format(seeds=list(fixture.seeds), baseline=baseline, per_bucket=PER_BUCKET, matrix=matrix, during=during) + fixture.suite_extra
     suite = parse_suite(text, "fixture.yaml", registry)
     path.mkdir(parents=True, exist_ok=True)
     atomic.write_text(path / SUITE_FILE, suite.resolved_yaml())
@@ -190,7 +194,10 @@ def write_run(path: Path, fixture: Fixture | None = None, registry=None) -> Path
             directory / RESULT_FILE, result(cell.run, cell.seed, cell.config.epochs, cell.config.model_dump(mode="json"), timings, subnets)
         )
         if key not in fixture.unevaluated:
-            atomic.write_json(directory / EVALUATION_FILE, evaluation(cell, fixture.accuracy))
+            written = evaluation(cell, fixture.accuracy)
+            if fixture.curve is not None:
+                written["curve"] = curve(cell, fixture.curve(cell.run, cell.seed))
+            atomic.write_json(directory / EVALUATION_FILE, written)
     return path
 
 
@@ -257,6 +264,24 @@ def result(run: str, seed: int, epochs: int, config: dict, timings: list[EpochTi
             "device": "cpu", "device_type": "cpu", "device_name": "Test CPU 9000", "threads": 2, "precision": "fp32", "torch": "2.1.0",
         },
     }
+
+
+def curve(cell, points: list[tuple[int, float, float]]) -> dict:
+    """A learning curve as the evaluation writes it: each point's panel (2 per reachable bucket) at the given accuracy."""
+    epochs = points[-1][0]
+    labels = [f"{t:g}" for t in BUCKETS if f"{t:g}" != UNREACHABLE]
+    return {
+        "per_bucket": 2,
+        "converged_below": 1.0,
+        "seconds": 3.0,
+        "evaluated_now": 2 * len(labels) * (len(points) - 1),
+        "points": [
+            {"epochs": done, "fraction": done / epochs, "train_macs": macs, "weights": WEIGHTS, "status": "measured",
+             "buckets": {label: [{"index": i, "encoding": subnet(label, i)[0], "mflops": subnet(label, i)[1], "accuracy": acc, "loss": 1.0}
+                                 for i in range(2)] for label in labels}}
+            for done, macs, acc in points
+        ],
+    }  # fmt: skip
 
 
 def evaluation(cell, accuracy: Callable[[str, int, str, int], float]) -> dict:

@@ -11,6 +11,9 @@ from here).
   both runs evaluated (same seed, bucket, index, encoding).  Seed estimate: the mean
   difference; subnet-level: the one-sided paired Wilcoxon signed-rank test (exact for
   small samples, mid-ranks for ties).
+- ``better-at-equal-cost``: on the two runs' learning curves, at the largest training MACs both
+  reached (interpolated in log MACs, :mod:`.cost`); seed estimate: the difference of panel
+  means; no subnet-level test.
 - ``interaction``: the same on the contrast ``(a - b) - (c - d)`` of four runs' shared subnets.
 - ``lower-variance``: seed estimate: log(variance of run / variance of than); subnet
   level: the one-sided Brown-Forsythe test (Student's t on absolute deviations from each
@@ -25,6 +28,7 @@ from here).
 """
 
 from nasbench_rss.claims.kinds.common import Claim, seed_level
+from nasbench_rss.claims.kinds.cost import BetterAtEqualCost
 from nasbench_rss.claims.kinds.paired import (
     Better,
     Interaction,
@@ -40,6 +44,7 @@ from nasbench_rss.claims.kinds.timing import Faster
 
 __all__ = [
     "Better",
+    "BetterAtEqualCost",
     "BiasFollowsExposure",
     "Claim",
     "Faster",
