@@ -100,6 +100,7 @@ def _document(suite: Any, rows: list[dict[str, Any]], plugins: Any, missing: lis
         "phase_plans": [
             {"run": p.run, "arch": p.arch, "dataset": p.dataset, "epochs": p.epochs, "phases": p.rows()} for p in suite.phase_plans()
         ],
+        "epochs_matched": _matched_rows(suite),
         "comparisons": suite.comparisons,
         "claims": _claim_rows(suite, plugins),
         "missing_data": missing,
@@ -129,6 +130,16 @@ def _write_text(suite: Any, cells: list[Any], rows: list[dict[str, Any]], plugin
     out.write(tabulate(table, headers=["cell", "epochs", "sampler", "train", "test", "directory"]) + "\n")
     out.write(f"total epochs: {sum(row['epochs'] for row in rows)}\n")
     _write_settings(suite.settings(), out)
+    matched = _matched_rows(suite)
+    if matched:
+        out.write("\nepochs set by cost (training MACs as train/cost.py counts them, mean over the suite's seeds, counted from each sampler's draws):\n")
+        table = [
+            (m["run"], m["dataset"], m["epochs"], m["match"], f"{m['target_macs'] / 1e9:.4g}", f"{m['macs'] / 1e9:.4g}",
+             f"{(m['macs'] - m['target_macs']) / m['target_macs']:+.1%}", f"{m['epoch_macs'] / 1e9:.4g}")
+            for m in matched
+        ]  # fmt: skip
+        headers = ["run", "dataset", "epochs", "matches", "its GMACs", "these epochs' GMACs", "difference", "one epoch's GMACs"]
+        out.write(tabulate(table, headers=headers) + "\n")
     for plan in suite.phase_plans():
         out.write(f"\nphases of {plan.run} on {plan.arch}/{plan.dataset} ({plan.epochs} epochs, base lr {plan.base_lr:g}):\n")
         phase_rows = [
@@ -151,6 +162,11 @@ def _write_text(suite: Any, cells: list[Any], rows: list[dict[str, Any]], plugin
     if claims:
         out.write("\nclaims the report will test:\n")
         out.write(tabulate([(i + 1, c["claim"], c["source"]) for i, c in enumerate(claims)], headers=["#", "claim", "source"]) + "\n")
+
+
+def _matched_rows(suite: Any) -> list[dict[str, Any]]:
+    """Each run whose epochs were set by another run's training MACs, per dataset (``epochs: {match: ...}``)."""
+    return [{"run": run.name, "dataset": dataset, **m.record()} for run in suite.resolved.runs for dataset, m in run.matched.items()]
 
 
 def _claim_rows(suite: Any, plugins: Any) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from nasbench_rss.limits import EpochCount, StrictSeed
 from nasbench_rss.plugins import PluginRegistry
 from nasbench_rss.protocols.base import DEFAULT_PROTOCOL, ProtocolName
 from nasbench_rss.config.training import TrainConfig
+from nasbench_rss.config.claims import RUN_PATTERN
 
 NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 DEVICE_PATTERN = r"^(auto|cpu|cuda|cuda:[0-9]+)$"
@@ -64,6 +65,32 @@ Epochs = Annotated[
     Discriminator(_epochs_form),
 ]
 """An epoch count for every dataset, or one per dataset (e.g. the paper's Table 1)."""
+
+
+class EpochsMatch(pydantic.BaseModel):
+    """A run's length set by cost: the epochs that spend the named run's training MACs (``suite/match.py``)."""
+
+    model_config = STRICT
+    match: Annotated[str, StringConstraints(pattern=RUN_PATTERN)] = Field(description="the run whose training cost this run's epochs match")
+    by: Literal["macs"] = Field("macs", description="macs: training multiply-accumulates as train/cost.py counts them")
+
+
+def _run_epochs_form(value: Any) -> str:
+    if isinstance(value, EpochsMatch) or (isinstance(value, dict) and "match" in value):
+        return "matched"  # not "match": a tag that is also a key of the value would stand in error paths
+    return _epochs_form(value)
+
+
+RUN_EPOCHS_HELP = EPOCHS_HELP + ", or {match: RUN, by: macs}: the epochs that spend that run's training MACs, computed when the suite is planned"
+RunEpochs = Annotated[
+    Union[
+        Annotated[StrictEpochs, Tag("count")],
+        Annotated[dict[str, StrictEpochs], Tag("per-dataset")],
+        Annotated[EpochsMatch, Tag("matched")],
+    ],
+    Discriminator(_run_epochs_form),
+]
+"""A run's epochs: a count, one per dataset, or matched to another run's training cost."""
 
 
 class TaggedEntry(pydantic.BaseModel):
@@ -176,7 +203,7 @@ def run_model(registry: PluginRegistry, name: str) -> type[TaggedEntry]:
         description=(str, Field("", description="what this run is, for reports")),
         sampler=(Literal[name], Field(description=f"sampler plugin: {entry.description}")),
         options=_options_field("sampler", name, entry.options_model),
-        epochs=(Epochs, Field(description=EPOCHS_HELP)),
+        epochs=(RunEpochs, Field(description=RUN_EPOCHS_HELP)),
         protocol=(Optional[ProtocolName], Field(None, description=f"this run's protocol, over defaults.protocol: {PROTOCOL_HELP}")),
         training=(
             TrainConfig,

@@ -52,6 +52,27 @@ class GridEntry:
 
 
 @dataclass(frozen=True)
+class MatchedEpochs:
+    """A run's epochs on one dataset set by cost (``epochs: {match: RUN, by: macs}``, ``suite/match.py``).
+
+    MACs are means over the suite's seeds of what training will count (``train/cost.py``).
+    """
+
+    match: str
+    """The run whose training MACs are matched."""
+    epochs: int
+    target_macs: float
+    """The matched run's training MACs."""
+    macs: float
+    """This run's training MACs at ``epochs``."""
+    epoch_macs: float
+    """This run's MACs of one epoch at that length (the largest step between the lengths compared)."""
+
+    def record(self) -> dict[str, Any]:
+        return {"match": self.match, "by": "macs", "epochs": self.epochs, "target_macs": self.target_macs, "macs": self.macs, "epoch_macs": self.epoch_macs}
+
+
+@dataclass(frozen=True)
 class ResolvedRun:
     """A run with its sampler options resolved and its training merged over the defaults."""
 
@@ -65,6 +86,9 @@ class ResolvedRun:
     protocol: str = DEFAULT_PROTOCOL
     sources: dict[str, SettingSource] = field(default_factory=dict, compare=False, repr=False)
     """``training.lr``, ``options.kd_ratio``, ``protocol``, ...: where each resolved value came from."""
+    matched: dict[str, MatchedEpochs] = field(default_factory=dict)
+    """Dataset -> how its epochs were set by cost, for a run written ``epochs: {match: ...}`` (``epochs`` then holds
+    them, and the resolved document writes them as numbers: it parses again to the same cells)."""
 
     def epochs_for(self, dataset: str) -> int:
         return self.epochs if isinstance(self.epochs, int) else self.epochs[dataset]

@@ -35,6 +35,7 @@ from nasbench_rss.suite.problems import Problem, format_problems, raise_problems
 from nasbench_rss.suite.requires import requirement_problems
 from nasbench_rss.suite.resolve import ResolvedSuite, resolve
 from nasbench_rss.suite.salvage import failed_parts, outside, salvage, skipped_checks
+from nasbench_rss.suite.match import match_epochs
 from nasbench_rss.suite.plans import CellPlan, PhasePlan, PlanKey, phase_plans
 from nasbench_rss.suite.sampler_check import plan_samplers, reference_plans, sampler_problems
 from nasbench_rss.suite.schema_errors import schema_problems
@@ -219,7 +220,9 @@ def _build(document: YamlDocument, registry: PluginRegistry | None, path: Path |
     resolved, later = resolve(validated, data, registry)
     later += cell_count_problems(resolved, list(validated.seeds))
     infos, found = dataset_infos(resolved, registry)
-    outcomes = {} if "runs" in skip else plan_samplers(resolved, registry, infos)
+    resolved, unmatched = (resolved, []) if "runs" in skip else match_epochs(resolved, infos, list(validated.seeds), registry)
+    found += unmatched
+    outcomes = {} if "runs" in skip or unmatched else plan_samplers(resolved, registry, infos)
     later += found + fit_problems(resolved, infos, skip) + sampler_problems(resolved, outcomes, skip)
     if check_data:
         later += data_problems(list(resolved.datasets), infos)

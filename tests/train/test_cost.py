@@ -16,6 +16,7 @@ from nasbench_rss.arch.builtin import MOBILENET_V3_ARCH
 from nasbench_rss.arch.layout import Shape
 from nasbench_rss.run.runner import train_cell
 from nasbench_rss.runtime.build import build_cell
+from nasbench_rss.suite.match import step_images, training_macs
 from nasbench_rss.train.cost import BACKWARD_FACTOR, DEFINITION, TrainingCost, total_of
 from tests.train.test_trainer import cell_config, quiet, read_events
 
@@ -48,6 +49,9 @@ def test_train_macs_equal_a_count_from_the_events(tmp_path, sampler, options, ep
     assert result["train_macs"] == expected
     assert [e["train_macs"]["total"] for e in events] == [counted_from_events([e], distilling, largest)["total"] for e in events]
     assert result["train_macs_definition"] == DEFINITION
+    # What a suite counts before training (epochs: {match: ...}) is what training counted.
+    fresh = build_cell(config, torch.device("cpu")).sampler
+    assert training_macs(fresh, epochs, step_images(128, BATCH, drop_last=False)) == expected["total"]
     if sampler == "progressive-shrinking":
         assert distilling and expected["teacher"] > 0  # the shrinking phases distil from the largest subnet
 
