@@ -189,7 +189,9 @@ def evaluate_cell(
         record = known[stand_alone.encode()]
         evaluation["stand_alone"] = {"encoding": stand_alone.encode(), **{k: record[k] for k in ("mflops", "accuracy", "loss", "seconds")}}
     if config.during is not None:
-        evaluation["curve"] = _measure_curve(cell, directory, config, environment, draws, known, weights, log, on_subnet)
+        # The curve's subnets count on after the population's, so progress and its rate run on.
+        counted = None if on_subnet is None else lambda label, done, more: on_subnet(label, total + done, total + more)
+        evaluation["curve"] = _measure_curve(cell, directory, config, environment, draws, known, weights, log, counted)
     evaluation.update(weights=weights, key=key, environment={**environment, "finished": timestamp()})
     directory.write_json(EVALUATION_FILE, evaluation)
     return evaluation

@@ -158,9 +158,9 @@ class Progress:
             cell.evaluation_clock = (clock, done)
         finished_bucket = cell.bucket and bucket != cell.bucket
         if not self.interactive and finished_bucket:  # ``done`` counts the next bucket's first subnet
-            self.message(f"  {cell.id}: evaluated {done - 1}/{total} subnets (bucket {cell.bucket} done)")
+            self.message(f"  {cell.id}: evaluated {done - 1}/{total} subnets ({_part(cell.bucket)} done)")
         if not self.interactive and done == total:
-            self.message(f"  {cell.id}: evaluated {done}/{total} subnets (bucket {bucket} done)")
+            self.message(f"  {cell.id}: evaluated {done}/{total} subnets ({_part(bucket)} done)")
         cell.evaluated, cell.to_evaluate, cell.bucket = done, total, bucket
         self._draw()
 
@@ -228,3 +228,8 @@ class Progress:
     def close(self) -> None:
         self._clear_status()
         self.stream.flush()
+
+
+def _part(label: str) -> str:
+    """What an evaluation label names: a bucket, or a learning curve's point (``curve point at epoch N``)."""
+    return label if label.startswith("curve") else f"bucket {label}"

@@ -1,7 +1,8 @@
 """What each planned cell will cost, in units the progress display can time: for its ETA.
 
 Training is counted in subnet passes (steps per epoch x subnets per step of the epoch's
-phase), evaluation in subnets (per bucket x the buckets the architecture can reach).
+phase), evaluation in subnets (per bucket x the buckets the architecture can reach, plus the
+learning curve's panel at each of its points).
 Both come from the suite's plan (:meth:`nasbench_rss.suite.Suite.plan`): the phases its
 validation built (no sampler is built again here), the FLOPs table of the cell's space
 and its dataset's size.
@@ -29,4 +30,5 @@ def cell_workload(cell: "PlannedCell", plan: "CellPlan") -> Workload:
     low, high = plan.flops.min_macs / 1e6, plan.flops.max_macs / 1e6
     evaluation = cell.evaluation
     buckets = sum(1 for b in evaluation.buckets if b + evaluation.tolerance >= low and b - evaluation.tolerance <= high)
-    return Workload(passes, buckets * evaluation.per_bucket)
+    curve = len(evaluation.during.epochs(config.epochs)) * evaluation.during.per_bucket if evaluation.during is not None else 0
+    return Workload(passes, buckets * (evaluation.per_bucket + curve))

@@ -67,3 +67,13 @@ def test_a_cells_workload_is_its_phases_subnet_passes_and_its_evaluations_subnet
     assert rss.subnets == ofa.subnets == 4 * len(reachable)
     reference = cells["references"]
     assert cell_workload(reference, suite.plan(reference)).epoch_passes == (steps,) * 3
+
+
+def test_a_learning_curve_adds_its_panel_at_each_point():
+    text = SUITE.replace("recalibration_batch_size: 32}", "recalibration_batch_size: 32, during: {at: [0.25, 0.5, 0.75], per_bucket: 2}}")
+    suite = parse_suite(text, "eta.yaml")
+    cells = {cell.run: cell for cell in suite.cells() if cell.seed == 0}
+    plan = suite.plan(cells["ofa"])
+    reachable = sum(1 for b in (3, 5, 7, 9) if plan.flops.min_macs / 1e6 <= b + 0.5 and b - 0.5 <= plan.flops.max_macs / 1e6)
+    assert cell_workload(cells["ofa"], plan).subnets == reachable * (4 + 3 * 2)  # 8 epochs: points after 2, 4 and 6
+    assert cell_workload(cells["rss"], suite.plan(cells["rss"])).subnets == reachable * (4 + 1 * 2)  # 2 epochs: after 1 only
