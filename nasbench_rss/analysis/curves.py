@@ -6,11 +6,16 @@ measured at fractions of training and at the end, each point with the training M
 Here a curve is read into per-bucket panel means, and two questions are answered from it:
 
 - **Has the population converged?**  A seed's *gain over the last quarter* is the panel's
-  mean accuracy at the end minus its mean accuracy at 3/4 of the epochs (interpolated
-  linearly in the fraction of epochs between the two points around it).  A run has
-  converged when the mean gain over its seeds is below the suite's threshold
-  (``evaluation.during.converged_below``, accuracy points); the interval beside it is a
-  t-interval over the seeds (95%, df = seeds - 1).
+  mean accuracy at the end minus its mean accuracy a quarter of the way back (interpolated
+  linearly in epochs between the two points around it).  The quarter is of the span of
+  training that trains the final population's space: the whole run for a one-phase
+  sampler; for a sampler that grows its space in phases (progressive shrinking) the
+  trailing phases with the last phase's kernel, expand and depth choices, because the
+  step into a phase that trains new subnets raises the population by construction and
+  says nothing about whether training of the final kind had stopped paying.  Only points
+  inside that span are used.  A run has converged when the mean gain over its seeds is
+  below the suite's threshold (``evaluation.during.converged_below``, accuracy points);
+  the interval beside it is a t-interval over the seeds (95%, df = seeds - 1).
 - **What is the accuracy at a given cost?**  :func:`accuracy_at_macs` interpolates a curve
   linearly in log MACs (accuracy against the logarithm of training MACs between the two
   measured points around it; never extrapolated).
@@ -59,6 +64,10 @@ class Curve:
     """The suite's threshold, accuracy points."""
     seconds: float
     """Seconds the evaluation spent on the curve's points (the end point is the population's own)."""
+    span_start: int = 0
+    """Epochs before the span that trains the final space (0: the whole run; see the module docstring)."""
+    span: str = "its training"
+    """That span in words."""
 
     def labels(self) -> list[str]:
         """Buckets measured at every point, in the end point's order."""
@@ -84,7 +93,35 @@ def cell_curve(cell: CellRecord) -> Curve | None:
                 accuracy[label] = float(np.mean(values))
         macs = entry.get("train_macs")
         points.append(CurvePoint(int(entry["epochs"]), float(entry["fraction"]), None if macs is None else float(macs), accuracy))
-    return Curve(points, missing, int(raw["per_bucket"]), float(raw["converged_below"]), float(raw.get("seconds", 0.0)))
+    total = points[-1].epochs if points else 0
+    start, span = final_span(((cell.result or {}).get("sampler") or {}).get("phases"), total)
+    return Curve(points, missing, int(raw["per_bucket"]), float(raw["converged_below"]), float(raw.get("seconds", 0.0)), start, span)
+
+
+CHOICES = ("kernel_choices", "expand_choices", "depth_choices")
+
+
+def final_span(phases: Any, total: int) -> tuple[int, str]:
+    """(epochs before the span that trains the final space, the span in words) from a result's sampler phases.
+
+    The span is the trailing phases whose choices equal the last phase's; a phase that does
+    not state its choices (a plugin's) is a span of its own.
+    """
+    if not isinstance(phases, list) or len(phases) < 2 or not all(isinstance(p, dict) and isinstance(p.get("epochs"), int) for p in phases):
+        return 0, "its training"
+
+    def space(phase: dict[str, Any]) -> tuple[Any, ...] | None:
+        choices = tuple(tuple(phase[key]) if isinstance(phase.get(key), list) else None for key in CHOICES)
+        return None if None in choices else choices
+
+    span = [phases[-1]]
+    while len(span) < len(phases) and space(span[-1]) is not None and space(phases[-len(span) - 1]) == space(span[-1]):
+        span.append(phases[-len(span) - 1])
+    start = max(0, total - sum(p["epochs"] for p in span))
+    if start == 0:
+        return 0, "its training"
+    names = ", ".join(str(p.get("name")) for p in reversed(span))
+    return start, f"its final phase{'s' if len(span) > 1 else ''} ({names}: epochs {start + 1}-{total})"
 
 
 def curves(cells: list[CellRecord]) -> dict[tuple[str, str, str], dict[int, Curve]]:
@@ -97,11 +134,11 @@ def curves(cells: list[CellRecord]) -> dict[tuple[str, str, str], dict[int, Curv
     return out
 
 
-def accuracy_at_fraction(curve: Curve, fraction: float, labels: Sequence[str]) -> float | None:
-    """Mean panel accuracy over ``labels`` at ``fraction`` of the epochs, linear between the points around it; None outside."""
-    xs = [p.fraction for p in curve.points]
-    ys = [p.mean(labels) for p in curve.points]
-    return _interpolate(xs, ys, fraction)
+def accuracy_at_epochs(curve: Curve, epochs: float, labels: Sequence[str], since: int = 0) -> float | None:
+    """Mean panel accuracy over ``labels`` after ``epochs`` epochs, linear between the points around it (only points
+    after ``since`` epochs); None outside them."""
+    kept = [p for p in curve.points if p.epochs >= since]
+    return _interpolate([p.epochs for p in kept], [p.mean(labels) for p in kept], epochs)
 
 
 def accuracy_at_macs(curve: Curve, macs: float, labels: Sequence[str]) -> float | None:
@@ -133,6 +170,8 @@ class Convergence:
     high: float
     problem: str | None = None
     """Why the rule could not be applied (no curve, no point before the last quarter), or None."""
+    span: str = "its training"
+    """The span whose last quarter is judged (:func:`final_span`)."""
 
     @property
     def mean(self) -> float:
@@ -151,7 +190,8 @@ class Convergence:
             return f"{self.run}: convergence unknown ({self.problem or 'no curve'})"
         interval = f" [{self.low * 100:+.1f}, {self.high * 100:+.1f}]" if len(self.gains) > 1 else ""
         seeds = f"{len(self.gains)} seed{'s' if len(self.gains) != 1 else ''}"
-        return f"{self.run} gained {self.mean * 100:+.1f} pp over its last quarter{interval} ({seeds}; converged below {self.threshold:g} pp)"
+        quarter = "its last quarter" if self.span == "its training" else f"the last quarter of {self.span}"
+        return f"{self.run} gained {self.mean * 100:+.1f} pp over {quarter}{interval} ({seeds}; converged below {self.threshold:g} pp)"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +204,7 @@ class Convergence:
             "threshold_pp": self.threshold,
             "gains": {str(seed): gain for seed, gain in sorted(self.gains.items())},
             "problem": self.problem,
+            "span": self.span,
             "words": self.words(),
         }
 
@@ -174,19 +215,25 @@ def convergence(run: str, by_seed: dict[int, Curve]) -> Convergence:
         return Convergence(run, {}, math.nan, math.nan, math.nan, "no learning curve measured (evaluation.during not set)")
     threshold = next(iter(by_seed.values())).converged_below
     gains, lacking = {}, []
+    first = next(iter(by_seed.values()))
     for seed, curve in sorted(by_seed.items()):
         labels = curve.labels()
-        start = accuracy_at_fraction(curve, 1 - CONVERGENCE_WINDOW, labels)
+        total = curve.points[-1].epochs if curve.points else 0
+        window = total - CONVERGENCE_WINDOW * (total - curve.span_start)
+        start = accuracy_at_epochs(curve, window, labels, since=curve.span_start)
         if start is None or not curve.points or curve.points[-1].fraction != 1.0:
             lacking.append(seed)
             continue
         gains[seed] = curve.points[-1].mean(labels) - start
     if lacking:
         seeds = f"seed{'s' if len(lacking) > 1 else ''} {', '.join(map(str, lacking))}"
-        problem = f"{seeds}: no measured point at or before {1 - CONVERGENCE_WINDOW:g} of training (too few epochs for evaluation.during.at) or no end point"
-        return Convergence(run, gains, threshold, math.nan, math.nan, problem)
+        total = first.points[-1].epochs if first.points else 0
+        window = total - CONVERGENCE_WINDOW * (total - first.span_start)
+        where = f"between epochs {first.span_start} and {window:g}" if first.span_start else f"at or before epoch {window:g}"
+        problem = f"{seeds}: no measured point {where}, 3/4 into {first.span} (add a fraction there to evaluation.during.at)"
+        return Convergence(run, gains, threshold, math.nan, math.nan, problem, first.span)
     low, high = _t_interval(list(gains.values()))
-    return Convergence(run, gains, threshold, low, high)
+    return Convergence(run, gains, threshold, low, high, span=first.span)
 
 
 def _t_interval(values: list[float]) -> tuple[float, float]:

@@ -31,9 +31,12 @@ if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
 
 RULE = (
     f"a run has converged when its panel's mean accuracy gained less than the suite's threshold "
-    f"(evaluation.during.converged_below, accuracy points) over the last {CONVERGENCE_WINDOW:.0%} of its epochs, "
-    f"mean over seeds: the end's accuracy minus the accuracy at {1 - CONVERGENCE_WINDOW:g} of the epochs (linear between "
-    f"the measured points around it); the interval is a {LEVEL:.0%} t-interval over seeds"
+    f"(evaluation.during.converged_below, accuracy points) over the last {CONVERGENCE_WINDOW:.0%} of the span of training "
+    "that trains its final space, mean over seeds (the end's accuracy minus the accuracy a quarter of the span back, linear "
+    "between the measured points of the span around it). The span is the whole run for a one-phase sampler; for progressive "
+    "shrinking, its trailing phases with the last phase's kernel, expand and depth choices (entering a phase that trains "
+    "new subnets raises the population by construction). The interval is a "
+    f"{LEVEL:.0%} t-interval over seeds"
 )
 
 
@@ -95,7 +98,7 @@ def render_curves(doc: Document, analysis: Analysis, figure: FigureFile | None) 
     show_figure(doc, figure)
     for arch, dataset, mine in by_group(analysis, entries):
         doc.table(
-            ["run", "seeds", "points (epochs)", "panel accuracy at the points (%)", f"gain over last quarter (pp, {LEVEL:.0%} CI)", "converged", "curve cost (% of training time)"],
+            ["run", "seeds", "points (epochs)", "panel accuracy at the points (%)", f"gain over the last quarter (pp, {LEVEL:.0%} CI)", "converged", "curve cost (% of training time)"],
             [_row(e) for e in mine],
             group_title(arch, dataset),
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from nasbench_rss.analysis.curves import Curve, CurvePoint, accuracy_at_fraction, accuracy_at_macs, convergence
+from nasbench_rss.analysis.curves import Curve, CurvePoint, accuracy_at_epochs, accuracy_at_macs, convergence, final_span
 from nasbench_rss.claims import options as o
 from nasbench_rss.claims.kinds import BetterAtEqualCost
 from nasbench_rss.claims.kinds.cost import equal_cost_difference
@@ -34,11 +35,45 @@ def test_accuracy_at_macs_is_linear_in_log_macs_and_never_extrapolated():
     assert accuracy_at_macs(c, 0.5e9, LABELS) is None and accuracy_at_macs(c, 17e9, LABELS) is None
 
 
-def test_accuracy_at_fraction_interpolates_between_points():
+def test_accuracy_at_epochs_interpolates_between_points():
     c = curve([(2, 1e9, 0.40), (6, 3e9, 0.60), (8, 4e9, 0.64)])
-    assert accuracy_at_fraction(c, 0.75, LABELS) == pytest.approx(0.60)
-    assert accuracy_at_fraction(c, 0.5, LABELS) == pytest.approx(0.50)
-    assert accuracy_at_fraction(c, 0.1, LABELS) is None
+    assert accuracy_at_epochs(c, 6, LABELS) == pytest.approx(0.60)
+    assert accuracy_at_epochs(c, 4, LABELS) == pytest.approx(0.50)
+    assert accuracy_at_epochs(c, 1, LABELS) is None
+    assert accuracy_at_epochs(c, 4, LABELS, since=6) is None  # points before the span are not used
+
+
+PS_PHASES = [
+    {"name": "supernet", "epochs": 9, "kernel_choices": [7], "expand_choices": [6], "depth_choices": [4]},
+    {"name": "kernel", "epochs": 7, "kernel_choices": [3, 5, 7], "expand_choices": [6], "depth_choices": [4]},
+    {"name": "depth-2", "epochs": 8, "kernel_choices": [3, 5, 7], "expand_choices": [6], "depth_choices": [2, 3, 4]},
+    {"name": "expand-1", "epochs": 1, "kernel_choices": [3, 5, 7], "expand_choices": [4, 6], "depth_choices": [2, 3, 4]},
+    {"name": "expand-2", "epochs": 7, "kernel_choices": [3, 5, 7], "expand_choices": [3, 4, 6], "depth_choices": [2, 3, 4]},
+]
+
+
+def test_the_final_span_is_the_phases_that_train_the_final_space():
+    assert final_span(PS_PHASES, 32) == (25, "its final phase (expand-2: epochs 26-32)")
+    same = [*PS_PHASES[:-1], {**PS_PHASES[-2], "name": "expand-1b", "epochs": 7}]
+    assert final_span(same, 32) == (24, "its final phases (expand-1, expand-1b: epochs 25-32)")
+    assert final_span([{"name": "train", "epochs": 32}], 32) == (0, "its training")
+    assert final_span(None, 32) == (0, "its training")
+    unstated = [{"name": "a", "epochs": 4}, {"name": "b", "epochs": 4}]
+    assert final_span(unstated, 8) == (4, "its final phase (b: epochs 5-8)")
+
+
+def test_a_phased_run_is_judged_on_its_final_phase():
+    # Progressive shrinking jumps when its last phase starts (epoch 24 -> 28), then flattens within it.
+    jump = [(8, 1e9, 0.34), (16, 2e9, 0.51), (24, 3e9, 0.57), (28, 4e9, 0.750), (30, 5e9, 0.756), (32, 6e9, 0.759)]
+    by_seed = {s: dataclasses.replace(curve(jump), span_start=25, span="its final phase (expand-2: epochs 26-32)") for s in range(3)}
+    state = convergence("ofa", by_seed)
+    # window from 32 - 0.25 * 7 = 30.25: 0.756 + 0.25 * (0.759 - 0.756) / 2 ... gain about 0.25 pp
+    assert state.converged is True and state.mean == pytest.approx(0.759 - (0.756 + 0.003 * 0.25 / 2))
+    assert state.words().startswith("ofa gained +0.3 pp over the last quarter of its final phase (expand-2: epochs 26-32)")
+    whole = {s: curve(jump) for s in range(3)}
+    assert convergence("ofa", whole).converged is False  # over the whole run's last quarter it gained 19 pp
+    sparse = {s: dataclasses.replace(curve([(8, 1e9, 0.3), (24, 3e9, 0.57), (32, 6e9, 0.759)]), span_start=25, span="x") for s in range(2)}
+    assert "no measured point between epochs 25 and 30.25, 3/4 into x" in convergence("ofa", sparse).problem
 
 
 def test_a_still_rising_curve_is_not_converged_and_a_flat_one_is():
@@ -61,7 +96,7 @@ def test_convergence_unknown_without_a_point_before_the_last_quarter():
     assert convergence("rss-short", short).converged is not None
     end_only = {0: curve([(1, 1e9, 0.5)]), 1: curve([(1, 1e9, 0.5)])}
     state = convergence("rss-short", end_only)
-    assert state.converged is None and "seeds 0, 1: no measured point at or before 0.75" in state.problem
+    assert state.converged is None and "seeds 0, 1: no measured point at or before epoch 0.75" in state.problem
     assert convergence("ofa", {}).converged is None
 
 

@@ -56,7 +56,7 @@ def test_claims_on_runs_not_converged_say_so(analysis):
     # at rss's 4 GMACs ofa is at 0.60 (its 4 GMACs point): rss leads by 6 pp + 0.1 pp per seed
     assert rows[1]["statistic"] == "rss - ofa at 4 training GMACs +6.10 pp"
     assert rows[1]["verdict"] == "supported"
-    assert rows[2]["convergence"] == ["rss-short: convergence unknown (seeds 0, 1, 2: no measured point at or before 0.75 of training (too few epochs for evaluation.during.at) or no end point)", rows[0]["convergence"][0]]
+    assert rows[2]["convergence"] == ["rss-short: convergence unknown (seeds 0, 1, 2: no measured point at or before epoch 2.25, 3/4 into its training (add a fraction there to evaluation.during.at))", rows[0]["convergence"][0]]
 
 
 def test_the_report_draws_and_tabulates_the_curves(analysis, registry):
