@@ -59,6 +59,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _write(rows: list[dict[str, Any]], args: argparse.Namespace, out: TextIO) -> None:
     """The claims as JSON, a Markdown table with links to the reports, or a plain table."""
+    from nasbench_rss.report.claims import verdict_cell
     from nasbench_rss.report.format import p_value
     from nasbench_rss.report.markdown import cell
 
@@ -67,10 +68,10 @@ def _write(rows: list[dict[str, Any]], args: argparse.Namespace, out: TextIO) ->
     elif args.markdown:  # the suite's text escaped as the report escapes it: no HTML of a suite reaches a viewer
         table = [
             [f"[{cell(r['suite'])}]({r['report']})", r["index"] + 1, cell(r["claim"]), cell(r["source"]), cell(r.get("statistic") or "-"),
-             p_value(r.get("p_for_holm")), f"**{r['verdict']}**"]
+             p_value(r.get("p_for_holm")), f"**{r['verdict']}** {cell(verdict_cell(r).removeprefix(r['verdict']))}".rstrip()]
             for r in rows
         ]  # fmt: skip
         out.write(tabulate(table, headers=["suite", "#", "claim", "paper", "statistic", "p (Holm)", "verdict"], tablefmt="github", disable_numparse=True) + "\n")
     else:
-        table = [[r["suite"], r["index"] + 1, r["claim"], r["source"], p_value(r.get("p_for_holm")), r["verdict"]] for r in rows]
+        table = [[r["suite"], r["index"] + 1, r["claim"], r["source"], p_value(r.get("p_for_holm")), verdict_cell(r)] for r in rows]
         out.write(tabulate(table, headers=["suite", "#", "claim", "paper", "p (Holm)", "verdict"], disable_numparse=True) + "\n")

@@ -39,7 +39,7 @@ from nasbench_rss.validation import error_text
 if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
     from nasbench_rss.report.figures import FigureFile
 
-__all__ = ["HOLM_FAMILY", "SECTION", "VERDICTS", "build_claim", "claims_section", "run_claims"]
+__all__ = ["HOLM_FAMILY", "SECTION", "VERDICTS", "build_claim", "claims_section", "run_claims", "verdict_cell"]
 
 HOLM_FAMILY = "Holm's correction across all of the suite's claims (separately for the p-values for and against the claims)"
 VERDICTS = ("supported", "contradicted", "inconclusive", "not tested")
@@ -163,6 +163,11 @@ def _verdict(row: dict[str, Any]) -> tuple[str, str]:
     return "inconclusive", f"inconclusive (Holm-adjusted p = {fmt.p_value(p_for)}, opposite {fmt.p_value(p_against)}; {row['basis']})" + _resting_on(row)
 
 
+def verdict_cell(row: dict[str, Any]) -> str:
+    """A claims table's verdict: the verdict, then each of its runs that had not converged (or could not be judged)."""
+    return row["verdict"] + "".join(f" ({note})" for note in row.get("convergence") or [])
+
+
 def _resting_on(row: dict[str, Any]) -> str:
     """The verdict's populations that had not converged (or could not be judged), when curves were measured."""
     notes = row.get("convergence") or []
@@ -181,7 +186,7 @@ def render_claims(doc: Document, analysis: Analysis, figure: FigureFile | None) 
         [
             [
                 str(r["index"] + 1), r["claim"], r["source"], r.get("statistic") or fmt.MISSING, fmt.p_value(r.get("p_for_holm")),
-                r["verdict"] + "".join(f" ({note})" for note in r.get("convergence") or []),
+                verdict_cell(r),
             ]  # fmt: skip
             for r in results
         ],

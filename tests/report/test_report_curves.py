@@ -81,3 +81,12 @@ def test_runs_named_finds_runs_in_every_option_shape():
     assert runs_named({"runs": ["strict-fair", "rss", "ofa"]}, runs) == ["strict-fair", "rss", "ofa"]
     assert runs_named({"change": ["rss", "ofa"], "versus": ["rss-short", "ofa"]}, runs) == ["rss", "ofa", "rss-short"]
     assert runs_named({"bucket": 4, "probe": "rss-x"}, runs) == []
+
+
+def test_the_claims_command_says_which_runs_had_not_converged(analysis, capsys):
+    from nasbench_rss.cli import main
+
+    run, _ = analysis
+    assert main(["claims", str(run), "--markdown"]) == 0
+    table = capsys.readouterr().out
+    assert "**supported** (not converged: rss gained +4.1 pp over its last quarter [+3.9, +4.3] (3 seeds; converged below 1 pp))" in table
