@@ -101,6 +101,7 @@ def _document(suite: Any, rows: list[dict[str, Any]], plugins: Any, missing: lis
             {"run": p.run, "arch": p.arch, "dataset": p.dataset, "epochs": p.epochs, "phases": p.rows()} for p in suite.phase_plans()
         ],
         "epochs_matched": _matched_rows(suite),
+        "learning_curve": _curve_rows(suite),
         "comparisons": suite.comparisons,
         "claims": _claim_rows(suite, plugins),
         "missing_data": missing,
@@ -130,6 +131,11 @@ def _write_text(suite: Any, cells: list[Any], rows: list[dict[str, Any]], plugin
     out.write(tabulate(table, headers=["cell", "epochs", "sampler", "train", "test", "directory"]) + "\n")
     out.write(f"total epochs: {sum(row['epochs'] for row in rows)}\n")
     _write_settings(suite.settings(), out)
+    curves = _curve_rows(suite)
+    if curves:
+        out.write("\nlearning curve (evaluation.during): the panel is measured after these epochs and at the end:\n")
+        out.write(tabulate([(c["run"], c["dataset"], ", ".join(map(str, c["after_epochs"])) or "none", c["epochs"]) for c in curves],
+                           headers=["run", "dataset", "after epochs", "of"]) + "\n")  # fmt: skip
     matched = _matched_rows(suite)
     if matched:
         out.write("\nepochs set by cost (training MACs as train/cost.py counts them, mean over the suite's seeds, counted from each sampler's draws):\n")
@@ -162,6 +168,18 @@ def _write_text(suite: Any, cells: list[Any], rows: list[dict[str, Any]], plugin
     if claims:
         out.write("\nclaims the report will test:\n")
         out.write(tabulate([(i + 1, c["claim"], c["source"]) for i, c in enumerate(claims)], headers=["#", "claim", "source"]) + "\n")
+
+
+def _curve_rows(suite: Any) -> list[dict[str, Any]]:
+    """Per run and dataset, the epochs after which its learning curve is measured (none without ``evaluation.during``)."""
+    during = suite.evaluation.during
+    if during is None:
+        return []
+    return [
+        {"run": run.name, "dataset": dataset.name, "epochs": run.epochs_for(dataset.name), "after_epochs": during.epochs(run.epochs_for(dataset.name))}
+        for run in suite.resolved.runs
+        for dataset in suite.resolved.datasets
+    ]
 
 
 def _matched_rows(suite: Any) -> list[dict[str, Any]]:

@@ -66,6 +66,27 @@ def test_validate_json(suite_file):
     assert {key for key in first} >= {"run", "arch", "dataset", "seed", "sampler", "epochs", "train_subset", "test_subset"}
 
 
+def test_validate_shows_matched_epochs_and_the_learning_curve(tmp_path):
+    path = tmp_path / "matched.yaml"
+    path.write_text(
+        SUITE.replace("dataset: {name: synthetic, train_subset: 2000}", "dataset: {name: synthetic, train_subset: 2000}\n  evaluation: {during: {at: [0.5]}}")
+        + "  rss-eq: {sampler: rss, epochs: {match: ofa, by: macs}}\n"
+    )
+    status, text = run(["validate", str(path)])
+    assert status == 0
+    lines = text.splitlines()
+    assert "epochs set by cost (training MACs as train/cost.py counts them, mean over the suite's seeds, counted from each sampler's draws):" in lines
+    matched = next(line.split() for line in lines if line.startswith("rss-eq ") and " ofa " in line)
+    assert matched[:2] == ["rss-eq", "synthetic"] and int(matched[2]) > 6 and matched[3] == "ofa"
+    assert "learning curve (evaluation.during): the panel is measured after these epochs and at the end:" in lines
+    assert next(line.split() for line in lines if line.startswith("ofa ") and "synthetic" in line) == ["ofa", "synthetic", "3", "6"]
+    document = json.loads(run(["validate", str(path), "--json"])[1])
+    [entry] = document["epochs_matched"]
+    assert entry["run"] == "rss-eq" and entry["match"] == "ofa" and abs(entry["macs"] - entry["target_macs"]) <= entry["epoch_macs"]
+    assert {(c["run"], c["epochs"]) for c in document["learning_curve"]} >= {("ofa", 6), ("rss", 2), ("rss-eq", entry["epochs"])}
+    assert next(c for c in document["learning_curve"] if c["run"] == "rss")["after_epochs"] == [1]
+
+
 def test_an_invalid_suite_exits_4_with_every_problem_on_stderr(suite_file, capsys):
     suite_file.write_text(SUITE.replace("epochs: 6", "epochs: 5").replace("sampler: rss", "sampler: rss, bogus: 1"))
     status, text = run(["validate", str(suite_file)])
