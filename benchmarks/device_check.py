@@ -15,7 +15,9 @@ PYTHONPATH, given what is left of ``--budget-s``, default 450 s, so the whole st
    cells; without its ``requires:``, which needs the package installed) into a temporary
    run directory, once per ``--cells-per-gpu`` (1, 4, 8), timed: wall time, cells per
    minute, each cell's training img/s;
-3. ``benchmarks/bench_train_throughput.py --device cuda`` (2 epochs of 2560 images, OFA's
+3. ``benchmarks/bench_roofline.py --device cuda`` (training MACs/s of three subnets at batch
+   256 against a 4096-square GEMM, fp32 and bf16: which precision ``auto`` should be there),
+   ``benchmarks/bench_train_throughput.py --device cuda`` (2 epochs of 2560 images, OFA's
    pipeline with 0 workers) and ``benchmarks/bench_evaluate.py --device cuda`` (2 random
    subnets besides the smallest and largest); both need Fashion-MNIST and OFA's ``ofa``
    package and are skipped, with the reason, without them; and
@@ -143,6 +145,26 @@ def parse_throughput(output: str, record: dict[str, Any]) -> None:
         record["on"] = env[1].strip()
     if match:
         record["summary"] = f"ours {match[1]} img/s, OFA {match[2]} img/s, ratio {match[3]}" + (f", data {share[1]}%" if share else "")
+
+
+def parse_roofline(output: str, record: dict[str, Any]) -> None:
+    """bench_roofline.py's ceilings and, per subnet, training GMAC/s in fp32, its share of the fp32 GEMM and bf16's speed-up."""
+    gemm = re.search(r"GEMM bf16 / fp32: ([\d.]+)x", output)
+    ceilings = dict(re.findall(r"^(GEMM fp32|GEMM bf16)\s+([\d.]+)$", output, re.MULTILINE))
+    rows = re.findall(r"^(smallest|middle|largest)\s+[\d.]+\s+[\d.]+\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)%\s+([\d.]+)\s+([\d.]+)x$", output, re.MULTILINE)
+    record["ceilings_gmacs"] = {name: float(value) for name, value in ceilings.items()}
+    record["subnets"] = {
+        name: {"fp32_ms": float(ms), "fp32_gmacs": float(rate), "of_gemm_percent": float(share), "bf16_ms": float(bf16_ms), "bf16_speedup": float(speedup)}
+        for name, ms, rate, share, bf16_ms, speedup in rows
+    }
+    if gemm and rows:
+        record["gemm_bf16_over_fp32"] = float(gemm[1])
+        shares = [float(r[3]) for r in rows]
+        speedups = [float(r[5]) for r in rows]
+        record["summary"] = (
+            f"steps at {min(shares):.0f}-{max(shares):.0f}% of the fp32 GEMM; bf16 steps {min(speedups):.2f}-{max(speedups):.2f}x, "
+            f"bf16 GEMM {float(gemm[1]):.2f}x"
+        )
 
 
 def parse_evaluate(output: str, record: dict[str, Any]) -> None:
@@ -297,9 +319,14 @@ def main() -> int:
     # 3. the benchmarks on CUDA
     if args.skip_benchmarks or not cuda:
         why = "--skip-benchmarks" if args.skip_benchmarks else "no CUDA device (the README's CPU figures come from full runs)"
-        for name in ("bench_train_throughput", "bench_evaluate", "bench_stand_alone"):
+        for name in ("bench_roofline", "bench_train_throughput", "bench_evaluate", "bench_stand_alone"):
             _note(steps, budget, {"name": name, "status": "skipped", "detail": why, "seconds": 0.0})
     else:
+        run_step(
+            steps, budget, "bench_roofline",
+            [python, "benchmarks/bench_roofline.py", "--device", "cuda", "--batch", "256", "--steps", "20", "--gemm", "4096"],
+            90, env, parse_roofline, minimum=30,
+        )  # fmt: skip
         data_problem = problem = fashion_mnist_ready(args.fashion_mnist, scratch, env)
         if problem is None and importlib.util.find_spec("ofa") is None:
             problem = "OFA's `ofa` package is not installed (carry its wheel, see benchmarks/device_wheels.txt)"
