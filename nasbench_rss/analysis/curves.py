@@ -64,6 +64,8 @@ class Curve:
     """The suite's threshold, accuracy points."""
     seconds: float
     """Seconds the evaluation spent on the curve's points (the end point is the population's own)."""
+    macs: float | None = None
+    """The curve's evaluation MACs (its points but the end, ``EVALUATION_MACS_DEFINITION``); None: not recorded."""
     span_start: int = 0
     """Epochs before the span that trains the final space (0: the whole run; see the module docstring)."""
     span: str = "its training"
@@ -95,7 +97,22 @@ def cell_curve(cell: CellRecord) -> Curve | None:
         points.append(CurvePoint(int(entry["epochs"]), float(entry["fraction"]), None if macs is None else float(macs), accuracy))
     total = points[-1].epochs if points else 0
     start, span = final_span(((cell.result or {}).get("sampler") or {}).get("phases"), total)
-    return Curve(points, missing, int(raw["per_bucket"]), float(raw["converged_below"]), float(raw.get("seconds", 0.0)), start, span)
+    macs = raw.get("macs")
+    if macs is None:  # written before the evaluation counted it: the same count from the points' records
+        macs = _curve_macs(raw, cell.population or {})
+    return Curve(
+        points, missing, int(raw["per_bucket"]), float(raw["converged_below"]), float(raw.get("seconds", 0.0)),
+        None if macs is None else float(macs), start, span,
+    )  # fmt: skip
+
+
+def _curve_macs(raw: dict[str, Any], evaluation: dict[str, Any]) -> float | None:
+    """The curve's evaluation MACs from its measured points but the end: each panel subnet's MFLOPs x (calibration + test images)."""
+    images = (evaluation.get("calibration_images") or 0) + (evaluation.get("test_images") or 0)
+    points = [p for p in raw.get("points", []) if p.get("status") == "measured"][:-1]
+    if not images:
+        return None
+    return sum(s.get("mflops", 0.0) * 1e6 * images for p in points for subnets in p.get("buckets", {}).values() for s in subnets)
 
 
 CHOICES = ("kernel_choices", "expand_choices", "depth_choices")

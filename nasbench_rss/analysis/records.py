@@ -248,6 +248,7 @@ class CurveRecord(_Record):
     converged_below: Annotated[float, BeforeValidator(_not_bool), AfterValidator(_finite), Field(gt=0)]
     points: list[CurvePointRecord]
     seconds: NonNegative = 0.0
+    macs: NonNegative | None = None
 
 
 class EvaluationRecord(_Record):

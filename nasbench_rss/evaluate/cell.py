@@ -49,6 +49,11 @@ FLOPS_DEFINITION = (
     "at the data's shape (input channels, image size, classes)"
 )
 
+EVALUATION_MACS_DEFINITION = (
+    "forward multiply-accumulates of the evaluation, counted apart from training: per distinct listed subnet, its forward MACs per "
+    "image (the FLOPs table) x (BN-recalibration images + test images), whether measured now or reused from earlier records"
+)
+
 OnSubnet = Callable[[str, int, int], None]
 """``on_subnet(bucket_key, done, total)`` after each subnet (progress; may raise to stop)."""
 
@@ -274,12 +279,14 @@ def _measure_curve(
     macs = (directory.read_json(RESULT_FILE) or {}).get("train_macs")
     spent = float(macs["total"]) if isinstance(macs, dict) and isinstance(macs.get("total"), (int, float)) else None
     entries.append(point_entry(total_epochs, total_epochs, weights, spent, chosen, final))
+    measured_points = sum(1 for entry in entries if entry["status"] == "measured") - 1  # the end is the population's
     return {
         "per_bucket": during.per_bucket,
         "converged_below": during.converged_below,
         "points": sorted(entries, key=lambda entry: entry["epochs"]),
         "seconds": time.perf_counter() - started,
         "evaluated_now": measured_now,
+        "macs": measured_points * evaluation_macs(cell, config, [s for _, subnets in chosen for s in subnets]),
     }
 
 
@@ -356,4 +363,13 @@ def _evaluation_document(
         "seconds": seconds,
         "evaluated_now": measured_now,
         "reused": total - measured_now,
+        "macs": evaluation_macs(cell, config, [s for draw in draws for s in draw.subnets]),
+        "macs_definition": EVALUATION_MACS_DEFINITION,
     }
+
+
+def evaluation_macs(cell: Cell, config: EvaluationConfig, subnets: list[Subnet]) -> int:
+    """The evaluation's forward MACs for ``subnets`` (``EVALUATION_MACS_DEFINITION``)."""
+    images = config.recalibration_images + int(cell.dataset.test_labels.numel())
+    distinct = {subnet.encode(): subnet for subnet in subnets}.values()  # a subnet two buckets hold is measured once
+    return sum(cell.sampler.context.flops.macs(subnet) for subnet in distinct) * images

@@ -43,6 +43,7 @@ RULE = (
 def learning_curves(evidence: RunEvidence) -> list[dict[str, Any]]:
     """One entry per (arch, dataset, run) with curves, in group then run order (keys in the module docstring)."""
     train_seconds = {t.id: t.train_seconds for t in evidence.timings}
+    train_macs = {t.id: t.train_macs for t in evidence.timings}
     out = []
     for arch, dataset in evidence.groups:
         for run in evidence.runs:
@@ -64,6 +65,8 @@ def learning_curves(evidence: RunEvidence) -> list[dict[str, Any]]:
                         "missing": [{"epochs": epochs, "reason": reason} for epochs, reason in curve.missing],
                         "curve_seconds": curve.seconds,
                         "train_seconds": train_seconds.get(cells.get(seed, "")),
+                        "curve_macs": curve.macs,
+                        "train_macs": train_macs.get(cells.get(seed, "")),
                     }
                 )
             spent = [e["curve_seconds"] for e in per_seed if e["train_seconds"]]
@@ -79,6 +82,7 @@ def learning_curves(evidence: RunEvidence) -> list[dict[str, Any]]:
                     "per_seed": per_seed,
                     "convergence": convergence(run, by_seed).to_dict(),
                     "curve_share": sum(spent) / sum(trained) if trained else None,
+                    "curve_macs_share": _macs_share(per_seed),
                 }
             )
     return out
@@ -93,12 +97,12 @@ def render_curves(doc: Document, analysis: Analysis, figure: FigureFile | None) 
         f"The panel (the first {entries[0]['per_bucket']} subnets of each bucket's evaluation list, the same for every run) "
         "measured at fractions of training with the evaluation's protocol, BN recalibrated, against the training MACs spent "
         f"up to each point. Convergence: {RULE}. The curve's cost is the evaluation's time on the curve's points over the "
-        "cells' training time."
+        "cells' training time, and its forward MACs (per measured subnet: recalibration and test images) over the training MACs."
     )
     show_figure(doc, figure)
     for arch, dataset, mine in by_group(analysis, entries):
         doc.table(
-            ["run", "seeds", "points (epochs)", "panel accuracy at the points (%)", f"gain over the last quarter (pp, {LEVEL:.0%} CI)", "converged", "curve cost (% of training time)"],
+            ["run", "seeds", "points (epochs)", "panel accuracy at the points (%)", f"gain over the last quarter (pp, {LEVEL:.0%} CI)", "converged", "curve's time (% of training's)", "curve's MACs (% of training's)"],
             [_row(e) for e in mine],
             group_title(arch, dataset),
         )
@@ -123,7 +127,15 @@ def _row(entry: dict[str, Any]) -> list[str]:
     return [
         entry["run"], fmt.seeds(entry["seeds"]), ", ".join(map(str, epochs)), ", ".join(fmt.percent(m, 1) for m in means), gain, verdict,
         fmt.share(entry["curve_share"]) if entry["curve_share"] is not None else fmt.MISSING,
+        fmt.share(entry.get("curve_macs_share")),
     ]  # fmt: skip
+
+
+def _macs_share(per_seed: list[dict[str, Any]]) -> float | None:
+    """The curve's evaluation MACs over the training MACs, seeds summed; None when a seed lacks either."""
+    if not per_seed or any(e["curve_macs"] is None or not e["train_macs"] for e in per_seed):
+        return None
+    return sum(e["curve_macs"] for e in per_seed) / sum(e["train_macs"] for e in per_seed)
 
 
 def _nan(value: Any) -> bool:

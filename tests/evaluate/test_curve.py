@@ -15,6 +15,7 @@ from nasbench_rss.evaluate.cell import evaluate_cell
 from nasbench_rss.plugins import get_registry
 from nasbench_rss.run.runner import CellRunner, RunnerEvents
 from nasbench_rss.runtime.build import build_cell, provenance
+from nasbench_rss.space.subnet import Subnet
 
 SYNTHETIC = {"train_size": 128, "test_size": 64, "num_classes": 4, "channels": 1, "image_size": 16, "noise": 0.3}
 CURVE = DuringTraining(at=(0.25, 0.5, 0.75), per_bucket=1)
@@ -71,6 +72,13 @@ def test_points_at_the_asked_fractions_measure_the_same_panel(curved):
 
 
 def test_each_point_carries_the_macs_spent_up_to_it(curved):
+    evaluation = read(curved)
+    cell = build_cell(config(), torch.device("cpu"))
+    table, images = cell.sampler.context.flops, 64 + 64  # recalibration and test images
+    panel = [Subnet.decode(cell.model.space, b["subnets"][0]["encoding"]) for b in evaluation["buckets"] if b["subnets"]]
+    assert evaluation["curve"]["macs"] == 3 * sum(table.macs(s) for s in panel) * images  # three points besides the end
+    listed = {s["encoding"] for b in evaluation["buckets"] for s in b["subnets"]}
+    assert evaluation["macs"] == sum(table.macs(Subnet.decode(cell.model.space, e)) for e in listed) * images
     epochs = events(curved)
     spent = [sum(e["train_macs"]["total"] for e in epochs[:n]) for n in (1, 2, 3, 4)]
     assert [p["train_macs"] for p in read(curved)["curve"]["points"]] == spent
