@@ -36,7 +36,7 @@ def test_every_shipped_suite_validates(path):
 
 def test_the_claims_suites_are_there():
     assert {path.stem for path in CLAIMS_SUITE_FILES} == {
-        "main", "subnets-per-step", "selection", "hparams", "proxylessnas", "interference", "samplers", "ranking",
+        "main", "subnets-per-step", "selection", "hparams", "proxylessnas", "interference", "samplers", "ranking", "converged",
     }  # fmt: skip
 
 
