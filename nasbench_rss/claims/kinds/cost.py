@@ -97,5 +97,9 @@ class BetterAtEqualCost(Claim):
 def _gmacs(costs: dict[int, float], seeds: list[int]) -> str:
     values = [costs[s] / 1e9 for s in seeds if s in costs]
     low, high = min(values), max(values)
-    return f"{low:.3g}" if math.isclose(low, high, rel_tol=5e-3) else f"{low:.3g}-{high:.3g}"
+
+    def show(value: float) -> str:
+        return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+    return show(low) if math.isclose(low, high, rel_tol=5e-3) else f"{show(low)}-{show(high)}"
 
