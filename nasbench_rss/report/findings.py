@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from nasbench_rss.report import format as fmt
 from nasbench_rss.report.cells import nan_words
 from nasbench_rss.report.document import Document
-from nasbench_rss.report.section import Analysis, Section
+from nasbench_rss.report.section import Analysis, Section, by_group
 from nasbench_rss.report.timing import claim_ratio
 
 if TYPE_CHECKING:  # matplotlib is imported only when figures are drawn
@@ -27,6 +27,7 @@ def findings(analysis: dict[str, Any]) -> list[str]:
     """Every finding, in reading order: completeness, accuracy, variance, time, exposure, caveats."""
     sentences = [completeness(analysis), nan_finding(analysis)]
     sentences += claim_findings(analysis)
+    sentences += convergence_findings(analysis)
     sentences += accuracy_findings(analysis)
     sentences += variance_findings(analysis)
     sentences += time_findings(analysis)
@@ -55,6 +56,24 @@ def claim_findings(analysis: dict[str, Any]) -> list[str]:
     seeds = analysis["suite"].get("seeds") or []
     basis = "seed-level tests" if len(seeds) >= 2 else "one seed: subnet-level only"
     return [f"Of the suite's {len(results)} claims, {', '.join(parts)} (Holm across the claims, p < {ALPHA:g}; {basis}); see Claims."]
+
+
+def convergence_findings(analysis: dict[str, Any]) -> list[str]:
+    """Per group with learning curves: which runs' populations had converged and which had not (the rule's words)."""
+    out = []
+    for arch, dataset, entries in by_group(analysis, analysis.get("learning_curves") or []):
+        states = {True: [], False: [], None: []}
+        for entry in entries:
+            states[entry["convergence"]["converged"]].append(entry["convergence"]["words"])
+        parts = []
+        if states[True]:
+            parts.append("converged: " + "; ".join(states[True]))
+        if states[False]:
+            parts.append("not converged: " + "; ".join(states[False]))
+        if states[None]:
+            parts.append("; ".join(states[None]))
+        out.append(f"Learning curves on {dataset} ({arch}): " + ". ".join(parts) + ".")
+    return out
 
 
 def completeness(analysis: dict[str, Any]) -> str:

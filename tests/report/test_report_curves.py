@@ -59,6 +59,14 @@ def test_claims_on_runs_not_converged_say_so(analysis):
     assert rows[2]["convergence"] == ["rss-short: convergence unknown (seeds 0, 1, 2: no measured point at or before epoch 2.25, 3/4 into its training (add a fraction there to evaluation.during.at))", rows[0]["convergence"][0]]
 
 
+def test_the_findings_say_which_runs_converged(analysis):
+    _, result = analysis
+    [sentence] = [f for f in result["findings"] if f.startswith("Learning curves on synthetic")]
+    assert "converged: ofa gained +0.6 pp over its last quarter" in sentence
+    assert "not converged: rss gained +4.1 pp over its last quarter" in sentence
+    assert "rss-short: convergence unknown" in sentence
+
+
 def test_the_report_draws_and_tabulates_the_curves(analysis, registry):
     run, _ = analysis
     write_report(run, run / "report", registry=registry, resamples=200)
