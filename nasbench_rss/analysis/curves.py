@@ -71,6 +71,11 @@ class Curve:
     span: str = "its training"
     """That span in words."""
 
+    def window_start(self) -> float:
+        """The epoch (fractional) where the last quarter of the span that trains the final space begins."""
+        total = self.points[-1].epochs if self.points else 0
+        return total - CONVERGENCE_WINDOW * (total - self.span_start)
+
     def labels(self) -> list[str]:
         """Buckets measured at every point, in the end point's order."""
         if not self.points:
@@ -235,17 +240,14 @@ def convergence(run: str, by_seed: dict[int, Curve]) -> Convergence:
     first = next(iter(by_seed.values()))
     for seed, curve in sorted(by_seed.items()):
         labels = curve.labels()
-        total = curve.points[-1].epochs if curve.points else 0
-        window = total - CONVERGENCE_WINDOW * (total - curve.span_start)
-        start = accuracy_at_epochs(curve, window, labels, since=curve.span_start)
+        start = accuracy_at_epochs(curve, curve.window_start(), labels, since=curve.span_start)
         if start is None or not curve.points or curve.points[-1].fraction != 1.0:
             lacking.append(seed)
             continue
         gains[seed] = curve.points[-1].mean(labels) - start
     if lacking:
         seeds = f"seed{'s' if len(lacking) > 1 else ''} {', '.join(map(str, lacking))}"
-        total = first.points[-1].epochs if first.points else 0
-        window = total - CONVERGENCE_WINDOW * (total - first.span_start)
+        window = first.window_start()
         where = f"between epochs {first.span_start} and {window:g}" if first.span_start else f"at or before epoch {window:g}"
         problem = f"{seeds}: no measured point {where}, 3/4 into {first.span} (add a fraction there to evaluation.during.at)"
         return Convergence(run, gains, threshold, math.nan, math.nan, problem, first.span)

@@ -145,7 +145,8 @@ def evaluate_cell(
     ``environment`` is this process's provenance (see ``runtime.build.provenance``).  Returns
     at once when ``evaluation.json`` is already current for ``config`` and the weights.
     """
-    current = directory.evaluation(config.config_hash, directory.read_json(RESULT_FILE))
+    result = directory.read_json(RESULT_FILE)
+    current = directory.evaluation(config.config_hash, result)
     if current is not None:
         return current
     weights = load_trained_weights(cell, directory)
@@ -196,7 +197,10 @@ def evaluate_cell(
     if config.during is not None:
         # The curve's subnets count on after the population's, so progress and its rate run on.
         counted = None if on_subnet is None else lambda label, done, more: on_subnet(label, total + done, total + more)
-        evaluation["curve"] = _measure_curve(cell, directory, config, environment, draws, known, weights, log, counted)
+        spent = ((result or {}).get("train_macs") or {}).get("total")
+        evaluation["curve"] = _measure_curve(
+            cell, directory, config, environment, draws, known, (weights, spent), evaluator, log, counted
+        )  # fmt: skip
     evaluation.update(weights=weights, key=key, environment={**environment, "finished": timestamp()})
     directory.write_json(EVALUATION_FILE, evaluation)
     return evaluation
@@ -228,11 +232,15 @@ def _measure_curve(
     environment: dict[str, Any],
     draws: list[BucketDraw],
     final: dict[str, dict[str, Any]],
-    weights: str,
+    end: tuple[str, int | None],
+    evaluator: SubnetEvaluator | None,
     log: Callable[[str], None],
     on_subnet: OnSubnet | None,
 ) -> dict[str, Any]:
     """The learning curve's points (see ``evaluate/curve.py``): the panel measured on each snapshot, the end from ``final``.
+
+    ``end`` is the trained weights' digest and training MACs; ``evaluator`` the population's
+    when it measured any subnet (its calibration and test images are reused), else None.
 
     A snapshot is deleted once its panel is measured (unless ``keep_snapshots``); a point
     whose snapshot is gone before that, or that was never kept, is listed as missing, with why.
@@ -241,7 +249,7 @@ def _measure_curve(
     chosen = panel(draws, during.per_bucket)
     wanted = during.epochs(total_epochs)
     recorded = {point.epochs: point for point in curve_points(directory)}
-    started, measured_now, done = time.perf_counter(), 0, 0
+    started, measured_now = time.perf_counter(), 0
     todo: dict[int, list[Subnet]] = {}
     keys: dict[int, str] = {}
     entries, known_at = [], {}
@@ -255,12 +263,12 @@ def _measure_curve(
         todo[epochs] = [s for _, subnets in chosen for s in subnets if s.encode() not in known_at[epochs]]
     total = sum(len(subnets) for subnets in todo.values())
     log(f"evaluation: learning curve at epochs {wanted} of {total_epochs}: {total} panel subnets to measure")
-    evaluator = cell_evaluator(cell, config) if total else None
+    if total and evaluator is None:
+        evaluator = cell_evaluator(cell, config)
     for epochs in wanted:
         point = recorded.get(epochs)
         if point is None:
             continue
-        path = directory.snapshot_path(epochs)
         if todo[epochs]:
             reason = _snapshot_problem(cell, directory, epochs, point.weights)
             if reason is not None:
@@ -268,17 +276,16 @@ def _measure_curve(
                 continue
             for subnet in todo[epochs]:
                 _measure(evaluator, cell, directory, keys[epochs], subnet, known_at[epochs], point=epochs)
-                measured_now, done = measured_now + 1, done + 1
+                measured_now += 1
                 if on_subnet is not None:
-                    on_subnet(f"curve point at epoch {epochs}", done, total)
+                    on_subnet(f"curve point at epoch {epochs}", measured_now, total)
         entries.append(point_entry(epochs, total_epochs, point.weights, point.macs, chosen, known_at[epochs]))
         if not during.keep_snapshots:
-            directory.remove(path.name)
+            directory.remove(directory.snapshot_path(epochs).name)
     if measured_now:
         load_trained_weights(cell, directory)  # the cell's own weights again, for whatever runs after
-    macs = (directory.read_json(RESULT_FILE) or {}).get("train_macs")
-    spent = float(macs["total"]) if isinstance(macs, dict) and isinstance(macs.get("total"), (int, float)) else None
-    entries.append(point_entry(total_epochs, total_epochs, weights, spent, chosen, final))
+    weights, spent = end
+    entries.append(point_entry(total_epochs, total_epochs, weights, None if spent is None else float(spent), chosen, final))
     measured_points = sum(1 for entry in entries if entry["status"] == "measured") - 1  # the end is the population's
     return {
         "per_bucket": during.per_bucket,

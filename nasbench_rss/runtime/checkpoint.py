@@ -34,13 +34,18 @@ class CheckpointError(NasbenchError):
 def save_checkpoint(directory: CellDirectory, epochs_done: int, state: dict[str, Any]) -> Path:
     """Write the checkpoint after ``epochs_done`` epochs, then remove the older ones."""
     path = directory.checkpoint_path(epochs_done)
+    _write(directory, path, epochs_done, state)
+    directory.remove_older_checkpoints(keep=epochs_done)
+    return path
+
+
+def _write(directory: CellDirectory, path: Path, epochs_done: int, state: Mapping[str, Any]) -> None:
+    """``state`` as a checkpoint file at ``path``, atomically."""
     buffer = io.BytesIO()
     # Serialised in memory first: torch's zip writer reports a full disk as a RuntimeError
     # ("unexpected pos"), a plain write reports it as the OSError it is.
     torch.save({"format": CHECKPOINT_FORMAT, "epochs_done": epochs_done, **state}, buffer)
     directory.write_atomic(path.name, lambda file: file.write(buffer.getbuffer()))
-    directory.remove_older_checkpoints(keep=epochs_done)
-    return path
 
 
 def save_snapshot(directory: CellDirectory, epochs_done: int, model: Mapping[str, torch.Tensor]) -> str:
@@ -50,10 +55,7 @@ def save_snapshot(directory: CellDirectory, epochs_done: int, model: Mapping[str
     it is written before the epoch's checkpoint, so a run killed in between trains the epoch
     again and writes the same snapshot.
     """
-    path = directory.snapshot_path(epochs_done)
-    buffer = io.BytesIO()
-    torch.save({"format": CHECKPOINT_FORMAT, "epochs_done": epochs_done, "model": dict(model)}, buffer)
-    directory.write_atomic(path.name, lambda file: file.write(buffer.getbuffer()))
+    _write(directory, directory.snapshot_path(epochs_done), epochs_done, {"model": dict(model)})
     return weights_digest(model)
 
 
